@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+// The command line: flags in, one call out, and the one place that turns a failure into a line on
+// stderr and an exit code (2 for usage, 1 for everything else). Command modules are imported only when
+// their command runs, so `playground --help` loads no socket code at all.
+import yargs, { type Argv } from "yargs";
+import { hideBin } from "yargs/helpers";
+import { OpError, UsageError } from "./errors.js";
+import { LOG_LEVELS } from "./output/reporter.js";
+import { MESSAGE } from "./protocol/messages.js";
+import { TRANSPORT_NAMES } from "./strategy.js";
+
+// Help texts are wrapped by hand: yargs cuts long paragraphs in the middle of words.
+const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C names such as AF_INET work too):
+  tcp4 inet stream      udp4 inet dgram      unix-stream unix stream
+  tcp6 inet6 stream     udp6 inet6 dgram     unix-dgram unix dgram     unix-seqpacket unix seqpacket`;
+
+const ABSTRACT_HELP = `Unix addresses are a path, or @name for a Linux abstract name (no file on disk). Node pads
+abstract names to the whole 108-byte sun_path, so a peer that uses the exact length (Python, Go,
+socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.`;
+
+function transportOptions(y: Argv) {
+  return y
+    .option("family", {
+      alias: "f",
+      type: "string",
+      describe: "address family: inet, inet6, unix",
+      group: "Socket:",
+    })
+    .option("type", {
+      alias: "t",
+      type: "string",
+      describe: "socket type: stream, dgram, seqpacket",
+      group: "Socket:",
+    })
+    .option("transport", {
+      type: "string",
+      describe: `shorthand for a family/type pair: ${TRANSPORT_NAMES.join(", ")}`,
+      group: "Socket:",
+    })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "newline-delimited JSON events (pino) on stdout",
+    })
+    .option("log-level", {
+      type: "string",
+      choices: LOG_LEVELS,
+      describe: "least important event to show (debug shows every send)",
+    });
+}
+
+function clientOptions(y: Argv) {
+  return y
+    .option("message", { alias: "m", type: "string", default: MESSAGE, describe: "what the client sends" })
+    .option("timeout", { type: "number", default: 5, describe: "seconds to wait for each reply" })
+    .option("retries", {
+      type: "number",
+      default: 3,
+      describe: "datagram resends when no reply comes (UDP may drop)",
+    });
+}
+
+function addressOptions(y: Argv) {
+  return y
+    .option("host", {
+      type: "string",
+      describe: "inet: IP address (default 127.0.0.1, ::1 for inet6)",
+      group: "Address:",
+    })
+    .option("port", { alias: "p", type: "number", describe: "inet: port (default 1234)", group: "Address:" })
+    .option("path", {
+      type: "string",
+      describe: "unix: socket path, or @name (default /tmp/socket-playground-<type>.sock)",
+      group: "Address:",
+    });
+}
+
+type Handler = (flags: never) => Promise<void>;
+
+/** Run a command, and turn whatever it throws into one line and an exit code: never a stack trace. */
+function handled(load: () => Promise<Handler>) {
+  return async (flags: unknown) => {
+    try {
+      await (await load())(flags as never);
+    } catch (err) {
+      fail(err);
+    }
+  };
+}
+
+function fail(err: unknown): void {
+  if (err instanceof UsageError) {
+    process.stderr.write(`playground: ${err.message}\n(see playground --help)\n`);
+    process.exitCode = 2;
+  } else if (err instanceof OpError) {
+    process.stderr.write(`playground: ${err.message}\n`);
+    process.exitCode = 1;
+  } else {
+    process.stderr.write(`playground: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName("playground")
+  .usage("$0 [command] [options]\n\nThe classic lab's exchange over any Linux socket.")
+  .command(
+    ["run", "$0"],
+    "server and client in one process, on a fresh address (the default)",
+    (y) =>
+      clientOptions(transportOptions(y))
+        .option("path", {
+          type: "string",
+          describe: "unix: bind here instead of a fresh temp dir (a path or @name)",
+          group: "Address:",
+        })
+        .option("abstract", {
+          type: "boolean",
+          default: false,
+          describe: "unix: use a fresh abstract name (@...) instead of a file",
+          group: "Address:",
+        })
+        .example("$0", "TCP over IPv4 (inet, stream)")
+        .example("$0 --family inet --type dgram", "UDP: no listen(), no accept()")
+        .example("$0 --transport unix-seqpacket", "unix seqpacket: like a stream, but records")
+        .example("$0 --family unix --type stream --abstract", "an abstract name: no file on disk")
+        .epilogue(`${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`),
+    handled(async () => (await import("./commands/run.js")).run),
+  )
+  .command(
+    "server",
+    "a long-running server for many clients; Ctrl-C stops it",
+    (y) =>
+      addressOptions(transportOptions(y))
+        .option("idle-timeout", {
+          type: "number",
+          default: 60,
+          describe: "seconds a session may wait for the peer",
+        })
+        .option("drain-timeout", {
+          type: "number",
+          default: 5,
+          describe: "seconds sessions get to finish on Ctrl-C/SIGTERM",
+        })
+        .option("max-message-bytes", { type: "number", default: 65536, describe: "longest message accepted" })
+        .example("$0 server", "TCP on 127.0.0.1:1234")
+        .example("$0 server --family inet6 --type dgram --port 4000", "UDP on [::1]:4000")
+        .example("$0 server --family unix --type seqpacket --path /tmp/sp.sock", "a seqpacket socket file")
+        .example("$0 server --transport unix-stream --path @playground", "an abstract name")
+        .epilogue(
+          `Talk to it with \`playground client\` and the same flags, or nc, socat, or your own program.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+        ),
+    handled(async () => (await import("./commands/server.js")).server),
+  )
+  .command(
+    "client",
+    "one session against a running server: prints the welcome and the ack",
+    (y) =>
+      clientOptions(addressOptions(transportOptions(y)))
+        .example("$0 client", "to a TCP server on 127.0.0.1:1234")
+        .example("$0 client --family unix --type dgram --path /tmp/sp.sock", "to a unix datagram server")
+        .example("$0 client --port 1234 --message 'hi there'", "send your own message")
+        .epilogue(
+          `Exit code 0 when the ack arrived, 1 when the exchange failed, 2 for bad flags.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+        ),
+    handled(async () => (await import("./commands/client.js")).client),
+  )
+  .strict()
+  .help()
+  .alias("help", "h")
+  .version()
+  .wrap(Math.min(110, process.stdout.columns || 100))
+  .fail((message, err) => {
+    // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
+    fail(err ?? new UsageError(message));
+    process.exit(process.exitCode);
+  })
+  .parseAsync();

@@ -1,0 +1,42 @@
+// `playground run` (the default): server and client in one process on a fresh address, printing the
+// conversation from both ends.
+
+import { createReporter } from "../output/reporter.js";
+import { runClient } from "../protocol/client.js";
+import { DEFAULT_PROTOCOL } from "../protocol/messages.js";
+import { startServer } from "../protocol/server.js";
+import { chooseTransport } from "../strategy.js";
+import { abstractNameNote, isAbstract } from "../transports/address.js";
+import { loadTransport } from "../transports/index.js";
+import { freshAddress, namedAddress } from "./addresses.js";
+import type { ClientFlags, CommonFlags } from "./options.js";
+
+export interface RunFlags extends CommonFlags, ClientFlags {
+  path?: string;
+  abstract: boolean;
+}
+
+export async function run(flags: RunFlags): Promise<void> {
+  const name = chooseTransport(flags);
+  const fresh = flags.path === undefined ? freshAddress(name, flags) : undefined;
+  const address = fresh?.address ?? (await namedAddress(name, { path: flags.path }));
+  const transport = await loadTransport(name);
+  const reporter = await createReporter(transport, flags.json, flags.logLevel ?? "info");
+  try {
+    if (isAbstract(address)) reporter.say(`note: ${abstractNameNote(address)}`);
+    const server = await startServer(transport, address, DEFAULT_PROTOCOL, reporter.report);
+    try {
+      await runClient(
+        transport,
+        server.address,
+        { ...flags, message: Buffer.from(flags.message) },
+        reporter.report,
+      );
+    } finally {
+      await server.close(flags.timeout);
+    }
+  } finally {
+    fresh?.cleanup();
+    await reporter.flush();
+  }
+}

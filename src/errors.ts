@@ -1,0 +1,84 @@
+// One error shape for every failure, built like Go's net.OpError: which call, which transport, which
+// address, and the errno the kernel gave, plus what it means here and how to fix it. The CLI prints
+// `message` as one line; nothing else ever reaches the user.
+import type { TransportName } from "./transports/transport.js";
+
+export type Op = "socket" | "bind" | "listen" | "accept" | "connect" | "send" | "recv" | "close";
+
+export class OpError extends Error {
+  constructor(
+    readonly op: Op,
+    readonly transport: TransportName,
+    readonly address: string,
+    /** errno name (ECONNREFUSED), or ETIMEDOUT for our own timeouts. */
+    readonly code: string,
+    readonly hint: string = hintFor(code, op, transport, address),
+    options?: { cause?: unknown },
+  ) {
+    super(`${op} ${code} ${address}${hint ? `: ${hint}` : ""}`, options);
+    this.name = "OpError";
+  }
+}
+
+/** A bad command line: exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** What an errno means to someone running the playground. */
+function hintFor(code: string, op: Op, transport: TransportName, address: string): string {
+  switch (code) {
+    case "ECONNREFUSED":
+      return `nothing is listening there — start \`${serverCommand(transport, address)}\` first`;
+    case "ENOENT":
+      return op === "bind" || op === "listen"
+        ? "the directory for this path does not exist — create it, or choose another --path"
+        : `no socket file at this path — start \`${serverCommand(transport, address)}\` first`;
+    case "EADDRINUSE":
+      return "another socket is already bound there — stop it, or choose another --port or --path";
+    case "EADDRNOTAVAIL":
+      return "that address is not on this machine — use 127.0.0.1 or ::1";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied — a port below 1024 needs privileges; a socket file needs write permission";
+    case "ECONNRESET":
+      return "the peer reset the connection (it closed with unread data, or was killed)";
+    case "EPIPE":
+      return "the peer has closed the connection, so there is no one to write to";
+    case "ETIMEDOUT":
+      return "no answer in time — is a playground server running at that address?";
+    case "EMSGSIZE":
+      return "the message is larger than one datagram can carry";
+    case "ENAMETOOLONG":
+      return "a unix socket path holds at most 107 bytes — use a shorter path";
+    case "EAFNOSUPPORT":
+      return "this machine has no IPv6 — use --family inet";
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return "no route to that host";
+    default:
+      return "";
+  }
+}
+
+/** The command that would serve this address: the defaults (tcp4 on 127.0.0.1:1234) need no flags. */
+function serverCommand(transport: TransportName, address: string): string {
+  const flags = transport === "tcp4" ? [] : [`--transport ${transport}`];
+  if (transport.startsWith("unix")) flags.push(`--path ${address}`);
+  else {
+    const match = /^\[?(.*?)\]?:(\d+)$/.exec(address);
+    const [host, port] = [match?.[1], match?.[2]];
+    if (host && host !== "127.0.0.1" && host !== "::1") flags.push(`--host ${host}`);
+    if (port && port !== "1234") flags.push(`--port ${port}`);
+  }
+  return ["playground server", ...flags].join(" ");
+}
+
+/** Wrap whatever a Node or addon call threw into an OpError, keeping its errno name. */
+export function toOpError(err: unknown, op: Op, transport: TransportName, address: string): OpError {
+  if (err instanceof OpError) return err;
+  const code = (err as { code?: unknown })?.code;
+  return new OpError(op, transport, address, typeof code === "string" && code ? code : "EIO", undefined, {
+    cause: err,
+  });
+}

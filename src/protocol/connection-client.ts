@@ -1,0 +1,148 @@
+// The client's half of a stream or seqpacket session: connect, read the welcome, send the message,
+// read the ack, close — the classic lab's client, which never learns its family.
+import { OpError } from "../errors.js";
+import type { Connection, ConnectionTransport } from "../transports/transport.js";
+import type { Report } from "./events.js";
+import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
+import { printable } from "./messages.js";
+
+export interface ClientOptions {
+  message: Buffer;
+  /** Seconds to wait for each reply before giving up. */
+  timeout: number;
+}
+
+export interface ClientResult {
+  welcome: Buffer;
+  ack: Buffer;
+}
+
+export async function runConnectionClient(
+  transport: ConnectionTransport,
+  server: string,
+  options: ClientOptions,
+  report: Report,
+): Promise<ClientResult> {
+  const connection = await transport.dial(server);
+  report({ event: "connected", side: "client", server, local: connection.local });
+  const replies = new Replies(connection, transport, server, options.timeout);
+  try {
+    // The first recv() is the welcome, as in the lab (recv(1024)).
+    const welcome = await replies.next("welcome");
+    report({
+      event: "received",
+      side: "client",
+      peer: server,
+      bytes: welcome.length,
+      text: printable(welcome),
+    });
+    await connection.write(options.message);
+    const text = printable(options.message);
+    report({ event: "sent", side: "client", peer: server, bytes: options.message.length, text });
+    // On a stream, shutdown(SHUT_WR) tells the server the message is complete (there are no
+    // boundaries); a seqpacket record is complete by itself, so its socket is shut after the ack.
+    if (!transport.preservesBoundaries) connection.end();
+    const ack = await replies.next("ack");
+    report({ event: "received", side: "client", peer: server, bytes: ack.length, text: printable(ack) });
+    if (transport.preservesBoundaries) connection.end();
+    await replies.closed;
+    return { welcome, ack };
+  } catch (err) {
+    connection.destroy();
+    throw err;
+  }
+}
+
+/**
+ * Replies as they come. On a seqpacket socket each record is one reply. On a stream the welcome is the
+ * first read, as in the lab; the ack is read like the server reads a message (message-reader.ts): up to
+ * a newline, the server's close, or a pause — our server closes right after the ack.
+ */
+class Replies {
+  private records: Buffer[] = [];
+  private reads = 0;
+  private readonly tail: MessageReader;
+  private ended = false;
+  private failure: OpError | undefined;
+  private wake: (() => void) | undefined;
+  readonly closed: Promise<void>;
+
+  constructor(
+    connection: Connection,
+    private readonly transport: ConnectionTransport,
+    private readonly server: string,
+    private readonly timeout: number,
+  ) {
+    this.tail = new MessageReader(false, Number.MAX_SAFE_INTEGER);
+    let markClosed!: () => void;
+    this.closed = new Promise((resolve) => {
+      markClosed = resolve;
+    });
+    connection.setHandlers({
+      data: (chunk) => {
+        if (transport.preservesBoundaries || this.reads++ === 0) this.records.push(chunk);
+        else this.pushTail(this.tail.push(chunk));
+        this.wake?.();
+      },
+      end: () => {
+        this.ended = true;
+        this.pushTail(this.tail.finish());
+        this.wake?.();
+      },
+      close: (err) => {
+        this.ended = true;
+        this.failure = err;
+        markClosed();
+        this.wake?.();
+      },
+    });
+  }
+
+  private pushTail(result: ReadResult) {
+    if (result.kind === "message") this.records.push(result.message);
+  }
+
+  async next(what: "welcome" | "ack"): Promise<Buffer> {
+    const deadline = Date.now() + this.timeout * 1000;
+    for (;;) {
+      const reply = this.records.shift();
+      if (reply) return reply;
+      if (this.failure) throw this.failure;
+      if (this.ended) {
+        throw new OpError(
+          "recv",
+          this.transport.name,
+          this.server,
+          "ECONNRESET",
+          `the server closed before the ${what}`,
+        );
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new OpError(
+          "recv",
+          this.transport.name,
+          this.server,
+          "ETIMEDOUT",
+          `no ${what} within ${this.timeout} s`,
+        );
+      }
+      // With part of a stream ack in hand, a pause ends it.
+      const pausing = this.tail.buffered > 0;
+      let paused = false;
+      await new Promise<void>((resolve) => {
+        const wait = pausing ? Math.min(left, STREAM_SETTLE_MS) : left;
+        const timer = setTimeout(() => {
+          paused = pausing;
+          resolve();
+        }, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      if (paused) this.pushTail(this.tail.finish());
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// --family/--type (or --transport) -> one of the seven transports. One table, one function, in the
+// manner of Go's parseNetwork: everything else asks this module, and a pair the table lacks is a
+// usage error that lists the pairs that exist.
+import { UsageError } from "./errors.js";
+import type { Family, SocketType, TransportName } from "./transports/transport.js";
+
+export const TRANSPORT_TABLE: ReadonlyArray<{ name: TransportName; family: Family; type: SocketType }> = [
+  { name: "tcp4", family: "inet", type: "stream" },
+  { name: "tcp6", family: "inet6", type: "stream" },
+  { name: "udp4", family: "inet", type: "dgram" },
+  { name: "udp6", family: "inet6", type: "dgram" },
+  { name: "unix-stream", family: "unix", type: "stream" },
+  { name: "unix-dgram", family: "unix", type: "dgram" },
+  { name: "unix-seqpacket", family: "unix", type: "seqpacket" },
+];
+
+export const TRANSPORT_NAMES = TRANSPORT_TABLE.map((t) => t.name);
+
+// The C names are accepted too, so people can type what socket(2) says.
+const FAMILY_NAMES: Record<string, Family> = {
+  inet: "inet",
+  af_inet: "inet",
+  pf_inet: "inet",
+  inet6: "inet6",
+  af_inet6: "inet6",
+  pf_inet6: "inet6",
+  unix: "unix",
+  local: "unix",
+  af_unix: "unix",
+  af_local: "unix",
+  pf_unix: "unix",
+  pf_local: "unix",
+};
+
+const TYPE_NAMES: Record<string, SocketType> = {
+  stream: "stream",
+  sock_stream: "stream",
+  dgram: "dgram",
+  datagram: "dgram",
+  sock_dgram: "dgram",
+  seqpacket: "seqpacket",
+  sock_seqpacket: "seqpacket",
+};
+
+export function parseFamily(text: string): Family {
+  const family = FAMILY_NAMES[text.toLowerCase()];
+  if (!family)
+    throw new UsageError(`unknown --family '${text}': use inet, inet6 or unix (AF_INET, AF_INET6, AF_UNIX)`);
+  return family;
+}
+
+export function parseType(text: string): SocketType {
+  const type = TYPE_NAMES[text.toLowerCase()];
+  if (!type) {
+    throw new UsageError(
+      `unknown --type '${text}': use stream, dgram or seqpacket (SOCK_STREAM, SOCK_DGRAM, ...)`,
+    );
+  }
+  return type;
+}
+
+export function parseTransportName(text: string): TransportName {
+  const found = TRANSPORT_TABLE.find((t) => t.name === text.toLowerCase());
+  if (!found) throw new UsageError(`unknown --transport '${text}': use one of ${TRANSPORT_NAMES.join(", ")}`);
+  return found.name;
+}
+
+export function familyTypeOf(name: TransportName): { family: Family; type: SocketType } {
+  const row = TRANSPORT_TABLE.find((t) => t.name === name) as (typeof TRANSPORT_TABLE)[number];
+  return { family: row.family, type: row.type };
+}
+
+/** The transport the flags choose; inet + stream (TCP over IPv4) when none are given. */
+export function chooseTransport(flags: {
+  family?: string;
+  type?: string;
+  transport?: string;
+}): TransportName {
+  if (flags.transport !== undefined) {
+    const name = parseTransportName(flags.transport);
+    const { family, type } = familyTypeOf(name);
+    if (flags.family !== undefined && parseFamily(flags.family) !== family) {
+      throw new UsageError(`--transport ${name} is --family ${family}, not --family ${flags.family}`);
+    }
+    if (flags.type !== undefined && parseType(flags.type) !== type) {
+      throw new UsageError(`--transport ${name} is --type ${type}, not --type ${flags.type}`);
+    }
+    return name;
+  }
+  const family = flags.family === undefined ? "inet" : parseFamily(flags.family);
+  const type = flags.type === undefined ? "stream" : parseType(flags.type);
+  const row = TRANSPORT_TABLE.find((t) => t.family === family && t.type === type);
+  if (!row) {
+    const pairs = TRANSPORT_TABLE.map((t) => `${t.family}/${t.type}`).join(", ");
+    throw new UsageError(`there is no --family ${family} --type ${type} transport; the pairs are: ${pairs}`);
+  }
+  return row.name;
+}

@@ -1,0 +1,103 @@
+// node:net glue shared by TCP and unix-stream: a net.Socket as a Connection, and listen()/connect()
+// with their errors turned into OpErrors. Node folds socket(), bind() and listen() into one
+// server.listen(), and accept() into the 'connection' event.
+import net from "node:net";
+import { toOpError } from "../errors.js";
+import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
+
+export function listenNet(
+  name: TransportName,
+  address: string,
+  options: net.ListenOptions,
+  onConnection: (connection: Connection) => void,
+  describe: (bound: string | net.AddressInfo) => string,
+): Promise<Listener> {
+  return new Promise((resolve, reject) => {
+    // allowHalfOpen: a peer that shuts down its write side after sending (nc -N, socat) must still
+    // get our reply; without it Node ends our side as soon as the peer's FIN arrives.
+    const server = net.createServer({ allowHalfOpen: true, noDelay: true });
+    server.once("error", (err) => reject(toOpError(err, "listen", name, address)));
+    // 4096: ask for a deep accept queue; the kernel caps it at net.core.somaxconn.
+    server.listen({ backlog: 4096, ...options }, () => {
+      server.removeAllListeners("error");
+      // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
+      server.on("error", () => {});
+      const bound = describe(server.address() as string | net.AddressInfo);
+      server.on("connection", (socket) => onConnection(netConnection(socket, name, bound, remoteOf(socket))));
+      resolve({ address: bound, close: () => new Promise<void>((done) => server.close(() => done())) });
+    });
+  });
+}
+
+export function dialNet(
+  name: TransportName,
+  address: string,
+  options: net.NetConnectOpts,
+): Promise<Connection> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ ...options, allowHalfOpen: true, noDelay: true });
+    const onError = (err: Error) => reject(toOpError(err, "connect", name, address));
+    socket.once("error", onError);
+    socket.once("connect", () => {
+      socket.off("error", onError);
+      resolve(netConnection(socket, name, localOf(socket), address));
+    });
+  });
+}
+
+function remoteOf(socket: net.Socket): string {
+  if (socket.remoteAddress === undefined) return ""; // unix: a connecting client is unnamed
+  return formatHostPort(socket.remoteAddress, socket.remotePort ?? 0);
+}
+
+function localOf(socket: net.Socket): string {
+  if (socket.localAddress === undefined) return "";
+  return formatHostPort(socket.localAddress, socket.localPort ?? 0);
+}
+
+function formatHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A net.Socket seen through the Connection interface. */
+export function netConnection(
+  socket: net.Socket,
+  name: TransportName,
+  local: string,
+  remote: string,
+): Connection {
+  let handlers: ConnectionHandlers | undefined;
+  let failure: Error | undefined;
+  // Every socket has an error listener from its first moment: a reset from a peer must never crash us.
+  socket.on("error", (err) => {
+    failure = err;
+  });
+  socket.on("close", () => {
+    handlers?.close(failure ? toOpError(failure, opOf(failure), name, remote || local) : undefined);
+  });
+  return {
+    local,
+    remote,
+    setHandlers(h) {
+      handlers = h;
+      socket.on("data", (chunk: Buffer) => h.data(chunk));
+      socket.on("end", () => h.end());
+    },
+    write(data) {
+      return new Promise((resolve, reject) => {
+        socket.write(data, (err) => (err ? reject(toOpError(err, "send", name, remote)) : resolve()));
+      });
+    },
+    end: () => {
+      socket.end();
+    },
+    destroy: () => {
+      socket.destroy();
+    },
+  };
+}
+
+function opOf(err: Error): "send" | "recv" {
+  const syscall = (err as { syscall?: string }).syscall ?? "";
+  return syscall === "write" || syscall.startsWith("send") ? "send" : "recv";
+}

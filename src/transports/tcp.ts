@@ -1,0 +1,39 @@
+// TCP over IPv4 and IPv6 (node:net). tcp6 differs from tcp4 only in its family, as
+// UnixStreamServer differs from TCPServer only in address_family.
+import type net from "node:net";
+import { formatInet, parseInet } from "./address.js";
+import { dialNet, listenNet } from "./net-node.js";
+import type { ConnectionTransport, TransportInfo } from "./transport.js";
+
+const stream = {
+  type: "stream",
+  cType: "SOCK_STREAM",
+  builtOn: "node:net",
+  connectionOriented: true,
+  preservesBoundaries: false,
+  reliable: true,
+  addressForm: "ip:port",
+} as const;
+
+export const tcp4 = tcpTransport({ ...stream, name: "tcp4", family: "inet", cFamily: "AF_INET" });
+export const tcp6 = tcpTransport({ ...stream, name: "tcp6", family: "inet6", cFamily: "AF_INET6" });
+
+function tcpTransport(info: TransportInfo): ConnectionTransport {
+  return {
+    ...info,
+    kind: "connection",
+    listen(address, onConnection) {
+      const { host, port } = parseInet(address);
+      // ipv6Only: a tcp6 server should not also answer IPv4 through a dual-stack wildcard; ipv6(7).
+      const options = { host, port, ipv6Only: info.family === "inet6" };
+      return listenNet(info.name, address, options, onConnection, (bound) => {
+        const { address: boundHost, port: boundPort } = bound as net.AddressInfo;
+        return formatInet(boundHost, boundPort);
+      });
+    },
+    dial(address) {
+      const { host, port } = parseInet(address);
+      return dialNet(info.name, address, { host, port, family: info.family === "inet6" ? 6 : 4 });
+    },
+  };
+}

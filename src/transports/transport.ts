@@ -1,0 +1,100 @@
+// The one interface every transport implements. The protocol (src/protocol/) sees only these types,
+// never a family, a port or a path: addresses are opaque strings it prints.
+//
+// There are two shapes, because the kernel has two: connection-oriented sockets (SOCK_STREAM,
+// SOCK_SEQPACKET) have listen()/accept()/connect() and a socket per peer; datagram sockets (SOCK_DGRAM)
+// have one socket that names or learns the peer on every sendto()/recvfrom().
+import type { OpError } from "../errors.js";
+
+export type TransportName =
+  | "tcp4"
+  | "tcp6"
+  | "udp4"
+  | "udp6"
+  | "unix-stream"
+  | "unix-dgram"
+  | "unix-seqpacket";
+export type Family = "inet" | "inet6" | "unix";
+export type SocketType = "stream" | "dgram" | "seqpacket";
+
+/** What a transport is, as data: the views and notes read these, never a literal of their own. */
+export interface TransportInfo {
+  readonly name: TransportName;
+  readonly family: Family;
+  readonly type: SocketType;
+  /** The C constants, for people who know socket(2). */
+  readonly cFamily: "AF_INET" | "AF_INET6" | "AF_UNIX";
+  readonly cType: "SOCK_STREAM" | "SOCK_DGRAM" | "SOCK_SEQPACKET";
+  /** Which Node API does the work. */
+  readonly builtOn: string;
+  readonly connectionOriented: boolean;
+  /** One send() arrives as one recv(). */
+  readonly preservesBoundaries: boolean;
+  /** Delivered in order, without loss (UDP is neither). */
+  readonly reliable: boolean;
+  readonly addressForm: "ip:port" | "path or @abstract";
+}
+
+/** Handlers a connection calls; each at most once except data. */
+export interface ConnectionHandlers {
+  data(chunk: Buffer): void;
+  /** The peer shut down its writing side (read() returned 0). */
+  end(): void;
+  /** The socket is gone; err is set when it went by error. Called exactly once. */
+  close(err?: OpError): void;
+}
+
+/** One connected socket: an accepted one on the server, or the client's. */
+export interface Connection {
+  readonly local: string;
+  readonly remote: string;
+  setHandlers(handlers: ConnectionHandlers): void;
+  /** Resolves once the bytes are handed to the kernel. */
+  write(data: Buffer): Promise<void>;
+  /** shutdown(SHUT_WR) once everything written is flushed; the socket closes when both sides are done. */
+  end(): void;
+  /** Close now, dropping anything unsent. */
+  destroy(): void;
+}
+
+export interface Listener {
+  /** The address actually bound (the port the kernel chose for port 0). */
+  readonly address: string;
+  /** Stop accepting; resolves when the listening socket is closed and its socket file removed. */
+  close(): Promise<void>;
+}
+
+export interface ConnectionTransport extends TransportInfo {
+  readonly kind: "connection";
+  listen(address: string, onConnection: (connection: Connection) => void): Promise<Listener>;
+  dial(address: string): Promise<Connection>;
+}
+
+export interface DatagramHandlers {
+  message(data: Buffer, from: string): void;
+  /** An asynchronous error on the socket (an ICMP error, say); the socket stays usable. */
+  error(err: OpError): void;
+}
+
+export interface DatagramSocket {
+  /** The bound address, or "" while the kernel has not bound it yet (UDP binds on first send). */
+  readonly local: string;
+  setHandlers(handlers: DatagramHandlers): void;
+  send(data: Buffer, to: string): Promise<void>;
+  /** Close the socket and remove any socket file this socket created. */
+  close(): Promise<void>;
+}
+
+export interface DatagramTransport extends TransportInfo {
+  readonly kind: "datagram";
+  /** A server's socket, bound to a known address. */
+  bind(address: string): Promise<DatagramSocket>;
+  /**
+   * A client's socket for talking to `server`. UDP connect()s it (which binds an ephemeral port and
+   * filters what arrives); a unix datagram client must bind a path of its own or it cannot be
+   * answered, so the transport binds one in a private temp dir and removes it on close().
+   */
+  open(server: string): Promise<DatagramSocket>;
+}
+
+export type Transport = ConnectionTransport | DatagramTransport;

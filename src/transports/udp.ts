@@ -1,0 +1,98 @@
+// UDP over IPv4 and IPv6 (node:dgram). No listen(), no accept(): one socket receives every peer's
+// datagrams and learns each sender from recvfrom(); udp(7).
+import dgram from "node:dgram";
+import { toOpError } from "../errors.js";
+import { formatInet, parseInet } from "./address.js";
+import type { DatagramHandlers, DatagramSocket, DatagramTransport, TransportInfo } from "./transport.js";
+
+const datagram = {
+  type: "dgram",
+  cType: "SOCK_DGRAM",
+  builtOn: "node:dgram",
+  connectionOriented: false,
+  preservesBoundaries: true,
+  reliable: false,
+  addressForm: "ip:port",
+} as const;
+
+export const udp4 = udpTransport({ ...datagram, name: "udp4", family: "inet", cFamily: "AF_INET" });
+export const udp6 = udpTransport({ ...datagram, name: "udp6", family: "inet6", cFamily: "AF_INET6" });
+
+function udpTransport(info: TransportInfo): DatagramTransport {
+  const socketType = info.family === "inet6" ? "udp6" : "udp4";
+  return {
+    ...info,
+    kind: "datagram",
+    bind(address) {
+      const { host, port } = parseInet(address);
+      const socket = dgram.createSocket({ type: socketType, ipv6Only: info.family === "inet6" });
+      return new Promise((resolve, reject) => {
+        socket.once("error", (err) => {
+          socket.close();
+          reject(toOpError(err, "bind", info.name, address));
+        });
+        socket.bind({ address: host, port, exclusive: true }, () => {
+          socket.removeAllListeners("error");
+          resolve(udpSocket(socket, info));
+        });
+      });
+    },
+    // The client connect()s: on a datagram socket that only sets the default peer and makes the
+    // kernel drop datagrams from anyone else (connect(2)), and it lets an ICMP port unreachable come
+    // back as ECONNREFUSED instead of silence (udp(7)). connect() also binds an ephemeral port.
+    open(server) {
+      const { host, port } = parseInet(server);
+      const socket = dgram.createSocket({ type: socketType });
+      return new Promise((resolve, reject) => {
+        socket.once("error", (err) => {
+          socket.close();
+          reject(toOpError(err, "connect", info.name, server));
+        });
+        socket.connect(port, host, () => {
+          socket.removeAllListeners("error");
+          resolve(udpSocket(socket, info, server));
+        });
+      });
+    },
+  };
+}
+
+/** `peer` is set on a connected socket, whose sends must not name an address. */
+function udpSocket(socket: dgram.Socket, info: TransportInfo, peer?: string): DatagramSocket {
+  let handlers: DatagramHandlers | undefined;
+  let closed = false;
+  // ICMP port-unreachable and friends arrive here; they must never crash the process.
+  socket.on("error", (err) => handlers?.error(toOpError(err, "recv", info.name, peer ?? localOf(socket))));
+  socket.on("message", (data, rinfo) => handlers?.message(data, formatInet(rinfo.address, rinfo.port)));
+  return {
+    get local() {
+      return localOf(socket);
+    },
+    setHandlers(h) {
+      handlers = h;
+    },
+    send(data, to) {
+      const { host, port } = parseInet(to);
+      return new Promise((resolve, reject) => {
+        if (closed) return reject(toOpError({ code: "EBADF" }, "send", info.name, to));
+        const done = (err: Error | null) => (err ? reject(toOpError(err, "send", info.name, to)) : resolve());
+        if (peer === to) socket.send(data, done);
+        else socket.send(data, port, host, done);
+      });
+    },
+    close() {
+      if (closed) return Promise.resolve();
+      closed = true;
+      return new Promise((resolve) => socket.close(() => resolve()));
+    },
+  };
+}
+
+function localOf(socket: dgram.Socket): string {
+  try {
+    const { address, port } = socket.address();
+    return formatInet(address, port);
+  } catch {
+    return ""; // not bound yet
+  }
+}
