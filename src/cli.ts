@@ -14,9 +14,10 @@ const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C name
   tcp4 inet stream      udp4 inet dgram      unix-stream unix stream
   tcp6 inet6 stream     udp6 inet6 dgram     unix-dgram unix dgram     unix-seqpacket unix seqpacket`;
 
-const ABSTRACT_HELP = `Unix addresses are a path, or @name for a Linux abstract name (no file on disk). Node pads
-abstract names to the whole 108-byte sun_path, so a peer that uses the exact length (Python, Go,
-socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.`;
+const ABSTRACT_HELP = `Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on
+disk. Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length
+(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.
+unix-dgram and unix-seqpacket take paths only: node-unix-socket cuts an abstract name at its NUL.`;
 
 function transportOptions(y: Argv) {
   return y
@@ -117,7 +118,7 @@ await yargs(hideBin(process.argv))
         .option("abstract", {
           type: "boolean",
           default: false,
-          describe: "unix: use a fresh abstract name (@...) instead of a file",
+          describe: "unix-stream: a fresh abstract name (@...) instead of a file",
           group: "Address:",
         })
         .example("$0", "TCP over IPv4 (inet, stream)")

@@ -26,7 +26,7 @@ export async function namedAddress(name: TransportName, flags: AddressFlags): Pr
         "--host and --port are for inet and inet6; a unix socket takes --path (a path or @name)",
       );
     }
-    return checkUnixPath(flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`));
+    return checkUnixPath(name, flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`));
   }
   if (flags.path !== undefined)
     throw new UsageError("--path is for --family unix; inet and inet6 take --host and --port");
@@ -50,6 +50,7 @@ export function freshAddress(
   if (family === "inet") return { address: "127.0.0.1:0", cleanup: () => {} };
   if (family === "inet6") return { address: "[::1]:0", cleanup: () => {} };
   if (flags.abstract) {
+    refuseAbstract(name, "--abstract");
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     return { address: `@socket-playground-${type}-${suffix}`, cleanup: () => {} };
   }
@@ -57,8 +58,9 @@ export function freshAddress(
   return { address: join(dir, `${type}.sock`), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-function checkUnixPath(path: string): string {
+function checkUnixPath(name: TransportName, path: string): string {
   if (isAbstract(path)) {
+    refuseAbstract(name, `--path ${path}`);
     if (path.length < 2) throw new UsageError("--path @ needs a name after the @, e.g. --path @playground");
     return path;
   }
@@ -78,6 +80,18 @@ function checkUnixPath(path: string): string {
     );
   }
   return path;
+}
+
+/**
+ * node-unix-socket takes a path as a C string, so "\0name" ends at its first byte and every abstract
+ * name binds the same address of 108 NULs (seen with strace and /proc/net/unix): refuse rather than fake it.
+ */
+function refuseAbstract(name: TransportName, flag: string): void {
+  if (name === "unix-stream") return;
+  throw new UsageError(
+    `${flag}: ${name} cannot use an abstract name — node-unix-socket cuts it at the leading NUL, so every ` +
+      "@name would be the same all-NUL address; use a path, or --transport unix-stream",
+  );
 }
 
 async function resolveHost(host: string, family: 4 | 6): Promise<string> {

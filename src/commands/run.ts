@@ -18,10 +18,11 @@ export interface RunFlags extends CommonFlags, ClientFlags {
 
 export async function run(flags: RunFlags): Promise<void> {
   const name = chooseTransport(flags);
-  const fresh = flags.path === undefined ? freshAddress(name, flags) : undefined;
-  const address = fresh?.address ?? (await namedAddress(name, { path: flags.path }));
+  const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
   const reporter = await createReporter(transport, flags.json, flags.logLevel ?? "info");
+  const fresh = named === undefined ? freshAddress(name, flags) : undefined;
+  const address = named ?? (fresh?.address as string);
   try {
     if (isAbstract(address)) reporter.say(`note: ${abstractNameNote(address)}`);
     const server = await startServer(transport, address, DEFAULT_PROTOCOL, reporter.report);

@@ -53,8 +53,8 @@ export function describeUnix(kernelPath: string): string {
 export function abstractNameNote(address: string): string {
   const name = address.slice(1);
   return (
-    `${address} is an abstract name: no file, gone when the socket closes (unix(7)). Node and node-unix-socket ` +
-    "pass the whole 108-byte sun_path, so the kernel holds the name NUL-padded (see /proc/net/unix); a peer " +
+    `${address} is an abstract name: no file, gone when the socket closes (unix(7)). Node (libuv) passes ` +
+    "the whole 108-byte sun_path, so the kernel holds the name NUL-padded (see /proc/net/unix); a peer " +
     "that gives the exact length (Python, Go, socat by default) will not meet it. With socat use " +
     `ABSTRACT-CONNECT:${name},unix-tightsocklen=0; in Python, connect to "\\0${name}".ljust(108, "\\0").`
   );

@@ -12,8 +12,16 @@ export interface Finished {
 }
 
 /** Run `playground ...args` to completion (killed after timeoutMs). */
-export function playground(args: string[], timeoutMs = 20_000): Promise<Finished> {
-  return finished(spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] }), timeoutMs);
+export function playground(
+  args: string[],
+  timeoutMs = 20_000,
+  env: NodeJS.ProcessEnv = {},
+): Promise<Finished> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  return finished(child, timeoutMs);
 }
 
 /** Run any program to completion, with optional standard input. */

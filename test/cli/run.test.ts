@@ -1,0 +1,101 @@
+// `playground run` as a user runs it: a child process, every transport, real sockets.
+import { readdirSync } from "node:fs";
+import { afterEach, describe, expect, it } from "vitest";
+import { TRANSPORT_TABLE } from "../../src/strategy.js";
+import { playground } from "../helpers/cli.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+afterEach(removeTempDirs);
+
+describe.each(TRANSPORT_TABLE)("playground --family $family --type $type", ({ family, type }) => {
+  it("prints the lab's conversation and exits 0", async () => {
+    const { code, stdout, stderr } = await playground(["--family", family, "--type", type]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Server is (listening on|bound to) /m);
+    expect(stdout).toContain("Received from server: Welcome to the server!\n");
+    expect(stdout).toMatch(/^Received from client \(session 1\): Hello, Server! This is the client\.$/m);
+    expect(stdout).toContain("Received from server: Message received!\n");
+    if (type === "dgram") expect(stdout).toMatch(/no listen\(\) for datagrams/);
+    else expect(stdout).toMatch(/^Connection from .* has been established\.$/m);
+  });
+});
+
+describe("abstract names", () => {
+  it("unix-stream runs on one and says what Node does to it", async () => {
+    const { code, stdout } = await playground(["--family", "unix", "--type", "stream", "--abstract"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Server is listening on @socket-playground-/);
+    expect(stdout).toMatch(/note: @\S+ is an abstract name.*108-byte sun_path.*unix-tightsocklen=0/);
+    expect(stdout).toContain("Received from server: Message received!");
+  });
+
+  it.each(["unix-dgram", "unix-seqpacket"])("%s refuses one instead of faking it (exit 2)", async (name) => {
+    for (const args of [["--abstract"], ["--path", "@demo"], ["server", "--path", "@demo"]]) {
+      const { code, stderr } = await playground([...args, "--transport", name]);
+      expect(code).toBe(2);
+      expect(stderr).toMatch(/cannot use an abstract name — node-unix-socket cuts it at the leading NUL/);
+    }
+  });
+});
+
+describe("playground run", () => {
+  it("--message sets what the client sends", async () => {
+    const { stdout } = await playground(["--message", "custom words"]);
+    expect(stdout).toMatch(/Received from client \(session 1\): custom words/);
+  });
+
+  it("--json writes one JSON event per line", async () => {
+    const { code, stdout } = await playground(["--transport", "udp4", "--json"]);
+    expect(code).toBe(0);
+    const events = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(events.map((e) => e.event)).toEqual([
+      "listening",
+      "session-opened",
+      "received",
+      "received",
+      "received",
+      "received",
+    ]);
+    expect(events.every((e) => e.transport === "udp4" && typeof e.msg === "string")).toBe(true);
+    expect(events.at(-1)).toMatchObject({ side: "client", text: "Message received!", bytes: 17 });
+  });
+
+  it("leaves no temp dir or socket file behind", async () => {
+    // A TMPDIR of its own, so other tests running at the same time cannot blur the count.
+    const TMPDIR = tempDir();
+    const runs = ["unix-stream", "unix-dgram", "unix-seqpacket"].map((t) =>
+      playground(["--transport", t], 20_000, { TMPDIR }),
+    );
+    expect((await Promise.all(runs)).map((r) => r.code)).toEqual([0, 0, 0]);
+    expect(readdirSync(TMPDIR)).toEqual([]);
+  });
+});
+
+describe("bad command lines: one line, exit 2, no stack trace", () => {
+  it.each([
+    [
+      ["--family", "inet", "--type", "seqpacket"],
+      /no --family inet --type seqpacket transport; the pairs are: .*unix\/seqpacket/,
+    ],
+    [["--family", "ipx"], /unknown --family 'ipx'/],
+    [["--bogus"], /Unknown argument: bogus/],
+    [["server", "--port", "70000"], /--port 70000 is not a port/],
+    [
+      ["server", "--transport", "unix-stream", "--path", "/no/such/dir/x.sock"],
+      /directory \/no\/such\/dir does not exist/,
+    ],
+    [["server", "--transport", "unix-stream", "--path", `/tmp/${"x".repeat(120)}`], /at most 107/],
+    [["client", "--transport", "unix-dgram", "--port", "5"], /a unix socket takes --path/],
+  ])("%j", async (args, message) => {
+    const { code, stderr, stdout } = await playground(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stderr.trim().split("\n")[0]).toMatch(/^playground: /);
+  });
+});

@@ -1,0 +1,324 @@
+// unix-seqpacket on real sockets: records, errnos, file cleanup, and the node-unix-socket sharp edges
+// (unix-addon.ts) that must never reach the process.
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { OpError } from "../../src/errors.js";
+import type { Connection, Listener } from "../../src/transports/transport.js";
+import { unixSeqpacket } from "../../src/transports/unix-seqpacket.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+const run = promisify(execFile);
+const cleanups: (() => unknown)[] = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await new Promise((done) => setImmediate(done)); // let deferred destroys run before the dir goes
+  removeTempDirs();
+});
+
+async function listen(address: string, onConnection: (c: Connection) => void = echo): Promise<Listener> {
+  const listener = await unixSeqpacket.listen(address, onConnection);
+  cleanups.push(() => listener.close());
+  return listener;
+}
+
+async function dial(address: string): Promise<Connection> {
+  const connection = await unixSeqpacket.dial(address);
+  cleanups.push(() => connection.destroy());
+  return connection;
+}
+
+/** Server side: answer each record with "ack:" + record, and end when the peer ends. */
+function echo(connection: Connection): void {
+  record(connection, true);
+}
+
+/** What a connection saw, and a promise of its close; with `answer`, it also behaves as echo(). */
+function record(connection: Connection, answer = false) {
+  const seen = { data: [] as string[], ends: 0, closes: [] as (OpError | undefined)[] };
+  const closed = new Promise<OpError | undefined>((resolve) => {
+    connection.setHandlers({
+      data: (chunk) => {
+        seen.data.push(chunk.toString());
+        if (answer) connection.write(Buffer.concat([Buffer.from("ack:"), chunk])).catch(() => {});
+      },
+      end: () => {
+        seen.ends++;
+        if (answer) connection.end();
+      },
+      close: (err) => {
+        seen.closes.push(err);
+        resolve(err);
+      },
+    });
+  });
+  return { seen, closed };
+}
+
+async function python(script: string, ...args: string[]): Promise<string> {
+  return (await run("python3", ["-c", script, ...args], { timeout: 10_000 })).stdout;
+}
+
+const PY_STALE = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.close()  # the file stays: a stale socket file
+`;
+
+describe("unix-seqpacket", () => {
+  it("keeps every write a record of its own, both ways", async () => {
+    const accepted: (ReturnType<typeof record> & { addresses: string[] })[] = [];
+    const listener = await listen(join(tempDir(), "s.sock"), (c) => {
+      accepted.push({ ...record(c, true), addresses: [c.local, c.remote] });
+    });
+    const client = await dial(listener.address);
+    expect([client.local, client.remote]).toEqual(["", listener.address]);
+    const { seen, closed } = record(client);
+    const words = ["hello", "w", "o", "r", "l", "d"];
+    await Promise.all(words.map((w) => client.write(Buffer.from(w))));
+    await expect.poll(() => seen.data.length).toBe(words.length);
+    expect(seen.data).toEqual(words.map((w) => `ack:${w}`));
+    client.end();
+    expect(await closed).toBeUndefined();
+    expect(seen).toMatchObject({ ends: 1, closes: [undefined] });
+    expect(accepted[0]?.addresses).toEqual([listener.address, ""]); // a connecting unix client is unnamed
+    expect(await accepted[0]?.closed).toBeUndefined();
+    expect(accepted[0]?.seen).toEqual({ data: words, ends: 1, closes: [undefined] });
+  });
+
+  it("refuses to write after end()", async () => {
+    const listener = await listen(join(tempDir(), "s.sock"));
+    const client = await dial(listener.address);
+    const { closed } = record(client);
+    client.end();
+    await expect(client.write(Buffer.from("late"))).rejects.toMatchObject({ op: "send", code: "EPIPE" });
+    await closed;
+  });
+
+  it("removes its socket file on close, so the path can be bound again", async () => {
+    const path = join(tempDir(), "s.sock");
+    const first = await unixSeqpacket.listen(path, echo);
+    expect(existsSync(path)).toBe(true);
+    await first.close();
+    expect(existsSync(path)).toBe(false);
+    await listen(path);
+  });
+
+  describe("says what the kernel said", () => {
+    const refused = (address: string, code: string) =>
+      expect(unixSeqpacket.dial(address)).rejects.toSatisfy(
+        (err) =>
+          err instanceof OpError && err.op === "connect" && err.code === code && err.address === address,
+      );
+
+    it("ENOENT when there is no file", () => refused(join(tempDir(), "missing.sock"), "ENOENT"));
+
+    it("ECONNREFUSED for a stale socket file", async () => {
+      const path = join(tempDir(), "stale.sock");
+      await python(PY_STALE, path);
+      await refused(path, "ECONNREFUSED");
+    });
+
+    it("ECONNREFUSED for a regular file", async () => {
+      const path = join(tempDir(), "regular");
+      writeFileSync(path, "not a socket");
+      await refused(path, "ECONNREFUSED");
+    });
+
+    it("EPROTOTYPE when a stream socket listens there", async () => {
+      const path = join(tempDir(), "stream.sock");
+      const server = net.createServer();
+      await new Promise<void>((done) => server.listen(path, done));
+      cleanups.push(() => new Promise((done) => server.close(done)));
+      await refused(path, "EPROTOTYPE");
+    });
+
+    it("EAGAIN when the listener's accept queue is full", async () => {
+      const path = join(tempDir(), "stalled.sock");
+      // A listener with backlog 0 that never accepts: the kernel queues one connection, then says EAGAIN.
+      const stalled = spawn("python3", ["-c", PY_STALLED, path], { stdio: ["pipe", "pipe", "inherit"] });
+      cleanups.push(() => stopPython(stalled));
+      await new Promise((ready) => stalled.stdout?.once("data", ready));
+      const outcomes: string[] = [];
+      for (let i = 0; i < 4 && !outcomes.includes("EAGAIN"); i++) {
+        outcomes.push(
+          await dial(path).then(
+            () => "connected",
+            (err: OpError) => err.code,
+          ),
+        );
+      }
+      expect(outcomes).toContain("EAGAIN");
+    });
+
+    it.skipIf(process.getuid?.() === 0)("EACCES without write permission on the socket file", async () => {
+      const listener = await listen(join(tempDir(), "s.sock"));
+      chmodSync(listener.address, 0o555);
+      await refused(listener.address, "EACCES");
+    });
+
+    it("EADDRINUSE when listening over an existing file", async () => {
+      const path = join(tempDir(), "stale.sock");
+      await python(PY_STALE, path);
+      await expect(unixSeqpacket.listen(path, echo)).rejects.toMatchObject({ code: "EADDRINUSE" });
+    });
+
+    it("ENAMETOOLONG past 107 bytes", async () => {
+      const path = join(tempDir(), "x".repeat(120));
+      await expect(unixSeqpacket.listen(path, echo)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
+      await expect(unixSeqpacket.dial(path)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
+    });
+  });
+
+  it("refuses @abstract names, which node-unix-socket would turn into 108 NULs", async () => {
+    const dir = tempDir();
+    await expect(unixSeqpacket.listen("@playground-test", echo)).rejects.toMatchObject({
+      op: "listen",
+      code: "EINVAL",
+    });
+    await expect(unixSeqpacket.dial("@playground-test")).rejects.toMatchObject({
+      op: "connect",
+      code: "EINVAL",
+    });
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  describe("nothing a peer does crashes the process", () => {
+    it("survives peers that connect and go at once", async () => {
+      const accepted: Promise<OpError | undefined>[] = [];
+      const listener = await listen(join(tempDir(), "s.sock"), (c) => {
+        accepted.push(record(c, true).closed);
+      });
+      for (let i = 0; i < 20; i++) (await unixSeqpacket.dial(listener.address)).destroy();
+      await expect.poll(() => accepted.length).toBe(20);
+      await Promise.all(accepted);
+      const client = await dial(listener.address);
+      const { seen } = record(client);
+      await client.write(Buffer.from("still here"));
+      await expect.poll(() => seen.data).toEqual(["ack:still here"]);
+    });
+
+    it("takes a zero-length record as end of data, as recv() returning 0 does", async () => {
+      const server = { seen: undefined as ReturnType<typeof record>["seen"] | undefined };
+      const listener = await listen(join(tempDir(), "s.sock"), (c) => {
+        server.seen = record(c).seen;
+        c.end();
+      });
+      const client = await dial(listener.address);
+      const { closed } = record(client);
+      await client.write(Buffer.alloc(0));
+      await expect.poll(() => server.seen?.ends).toBe(1);
+      expect(server.seen?.data).toEqual([]);
+      client.end();
+      expect(await closed).toBeUndefined();
+    });
+
+    it("survives destroy() inside data handlers, on both sides", async () => {
+      const listener = await listen(join(tempDir(), "s.sock"), (c) => {
+        c.setHandlers({
+          data: () => {
+            void c.write(Buffer.from("reply")).catch(() => {});
+            c.destroy(); // node-unix-socket alone aborts the process here
+          },
+          end: () => {},
+          close: () => {},
+        });
+      });
+      const client = await dial(listener.address);
+      const closes: (OpError | undefined)[] = [];
+      const closed = new Promise((done) =>
+        client.setHandlers({
+          data: () => client.destroy(),
+          end: () => client.destroy(), // in case the server's destroy overtook its reply
+          close: (err) => done(closes.push(err)),
+        }),
+      );
+      await client.write(Buffer.from("hello"));
+      await closed;
+      expect(closes).toEqual([undefined]);
+      await expect(client.write(Buffer.from("after"))).rejects.toMatchObject({ code: "EBADF" });
+    });
+
+    it("survives destroy() right after the last reply, in a process of its own", async () => {
+      const dir = tempDir();
+      const script = join(dir, "destroy-after-reply.mts");
+      writeFileSync(script, childScript(join(dir, "s.sock")));
+      const { stdout } = await run(process.execPath, ["--import", "tsx", script], { timeout: 20_000 });
+      expect(stdout.trim()).toBe("replies=20 survived");
+      expect(readdirSync(dir)).toEqual(["destroy-after-reply.mts"]);
+    });
+
+    it("closes with EMSGSIZE when a record is too big for the socket buffer", async () => {
+      const listener = await listen(join(tempDir(), "s.sock"));
+      const client = await dial(listener.address);
+      const { closed } = record(client);
+      await expect(client.write(Buffer.alloc(300_000))).rejects.toMatchObject({
+        op: "send",
+        code: "EMSGSIZE",
+      });
+      expect(await closed).toMatchObject({ code: "EMSGSIZE" });
+    });
+  });
+
+  it("talks to a Python client over a path", async () => {
+    const listener = await listen(join(tempDir(), "s.sock"));
+    const out = await python(PY_CLIENT, listener.address);
+    expect(JSON.parse(out)).toEqual(["ack:hello", "ack:world", ""]);
+  });
+});
+
+const PY_CLIENT = `
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.settimeout(5)
+s.connect(sys.argv[1])
+got = []
+for word in (b"hello", b"world"):
+    s.send(word)
+    got.append(s.recv(1024).decode())
+s.shutdown(socket.SHUT_WR)
+got.append(s.recv(1024).decode())  # b"": our end() after the peer's
+print(json.dumps(got))
+`;
+
+const PY_STALLED = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1])
+s.listen(0)
+print("ready", flush=True)
+sys.stdin.read()
+`;
+
+async function stopPython(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((done) => child.once("exit", done));
+  child.stdin?.end();
+  await exited;
+}
+
+/** A client that destroys each connection in its data handler, as soon as the reply is in. */
+function childScript(path: string): string {
+  const module = new URL("../../src/transports/unix-seqpacket.ts", import.meta.url).href;
+  return `
+import { unixSeqpacket } from ${JSON.stringify(module)};
+const listener = await unixSeqpacket.listen(${JSON.stringify(path)}, (c) => {
+  c.setHandlers({ data: (m) => { c.write(Buffer.from("re:" + m)).catch(() => {}); c.end(); }, end: () => {}, close: () => {} });
+});
+let replies = 0;
+for (let i = 0; i < 20; i++) {
+  const c = await unixSeqpacket.dial(listener.address);
+  await new Promise((done) => {
+    c.setHandlers({ data: () => { replies++; c.destroy(); }, end: () => {}, close: done });
+    c.write(Buffer.from("m" + i));
+  });
+}
+await listener.close();
+console.log("replies=" + replies + " survived");
+`;
+}
