@@ -29,8 +29,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const base = median(samples["node -e 0"]);
 for (const [name, xs] of Object.entries(samples)) {
   const m = median(xs);
-  console.log(`${name.padEnd(22)} median ${m.toFixed(1).padStart(6)} ms   ${(m / base).toFixed(2)} × node -e 0`);
+  console.log(
+    `${name.padEnd(22)} median ${m.toFixed(1).padStart(6)} ms   ${(m / base).toFixed(2)} × node -e 0`,
+  );
 }
 const ratio = median(samples["playground --help"]) / base;
-console.log(ratio <= 2 ? `ok: --help is ${ratio.toFixed(2)} × (target ≤ 2 ×)` : `over target: ${ratio.toFixed(2)} × > 2 ×`);
+console.log(
+  ratio <= 2
+    ? `ok: --help is ${ratio.toFixed(2)} × (target ≤ 2 ×)`
+    : `over target: ${ratio.toFixed(2)} × > 2 ×`,
+);
 process.exitCode = ratio <= 2 ? 0 : 1;
