@@ -5,7 +5,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { OpError, UsageError } from "./errors.js";
-import { LOG_LEVELS } from "./output/reporter.js";
+import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
 import { TRANSPORT_NAMES } from "./strategy.js";
 
@@ -38,15 +38,23 @@ function transportOptions(y: Argv) {
       describe: `shorthand for a family/type pair: ${TRANSPORT_NAMES.join(", ")}`,
       group: "Socket:",
     })
+    .option("format", {
+      type: "string",
+      choices: FORMATS,
+      describe: "ladder of socket calls (run's default), the lab's lines (server's, client's), mermaid, json",
+      group: "Output:",
+    })
     .option("json", {
       type: "boolean",
       default: false,
-      describe: "newline-delimited JSON events (pino) on stdout",
+      describe: "short for --format json: one JSON object per socket call (pino NDJSON)",
+      group: "Output:",
     })
     .option("log-level", {
       type: "string",
       choices: LOG_LEVELS,
-      describe: "least important event to show (debug shows every send)",
+      describe: "least important event to show; debug prints every socket call as a line",
+      group: "Output:",
     });
 }
 
@@ -101,6 +109,12 @@ function fail(err: unknown): void {
     process.exitCode = 1;
   }
 }
+
+// A reader that goes away (`playground | head`) is no failure of ours: stop quietly.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 await yargs(hideBin(process.argv))
   .scriptName("playground")

@@ -1,12 +1,12 @@
 // `playground client`: one session against a running server, like the lab's client.
-
-import { createReporter } from "../output/reporter.js";
+import { createSink } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { chooseTransport } from "../strategy.js";
+import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { type AddressFlags, namedAddress } from "./addresses.js";
-import type { ClientFlags, CommonFlags } from "./options.js";
+import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
 
 export interface ClientCommandFlags extends CommonFlags, ClientFlags, AddressFlags {}
 
@@ -14,11 +14,12 @@ export async function client(flags: ClientCommandFlags): Promise<void> {
   const name = chooseTransport(flags);
   const server = await namedAddress(name, flags);
   const transport = await loadTransport(name);
-  const reporter = await createReporter(transport, flags.json, flags.logLevel ?? "info");
+  const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   try {
-    if (isAbstract(server)) reporter.say(`note: ${abstractNameNote(server)}`);
-    await runClient(transport, server, { ...flags, message: Buffer.from(flags.message) }, reporter.report);
+    if (isAbstract(server)) sink.say(`note: ${abstractNameNote(server)}`);
+    const trace = createTracer(transport, (e) => sink.event(e));
+    await runClient(transport, server, { ...flags, message: Buffer.from(flags.message) }, trace);
   } finally {
-    await reporter.flush();
+    await sink.finish();
   }
 }

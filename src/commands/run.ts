@@ -1,15 +1,15 @@
-// `playground run` (the default): server and client in one process on a fresh address, printing the
-// conversation from both ends.
-
-import { createReporter } from "../output/reporter.js";
+// `playground run` (the default): server and client in one process on a fresh address, drawn as a
+// ladder of the socket calls on each side.
+import { createSink } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { DEFAULT_PROTOCOL } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
+import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { freshAddress, namedAddress } from "./addresses.js";
-import type { ClientFlags, CommonFlags } from "./options.js";
+import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
 
 export interface RunFlags extends CommonFlags, ClientFlags {
   path?: string;
@@ -20,24 +20,20 @@ export async function run(flags: RunFlags): Promise<void> {
   const name = chooseTransport(flags);
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
-  const reporter = await createReporter(transport, flags.json, flags.logLevel ?? "info");
+  const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
+  const trace = createTracer(transport, (e) => sink.event(e));
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {
-    if (isAbstract(address)) reporter.say(`note: ${abstractNameNote(address)}`);
-    const server = await startServer(transport, address, DEFAULT_PROTOCOL, reporter.report);
+    if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
+    const server = await startServer(transport, address, DEFAULT_PROTOCOL, trace);
     try {
-      await runClient(
-        transport,
-        server.address,
-        { ...flags, message: Buffer.from(flags.message) },
-        reporter.report,
-      );
+      await runClient(transport, server.address, { ...flags, message: Buffer.from(flags.message) }, trace);
     } finally {
       await server.close(flags.timeout);
     }
   } finally {
     fresh?.cleanup();
-    await reporter.flush();
+    await sink.finish();
   }
 }

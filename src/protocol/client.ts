@@ -1,8 +1,8 @@
 // A client for any transport: one session, welcome then ack.
+import type { Trace } from "../trace/events.js";
 import type { Transport } from "../transports/transport.js";
 import { type ClientResult, runConnectionClient } from "./connection-client.js";
 import { type DatagramClientOptions, runDatagramClient } from "./datagram-client.js";
-import type { Report } from "./events.js";
 
 export type { ClientResult };
 
@@ -10,9 +10,9 @@ export function runClient(
   transport: Transport,
   server: string,
   options: DatagramClientOptions,
-  report: Report,
+  trace: Trace,
 ): Promise<ClientResult> {
   return transport.kind === "datagram"
-    ? runDatagramClient(transport, server, options, report)
-    : runConnectionClient(transport, server, options, report);
+    ? runDatagramClient(transport, server, options, trace)
+    : runConnectionClient(transport, server, options, trace);
 }

@@ -1,10 +1,9 @@
 // The client's half of a stream or seqpacket session: connect, read the welcome, send the message,
 // read the ack, close — the classic lab's client, which never learns its family.
 import { OpError } from "../errors.js";
+import { type CallRecord, preview, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
-import type { Report } from "./events.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
-import { printable } from "./messages.js";
 
 export interface ClientOptions {
   message: Buffer;
@@ -21,33 +20,43 @@ export async function runConnectionClient(
   transport: ConnectionTransport,
   server: string,
   options: ClientOptions,
-  report: Report,
+  trace: Trace,
 ): Promise<ClientResult> {
-  const connection = await transport.dial(server);
-  report({ event: "connected", side: "client", server, local: connection.local });
-  const replies = new Replies(connection, transport, server, options.timeout);
+  const connection = await transport.dial(server, trace);
+  const call = (record: Omit<CallRecord, "side" | "local" | "remote">) =>
+    trace({ side: "client", local: connection.local, remote: server, ...record });
+  const replies = new Replies(connection, transport, server, options.timeout, call);
   try {
     // The first recv() is the welcome, as in the lab (recv(1024)).
     const welcome = await replies.next("welcome");
-    report({
-      event: "received",
-      side: "client",
-      peer: server,
-      bytes: welcome.length,
-      text: printable(welcome),
+    const { message } = options;
+    call({
+      call: "send",
+      inferred: false,
+      via: "socket.write()",
+      bytes: message.length,
+      preview: preview(message),
     });
-    await connection.write(options.message);
-    const text = printable(options.message);
-    report({ event: "sent", side: "client", peer: server, bytes: options.message.length, text });
+    await connection.write(message);
     // On a stream, shutdown(SHUT_WR) tells the server the message is complete (there are no
     // boundaries); a seqpacket record is complete by itself, so its socket is shut after the ack.
-    if (!transport.preservesBoundaries) connection.end();
+    const shutdown = () => {
+      call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+      connection.end();
+    };
+    if (!transport.preservesBoundaries) shutdown();
     const ack = await replies.next("ack");
-    report({ event: "received", side: "client", peer: server, bytes: ack.length, text: printable(ack) });
-    if (transport.preservesBoundaries) connection.end();
+    if (transport.preservesBoundaries) shutdown();
     await replies.closed;
     return { welcome, ack };
   } catch (err) {
+    if (err instanceof OpError)
+      call({
+        call: err.op === "send" ? "send" : "recv",
+        inferred: false,
+        errno: err.code,
+        message: err.message,
+      });
     connection.destroy();
     throw err;
   }
@@ -61,7 +70,7 @@ export async function runConnectionClient(
 class Replies {
   private records: Buffer[] = [];
   private reads = 0;
-  private readonly tail: MessageReader;
+  private readonly tail = new MessageReader(false, Number.MAX_SAFE_INTEGER);
   private ended = false;
   private failure: OpError | undefined;
   private wake: (() => void) | undefined;
@@ -72,24 +81,39 @@ class Replies {
     private readonly transport: ConnectionTransport,
     private readonly server: string,
     private readonly timeout: number,
+    call: (record: Omit<CallRecord, "side" | "local" | "remote">) => void,
   ) {
-    this.tail = new MessageReader(false, Number.MAX_SAFE_INTEGER);
     let markClosed!: () => void;
     this.closed = new Promise((resolve) => {
       markClosed = resolve;
     });
     connection.setHandlers({
       data: (chunk) => {
+        call({
+          call: "recv",
+          inferred: true,
+          via: "'data' event",
+          bytes: chunk.length,
+          preview: preview(chunk),
+        });
         if (transport.preservesBoundaries || this.reads++ === 0) this.records.push(chunk);
         else this.pushTail(this.tail.push(chunk));
         this.wake?.();
       },
       end: () => {
+        call({
+          call: "recv",
+          inferred: true,
+          via: "'end' event",
+          bytes: 0,
+          detail: "EOF: the server shut down its side",
+        });
         this.ended = true;
         this.pushTail(this.tail.finish());
         this.wake?.();
       },
       close: (err) => {
+        call({ call: "close", inferred: true, via: "'close' event" });
         this.ended = true;
         this.failure = err;
         markClosed();

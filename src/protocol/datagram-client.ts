@@ -1,26 +1,28 @@
 // The client's half of a datagram session: hello -> welcome, message -> ack. Nothing guarantees a UDP
 // datagram arrives (udp(7)), so each is resent after a timeout, a bounded number of times.
 import { OpError } from "../errors.js";
+import { type CallRecord, preview, type Trace } from "../trace/events.js";
 import type { DatagramSocket, DatagramTransport } from "../transports/transport.js";
 import type { ClientOptions, ClientResult } from "./connection-client.js";
-import type { Report } from "./events.js";
-import { HELLO, printable } from "./messages.js";
+import { HELLO } from "./messages.js";
 
 export interface DatagramClientOptions extends ClientOptions {
   /** How many times a datagram is sent again when no reply comes. */
   retries: number;
 }
 
+type Call = (record: Omit<CallRecord, "side" | "local" | "remote">) => void;
+
 export async function runDatagramClient(
   transport: DatagramTransport,
   server: string,
   options: DatagramClientOptions,
-  report: Report,
+  trace: Trace,
 ): Promise<ClientResult> {
-  const socket = await transport.open(server);
-  const inbox = new Inbox(socket, server);
+  const socket = await transport.open(server, trace);
+  const call: Call = (record) => trace({ side: "client", local: socket.local, remote: server, ...record });
+  const inbox = new Inbox(socket, server, call);
   try {
-    if (socket.local) report({ event: "bound", side: "client", local: socket.local });
     const welcome = await exchange(
       socket,
       inbox,
@@ -29,12 +31,16 @@ export async function runDatagramClient(
       transport,
       server,
       options,
-      report,
+      call,
     );
     // A welcome answering a resent hello may still arrive: it is not the ack.
     inbox.ignore = welcome;
-    const ack = await exchange(socket, inbox, options.message, "ack", transport, server, options, report);
+    const ack = await exchange(socket, inbox, options.message, "ack", transport, server, options, call);
     return { welcome, ack };
+  } catch (err) {
+    if (err instanceof OpError)
+      call({ call: inbox.recvCall, inferred: false, errno: err.code, message: err.message });
+    throw err;
   } finally {
     await socket.close();
   }
@@ -48,29 +54,26 @@ async function exchange(
   transport: DatagramTransport,
   server: string,
   options: DatagramClientOptions,
-  report: Report,
+  call: Call,
 ): Promise<Buffer> {
   // Split the time for this reply over the first send and its resends.
   const wait = (options.timeout * 1000) / (options.retries + 1);
+  // A connected datagram socket sends with send(); an unconnected one names the peer each time.
+  const sendCall = socket.connected ? "send" : "sendto";
   for (let attempt = 0; attempt <= options.retries; attempt++) {
+    const detail = attempt === 0 ? undefined : `resent, attempt ${attempt + 1}: no reply yet`;
+    call({
+      call: sendCall,
+      inferred: false,
+      via: "socket.send()",
+      bytes: data.length,
+      preview: preview(data),
+      detail,
+    });
     await socket.send(data, server);
-    if (attempt === 0) {
-      report({ event: "sent", side: "client", peer: server, bytes: data.length, text: printable(data) });
-    } else {
-      report({ event: "resent", side: "client", peer: server, bytes: data.length, attempt });
-    }
     const reply = await inbox.next(wait);
     if (inbox.failure) throw inbox.failure;
-    if (reply) {
-      report({
-        event: "received",
-        side: "client",
-        peer: server,
-        bytes: reply.length,
-        text: printable(reply),
-      });
-      return reply;
-    }
+    if (reply) return reply;
   }
   throw new OpError(
     "recv",
@@ -87,10 +90,19 @@ class Inbox {
   private wake: (() => void) | undefined;
   failure: OpError | undefined;
   ignore: Buffer | undefined;
+  readonly recvCall: "recv" | "recvfrom";
 
-  constructor(socket: DatagramSocket, server: string) {
+  constructor(socket: DatagramSocket, server: string, call: Call) {
+    this.recvCall = socket.connected ? "recv" : "recvfrom";
     socket.setHandlers({
       message: (data, from) => {
+        call({
+          call: this.recvCall,
+          inferred: true,
+          via: "'message' event",
+          bytes: data.length,
+          preview: preview(data),
+        });
         if (from !== server || this.ignore?.equals(data)) return;
         this.queue.push(data);
         this.wake?.();

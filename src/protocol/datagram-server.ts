@@ -3,9 +3,9 @@
 // the message, the server answers the ack, and the session ends. UDP may drop any of these, so the
 // client resends; the server recognises a resent hello or message and answers it again.
 import type { OpError } from "../errors.js";
+import { preview, type Trace } from "../trace/events.js";
 import type { DatagramSocket } from "../transports/transport.js";
-import type { Report } from "./events.js";
-import { type ProtocolOptions, printable } from "./messages.js";
+import type { ProtocolOptions } from "./messages.js";
 
 interface PeerState {
   session: number;
@@ -28,28 +28,26 @@ const MAX_PEERS = 1000;
 export function serveDatagrams(
   socket: DatagramSocket,
   options: ProtocolOptions,
-  report: Report,
+  trace: Trace,
   nextSession: () => number,
 ): DatagramServer {
   const peers = new Map<string, PeerState>();
+  const local = socket.local;
   let active = 0;
 
-  const send = (data: Buffer, peer: string, session: number) =>
-    socket.send(data, peer).then(
-      () =>
-        report({ event: "sent", side: "server", session, peer, bytes: data.length, text: printable(data) }),
-      (err: OpError) =>
-        report({ event: "error", side: "server", session, code: err.code, message: err.message }),
-    );
+  const send = (data: Buffer, peer: string, session: number) => {
+    const record = { side: "server", session, call: "sendto", local, remote: peer } as const;
+    trace({ ...record, inferred: false, via: "socket.send()", bytes: data.length, preview: preview(data) });
+    socket
+      .send(data, peer)
+      .catch((err: OpError) => trace({ ...record, inferred: false, errno: err.code, message: err.message }));
+  };
 
   const forget = (peer: string) => {
     const state = peers.get(peer);
     if (!state) return;
     clearTimeout(state.expires);
-    if (!state.message) {
-      active--;
-      report({ event: "session-closed", side: "server", session: state.session, peer, outcome: "timeout" });
-    }
+    if (!state.message) active--; // it never sent its message: a session that timed out
     peers.delete(peer);
   };
 
@@ -65,45 +63,50 @@ export function serveDatagrams(
 
   socket.setHandlers({
     message(data, peer) {
+      const received = (session?: number) =>
+        trace({
+          side: "server",
+          session,
+          call: "recvfrom",
+          inferred: true,
+          via: "'message' event",
+          local,
+          remote: peer,
+          bytes: data.length,
+          preview: preview(data),
+        });
       if (peer === "") {
         // unix(7): a sender that never bound has no address, so there is nowhere to send a reply.
-        report({
-          event: "note",
-          side: "server",
-          text: "a datagram came from an unbound unix socket: no address to answer",
-        });
+        received();
         return;
       }
+      // A finished peer sending something new is starting over: a new session below.
+      if (peers.get(peer)?.message?.equals(data) === false) forget(peer);
       const state = peers.get(peer);
-      if (state?.message) {
-        if (data.equals(state.message)) return void send(options.ack, peer, state.session);
-        forget(peer); // a finished peer starting over: a new session below
-      } else if (state) {
-        if (data.equals(state.hello)) return void send(options.welcome, peer, state.session);
-        report({
-          event: "received",
-          side: "server",
-          session: state.session,
-          peer,
-          bytes: data.length,
-          text: printable(data),
-        });
+      if (state) {
+        received(state.session);
+        if (state.message) return send(options.ack, peer, state.session); // the ack was lost: again
+        if (data.equals(state.hello)) return send(options.welcome, peer, state.session); // a resent hello
         active--;
         remember(peer, { ...state, message: data }, REMEMBER_ACKED_MS);
-        return void send(options.ack, peer, state.session).then(() =>
-          report({ event: "session-closed", side: "server", session: state.session, peer, outcome: "acked" }),
-        );
+        return send(options.ack, peer, state.session);
       }
       const session = nextSession();
       active++;
-      report({ event: "session-opened", side: "server", session, peer });
-      report({ event: "received", side: "server", session, peer, bytes: data.length, text: printable(data) });
+      received(session);
       remember(peer, { session, hello: data }, options.idleTimeout * 1000);
-      void send(options.welcome, peer, session);
+      send(options.welcome, peer, session);
     },
     error(err) {
       // An ICMP error for an earlier reply, say: worth a line, never a crash.
-      report({ event: "error", side: "server", code: err.code, message: err.message });
+      trace({
+        side: "server",
+        call: "recvfrom",
+        inferred: true,
+        local,
+        errno: err.code,
+        message: err.message,
+      });
     },
   });
 

@@ -27,8 +27,3 @@ export const DEFAULT_PROTOCOL: ProtocolOptions = {
   maxMessageBytes: 64 * 1024,
   idleTimeout: 60,
 };
-
-/** What a human reads of some bytes: the text with one trailing line break dropped. */
-export function printable(data: Buffer): string {
-  return data.toString("utf8").replace(/\r?\n$/, "");
-}

@@ -1,9 +1,9 @@
 // A server for any transport: the one place that picks the session shape (one connection per peer,
 // or one datagram socket for all), so the commands and tests never branch on the family or type.
+import type { Trace } from "../trace/events.js";
 import type { Connection, Transport } from "../transports/transport.js";
 import { serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
-import type { Report } from "./events.js";
 import type { ProtocolOptions } from "./messages.js";
 
 export interface RunningServer {
@@ -18,15 +18,14 @@ export async function startServer(
   transport: Transport,
   address: string,
   options: ProtocolOptions,
-  report: Report,
+  trace: Trace,
 ): Promise<RunningServer> {
   let sessions = 0;
   const nextSession = () => ++sessions;
 
   if (transport.kind === "datagram") {
-    const socket = await transport.bind(address);
-    report({ event: "listening", side: "server", address: socket.local });
-    const server = serveDatagrams(socket, options, report, nextSession);
+    const socket = await transport.bind(address, trace);
+    const server = serveDatagrams(socket, options, trace, nextSession);
     return {
       address: socket.local,
       get activeSessions() {
@@ -40,15 +39,15 @@ export async function startServer(
   }
 
   const open = new Set<Connection>();
-  const listener = await transport.listen(address, (connection) => {
+  const onConnection = (connection: Connection) => {
     open.add(connection);
-    void serveConnection(connection, nextSession(), transport.preservesBoundaries, options, report).finally(
+    void serveConnection(connection, nextSession(), transport.preservesBoundaries, options, trace).finally(
       () => {
         open.delete(connection);
       },
     );
-  });
-  report({ event: "listening", side: "server", address: listener.address });
+  };
+  const listener = await transport.listen(address, onConnection, trace);
   return {
     address: listener.address,
     get activeSessions() {

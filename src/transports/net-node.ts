@@ -3,6 +3,8 @@
 // server.listen(), and accept() into the 'connection' event.
 import net from "node:net";
 import { toOpError } from "../errors.js";
+import type { Trace } from "../trace/events.js";
+import { traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
 
 export function listenNet(
@@ -11,20 +13,33 @@ export function listenNet(
   options: net.ListenOptions,
   onConnection: (connection: Connection) => void,
   describe: (bound: string | net.AddressInfo) => string,
+  trace: Trace,
 ): Promise<Listener> {
+  const via = "server.listen()"; // one Node call for three socket calls
   return new Promise((resolve, reject) => {
     // allowHalfOpen: a peer that shuts down its write side after sending (nc -N, socat) must still
     // get our reply; without it Node ends our side as soon as the peer's FIN arrives.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true });
-    server.once("error", (err) => reject(toOpError(err, "listen", name, address)));
+    server.once("error", (err) => {
+      const failure = toOpError(err, "listen", name, address);
+      trace({ side: "server", call: "socket", inferred: true, via });
+      traceSetupFailure(trace, failure, { side: "server", inferred: true, via, local: address });
+      reject(failure);
+    });
     // 4096: ask for a deep accept queue; the kernel caps it at net.core.somaxconn.
     server.listen({ backlog: 4096, ...options }, () => {
       server.removeAllListeners("error");
       // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
       server.on("error", () => {});
       const bound = describe(server.address() as string | net.AddressInfo);
+      traceListen(trace, via, bound);
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound, remoteOf(socket))));
-      resolve({ address: bound, close: () => new Promise<void>((done) => server.close(() => done())) });
+      const close = () =>
+        new Promise<void>((done) => {
+          traceClose(trace, "server", "server.close()", bound);
+          server.close(() => done());
+        });
+      resolve({ address: bound, close });
     });
   });
 }
@@ -33,14 +48,30 @@ export function dialNet(
   name: TransportName,
   address: string,
   options: net.NetConnectOpts,
+  trace: Trace,
 ): Promise<Connection> {
+  const via = "net.connect()";
   return new Promise((resolve, reject) => {
+    trace({ side: "client", call: "socket", inferred: true, via });
+    const t = trace.now(); // connect() is made now and reported when Node says it finished
     const socket = net.connect({ ...options, allowHalfOpen: true, noDelay: true });
-    const onError = (err: Error) => reject(toOpError(err, "connect", name, address));
+    const onError = (err: Error) => {
+      const failure = toOpError(err, "connect", name, address);
+      traceSetupFailure(trace, failure, {
+        side: "client",
+        call: "connect",
+        inferred: false,
+        via,
+        remote: address,
+      });
+      reject(failure);
+    };
     socket.once("error", onError);
     socket.once("connect", () => {
       socket.off("error", onError);
-      resolve(netConnection(socket, name, localOf(socket), address));
+      const local = localOf(socket);
+      trace({ t, side: "client", call: "connect", inferred: false, via, local, remote: address });
+      resolve(netConnection(socket, name, local, address));
     });
   });
 }

@@ -22,18 +22,19 @@ function tcpTransport(info: TransportInfo): ConnectionTransport {
   return {
     ...info,
     kind: "connection",
-    listen(address, onConnection) {
+    listen(address, onConnection, trace) {
       const { host, port } = parseInet(address);
       // ipv6Only: a tcp6 server should not also answer IPv4 through a dual-stack wildcard; ipv6(7).
       const options = { host, port, ipv6Only: info.family === "inet6" };
-      return listenNet(info.name, address, options, onConnection, (bound) => {
+      const describe = (bound: string | net.AddressInfo) => {
         const { address: boundHost, port: boundPort } = bound as net.AddressInfo;
         return formatInet(boundHost, boundPort);
-      });
+      };
+      return listenNet(info.name, address, options, onConnection, describe, trace);
     },
-    dial(address) {
+    dial(address, trace) {
       const { host, port } = parseInet(address);
-      return dialNet(info.name, address, { host, port, family: info.family === "inet6" ? 6 : 4 });
+      return dialNet(info.name, address, { host, port, family: info.family === "inet6" ? 6 : 4 }, trace);
     },
   };
 }

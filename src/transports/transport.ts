@@ -5,6 +5,9 @@
 // SOCK_SEQPACKET) have listen()/accept()/connect() and a socket per peer; datagram sockets (SOCK_DGRAM)
 // have one socket that names or learns the peer on every sendto()/recvfrom().
 import type { OpError } from "../errors.js";
+import type { Side, Trace } from "../trace/events.js";
+
+export type { Side };
 
 export type TransportName =
   | "tcp4"
@@ -32,7 +35,7 @@ export interface TransportInfo {
   readonly preservesBoundaries: boolean;
   /** Delivered in order, without loss (UDP is neither). */
   readonly reliable: boolean;
-  readonly addressForm: "ip:port" | "path or @abstract";
+  readonly addressForm: "ip:port" | "path or @abstract" | "path";
 }
 
 /** Handlers a connection calls; each at most once except data. */
@@ -64,10 +67,12 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+// Every call below reports the socket calls it makes (socket, bind, listen, connect, close) to `trace`,
+// marking those Node makes without naming them as inferred; the protocol reports the rest.
 export interface ConnectionTransport extends TransportInfo {
   readonly kind: "connection";
-  listen(address: string, onConnection: (connection: Connection) => void): Promise<Listener>;
-  dial(address: string): Promise<Connection>;
+  listen(address: string, onConnection: (connection: Connection) => void, trace: Trace): Promise<Listener>;
+  dial(address: string, trace: Trace): Promise<Connection>;
 }
 
 export interface DatagramHandlers {
@@ -77,8 +82,10 @@ export interface DatagramHandlers {
 }
 
 export interface DatagramSocket {
-  /** The bound address, or "" while the kernel has not bound it yet (UDP binds on first send). */
+  /** The bound address, or "" for a socket that was never bound. */
   readonly local: string;
+  /** connect()ed to one peer: it sends with send() and receives with recv(), not sendto()/recvfrom(). */
+  readonly connected: boolean;
   setHandlers(handlers: DatagramHandlers): void;
   send(data: Buffer, to: string): Promise<void>;
   /** Close the socket and remove any socket file this socket created. */
@@ -88,13 +95,13 @@ export interface DatagramSocket {
 export interface DatagramTransport extends TransportInfo {
   readonly kind: "datagram";
   /** A server's socket, bound to a known address. */
-  bind(address: string): Promise<DatagramSocket>;
+  bind(address: string, trace: Trace): Promise<DatagramSocket>;
   /**
    * A client's socket for talking to `server`. UDP connect()s it (which binds an ephemeral port and
    * filters what arrives); a unix datagram client must bind a path of its own or it cannot be
    * answered, so the transport binds one in a private temp dir and removes it on close().
    */
-  open(server: string): Promise<DatagramSocket>;
+  open(server: string, trace: Trace): Promise<DatagramSocket>;
 }
 
 export type Transport = ConnectionTransport | DatagramTransport;

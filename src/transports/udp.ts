@@ -2,8 +2,16 @@
 // datagrams and learns each sender from recvfrom(); udp(7).
 import dgram from "node:dgram";
 import { toOpError } from "../errors.js";
+import type { Trace } from "../trace/events.js";
 import { formatInet, parseInet } from "./address.js";
-import type { DatagramHandlers, DatagramSocket, DatagramTransport, TransportInfo } from "./transport.js";
+import { traceClose, traceSetupFailure } from "./setup-trace.js";
+import type {
+  DatagramHandlers,
+  DatagramSocket,
+  DatagramTransport,
+  Side,
+  TransportInfo,
+} from "./transport.js";
 
 const datagram = {
   type: "dgram",
@@ -23,34 +31,76 @@ function udpTransport(info: TransportInfo): DatagramTransport {
   return {
     ...info,
     kind: "datagram",
-    bind(address) {
+    bind(address, trace) {
       const { host, port } = parseInet(address);
       const socket = dgram.createSocket({ type: socketType, ipv6Only: info.family === "inet6" });
+      trace({ side: "server", call: "socket", inferred: true, via: "dgram.createSocket()" });
       return new Promise((resolve, reject) => {
         socket.once("error", (err) => {
           socket.close();
-          reject(toOpError(err, "bind", info.name, address));
+          const failure = toOpError(err, "bind", info.name, address);
+          traceSetupFailure(trace, failure, {
+            side: "server",
+            call: "bind",
+            inferred: false,
+            via: "socket.bind()",
+            local: address,
+          });
+          reject(failure);
         });
         socket.bind({ address: host, port, exclusive: true }, () => {
           socket.removeAllListeners("error");
-          resolve(udpSocket(socket, info));
+          const bound = udpSocket(socket, info, "server", trace);
+          trace({ side: "server", call: "bind", inferred: false, via: "socket.bind()", local: bound.local });
+          resolve(bound);
         });
       });
     },
     // The client connect()s: on a datagram socket that only sets the default peer and makes the
     // kernel drop datagrams from anyone else (connect(2)), and it lets an ICMP port unreachable come
-    // back as ECONNREFUSED instead of silence (udp(7)). connect() also binds an ephemeral port.
-    open(server) {
+    // back as ECONNREFUSED instead of silence (udp(7)). Node binds an ephemeral port first.
+    open(server, trace) {
       const { host, port } = parseInet(server);
       const socket = dgram.createSocket({ type: socketType });
+      const via = "socket.connect()";
+      trace({ side: "client", call: "socket", inferred: true, via: "dgram.createSocket()" });
+      const t = trace.now();
       return new Promise((resolve, reject) => {
         socket.once("error", (err) => {
           socket.close();
-          reject(toOpError(err, "connect", info.name, server));
+          const failure = toOpError(err, "connect", info.name, server);
+          traceSetupFailure(trace, failure, {
+            t,
+            side: "client",
+            call: "connect",
+            inferred: false,
+            via,
+            remote: server,
+          });
+          reject(failure);
         });
         socket.connect(port, host, () => {
           socket.removeAllListeners("error");
-          resolve(udpSocket(socket, info, server));
+          const connected = udpSocket(socket, info, "client", trace, server);
+          trace({
+            t,
+            side: "client",
+            call: "bind",
+            inferred: true,
+            via,
+            local: connected.local,
+            detail: "ephemeral port",
+          });
+          trace({
+            t,
+            side: "client",
+            call: "connect",
+            inferred: false,
+            via,
+            local: connected.local,
+            remote: server,
+          });
+          resolve(connected);
         });
       });
     },
@@ -58,16 +108,22 @@ function udpTransport(info: TransportInfo): DatagramTransport {
 }
 
 /** `peer` is set on a connected socket, whose sends must not name an address. */
-function udpSocket(socket: dgram.Socket, info: TransportInfo, peer?: string): DatagramSocket {
+function udpSocket(
+  socket: dgram.Socket,
+  info: TransportInfo,
+  side: Side,
+  trace: Trace,
+  peer?: string,
+): DatagramSocket {
   let handlers: DatagramHandlers | undefined;
   let closed = false;
   // ICMP port-unreachable and friends arrive here; they must never crash the process.
   socket.on("error", (err) => handlers?.error(toOpError(err, "recv", info.name, peer ?? localOf(socket))));
   socket.on("message", (data, rinfo) => handlers?.message(data, formatInet(rinfo.address, rinfo.port)));
+  const local = localOf(socket);
   return {
-    get local() {
-      return localOf(socket);
-    },
+    local,
+    connected: peer !== undefined,
     setHandlers(h) {
       handlers = h;
     },
@@ -83,6 +139,7 @@ function udpSocket(socket: dgram.Socket, info: TransportInfo, peer?: string): Da
     close() {
       if (closed) return Promise.resolve();
       closed = true;
+      traceClose(trace, side, "socket.close()", local);
       return new Promise((resolve) => socket.close(() => resolve()));
     },
   };

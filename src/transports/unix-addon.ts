@@ -224,8 +224,9 @@ class SeqpacketConnection implements Connection {
     socket.on("data", (chunk: Buffer) => {
       if (!this.#destroying) this.#deliver((h) => h.data(chunk));
     });
-    // Also what a zero-length record looks like: recv() returns 0 for it as for EOF.
-    socket.on("end", () => {
+    // Also what a zero-length record looks like: recv() returns 0 for it as for EOF. Prepended: the
+    // library's own 'end' listener may close the socket, and the peer's EOF came before that close.
+    socket.prependListener("end", () => {
       if (this.#peerEnded || this.#destroying) return;
       this.#peerEnded = true;
       this.#deliver((h) => h.end());
@@ -338,6 +339,8 @@ export function openDgram(kernelPath: string | undefined, context: ErrorContext)
 
 class AddonDgramSocket implements DatagramSocket {
   readonly local: string;
+  // node-unix-socket has no connect() for datagram sockets: every send names its peer (sendto).
+  readonly connected = false;
   #socket: Addon.DgramSocket;
   #handlers: DatagramHandlers | undefined;
   #early: ((h: DatagramHandlers) => void)[] = [];

@@ -8,7 +8,10 @@ import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import { join } from "node:path";
-import type { DatagramSocket, DatagramTransport } from "./transport.js";
+import type { OpError } from "../errors.js";
+import type { Trace } from "../trace/events.js";
+import { traceClose, traceSetupFailure } from "./setup-trace.js";
+import type { DatagramSocket, DatagramTransport, Side } from "./transport.js";
 import { addonKernelPath, openDgram } from "./unix-addon.js";
 
 export const unixDgram: DatagramTransport = {
@@ -21,24 +24,26 @@ export const unixDgram: DatagramTransport = {
   connectionOriented: false,
   preservesBoundaries: true,
   reliable: true,
-  addressForm: "path or @abstract",
+  addressForm: "path",
   kind: "datagram",
-  async bind(address) {
+  async bind(address, trace) {
     const path = addonKernelPath(address, "unix-dgram", "bind");
-    return removingOnClose(openDgram(path, { transport: "unix-dgram", address }), path);
+    return removingOnClose(bound(path, address, "server", trace), path, "server", trace);
   },
   // A unix datagram client must bind a name of its own or the server has nowhere to answer: its
   // recvfrom() gets an empty address (unix(7)), and Linux does not autobind on sendto(). So it binds
   // a path in a private temp dir, which close() removes again. (An abstract name would leave no file,
   // but the library cannot bind one.)
-  async open(server) {
+  async open(server, trace) {
     addonKernelPath(server, "unix-dgram", "connect"); // refuse what we could never send to, before making files
     const dir = mkdtempSync(join(os.tmpdir(), "playground-"));
     const path = join(dir, "client.sock");
     try {
       return removingOnClose(
-        openDgram(addonKernelPath(path, "unix-dgram", "bind"), { transport: "unix-dgram", address: path }),
+        bound(addonKernelPath(path, "unix-dgram", "bind"), path, "client", trace),
         dir,
+        "client",
+        trace,
       );
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
@@ -47,13 +52,34 @@ export const unixDgram: DatagramTransport = {
   },
 };
 
+function bound(kernelPath: string, address: string, side: Side, trace: Trace): DatagramSocket {
+  trace({ side, call: "socket", inferred: true, via: "new DgramSocket()" });
+  try {
+    const socket = openDgram(kernelPath, { transport: "unix-dgram", address });
+    const detail = side === "client" ? "so that the server can answer" : undefined;
+    trace({ side, call: "bind", inferred: false, via: "socket.bind()", local: socket.local, detail });
+    return socket;
+  } catch (err) {
+    traceSetupFailure(trace, err as OpError, {
+      side,
+      call: "bind",
+      inferred: false,
+      via: "socket.bind()",
+      local: address,
+    });
+    throw err;
+  }
+}
+
 /** The socket, whose close() also removes `file` (the socket file, or the client's temp dir). */
-function removingOnClose(socket: DatagramSocket, file: string): DatagramSocket {
+function removingOnClose(socket: DatagramSocket, file: string, side: Side, trace: Trace): DatagramSocket {
   return {
     local: socket.local,
+    connected: socket.connected,
     setHandlers: (handlers) => socket.setHandlers(handlers),
     send: (data, to) => socket.send(data, to),
     async close() {
+      traceClose(trace, side, "socket.close()", socket.local);
       await socket.close();
       await rm(file, { recursive: true, force: true });
     },

@@ -5,7 +5,9 @@
 // Paths only: the library cannot bind or reach an abstract @name (see unix-addon.ts), and unlike
 // node:net it leaves the socket file behind on close, so our listener removes the file it made.
 import { rm } from "node:fs/promises";
+import type { OpError } from "../errors.js";
 import { describeUnix } from "./address.js";
+import { traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon.js";
 
@@ -19,15 +21,29 @@ export const unixSeqpacket: ConnectionTransport = {
   connectionOriented: true,
   preservesBoundaries: true,
   reliable: true,
-  addressForm: "path or @abstract",
+  addressForm: "path",
   kind: "connection",
-  async listen(address, onConnection) {
+  async listen(address, onConnection, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
-    const server = listenSeqpacket(path, { transport: "unix-seqpacket", address: bound }, onConnection);
+    let server: { close(): void };
+    try {
+      server = listenSeqpacket(path, { transport: "unix-seqpacket", address: bound }, onConnection);
+    } catch (err) {
+      trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });
+      traceSetupFailure(trace, err as OpError, {
+        side: "server",
+        inferred: true,
+        via: "server.listen()",
+        local: bound,
+      });
+      throw err;
+    }
+    traceListen(trace, "server.listen()", bound, "new SeqpacketServer()");
     return {
       address: bound,
       async close() {
+        traceClose(trace, "server", "server.close()", bound);
         server.close();
         // bind() made the file and close() does not unlink it; a file left behind would make the
         // next listen() here fail with EADDRINUSE.
@@ -35,8 +51,30 @@ export const unixSeqpacket: ConnectionTransport = {
       },
     };
   },
-  async dial(address) {
+  async dial(address, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "connect");
-    return connectSeqpacket(path, { transport: "unix-seqpacket", address });
+    trace({ side: "client", call: "socket", inferred: true, via: "new SeqpacketSocket()" });
+    const t = trace.now();
+    try {
+      const connection = await connectSeqpacket(path, { transport: "unix-seqpacket", address });
+      trace({
+        t,
+        side: "client",
+        call: "connect",
+        inferred: false,
+        via: "socket.connect()",
+        remote: address,
+      });
+      return connection;
+    } catch (err) {
+      traceSetupFailure(trace, err as OpError, {
+        side: "client",
+        call: "connect",
+        inferred: false,
+        via: "socket.connect()",
+        remote: address,
+      });
+      throw err;
+    }
   },
 };

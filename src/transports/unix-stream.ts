@@ -16,12 +16,12 @@ export const unixStream: ConnectionTransport = {
   reliable: true,
   addressForm: "path or @abstract",
   kind: "connection",
-  async listen(address, onConnection) {
+  async listen(address, onConnection, trace) {
     const path = unixKernelPath(address, "unix-stream", "bind");
-    return listenNet("unix-stream", address, { path }, onConnection, () => describeUnix(path));
+    return listenNet("unix-stream", address, { path }, onConnection, () => describeUnix(path), trace);
   },
-  async dial(address) {
+  async dial(address, trace) {
     const path = unixKernelPath(address, "unix-stream", "connect");
-    return dialNet("unix-stream", address, { path });
+    return dialNet("unix-stream", address, { path }, trace);
   },
 };

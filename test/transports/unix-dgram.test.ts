@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { OpError } from "../../src/errors.js";
+import { noTrace } from "../../src/trace/events.js";
 import type { DatagramSocket } from "../../src/transports/transport.js";
 import { unixDgram } from "../../src/transports/unix-dgram.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
@@ -18,13 +19,13 @@ afterEach(async () => {
 });
 
 async function bind(address: string): Promise<DatagramSocket> {
-  const socket = await unixDgram.bind(address);
+  const socket = await unixDgram.bind(address, noTrace);
   sockets.push(socket);
   return socket;
 }
 
 async function open(server: string): Promise<DatagramSocket> {
-  const socket = await unixDgram.open(server);
+  const socket = await unixDgram.open(server, noTrace);
   sockets.push(socket);
   return socket;
 }
@@ -81,8 +82,8 @@ describe("unix-dgram", () => {
 
   it("removes the files it made on close: the server's socket, the client's temp dir", async () => {
     const path = join(tempDir(), "s.sock");
-    const server = await unixDgram.bind(path);
-    const client = await unixDgram.open(path);
+    const server = await unixDgram.bind(path, noTrace);
+    const client = await unixDgram.open(path, noTrace);
     expect(existsSync(path)).toBe(true);
     expect(existsSync(client.local)).toBe(true);
     await client.close();
@@ -167,13 +168,16 @@ describe("unix-dgram", () => {
     it("EADDRINUSE when binding over an existing file", async () => {
       const path = join(tempDir(), "stale.sock");
       await python(PY_STALE, path);
-      await expect(unixDgram.bind(path)).rejects.toMatchObject({ op: "bind", code: "EADDRINUSE" });
+      await expect(unixDgram.bind(path, noTrace)).rejects.toMatchObject({ op: "bind", code: "EADDRINUSE" });
     });
   });
 
   it("refuses @abstract names, which node-unix-socket would turn into 108 NULs", async () => {
-    await expect(unixDgram.bind("@playground-test")).rejects.toMatchObject({ op: "bind", code: "EINVAL" });
-    await expect(unixDgram.open("@playground-test")).rejects.toMatchObject({ code: "EINVAL" });
+    await expect(unixDgram.bind("@playground-test", noTrace)).rejects.toMatchObject({
+      op: "bind",
+      code: "EINVAL",
+    });
+    await expect(unixDgram.open("@playground-test", noTrace)).rejects.toMatchObject({ code: "EINVAL" });
     const server = await bind(join(tempDir(), "s.sock"));
     await expect(server.send(Buffer.from("x"), "@playground-test")).rejects.toMatchObject({
       op: "send",

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { OpError } from "../../src/errors.js";
+import { noTrace } from "../../src/trace/events.js";
 import type { Connection, Listener } from "../../src/transports/transport.js";
 import { unixSeqpacket } from "../../src/transports/unix-seqpacket.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
@@ -21,13 +22,13 @@ afterEach(async () => {
 });
 
 async function listen(address: string, onConnection: (c: Connection) => void = echo): Promise<Listener> {
-  const listener = await unixSeqpacket.listen(address, onConnection);
+  const listener = await unixSeqpacket.listen(address, onConnection, noTrace);
   cleanups.push(() => listener.close());
   return listener;
 }
 
 async function dial(address: string): Promise<Connection> {
-  const connection = await unixSeqpacket.dial(address);
+  const connection = await unixSeqpacket.dial(address, noTrace);
   cleanups.push(() => connection.destroy());
   return connection;
 }
@@ -102,7 +103,7 @@ describe("unix-seqpacket", () => {
 
   it("removes its socket file on close, so the path can be bound again", async () => {
     const path = join(tempDir(), "s.sock");
-    const first = await unixSeqpacket.listen(path, echo);
+    const first = await unixSeqpacket.listen(path, echo, noTrace);
     expect(existsSync(path)).toBe(true);
     await first.close();
     expect(existsSync(path)).toBe(false);
@@ -111,7 +112,7 @@ describe("unix-seqpacket", () => {
 
   describe("says what the kernel said", () => {
     const refused = (address: string, code: string) =>
-      expect(unixSeqpacket.dial(address)).rejects.toSatisfy(
+      expect(unixSeqpacket.dial(address, noTrace)).rejects.toSatisfy(
         (err) =>
           err instanceof OpError && err.op === "connect" && err.code === code && err.address === address,
       );
@@ -165,23 +166,23 @@ describe("unix-seqpacket", () => {
     it("EADDRINUSE when listening over an existing file", async () => {
       const path = join(tempDir(), "stale.sock");
       await python(PY_STALE, path);
-      await expect(unixSeqpacket.listen(path, echo)).rejects.toMatchObject({ code: "EADDRINUSE" });
+      await expect(unixSeqpacket.listen(path, echo, noTrace)).rejects.toMatchObject({ code: "EADDRINUSE" });
     });
 
     it("ENAMETOOLONG past 107 bytes", async () => {
       const path = join(tempDir(), "x".repeat(120));
-      await expect(unixSeqpacket.listen(path, echo)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
-      await expect(unixSeqpacket.dial(path)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
+      await expect(unixSeqpacket.listen(path, echo, noTrace)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
+      await expect(unixSeqpacket.dial(path, noTrace)).rejects.toMatchObject({ code: "ENAMETOOLONG" });
     });
   });
 
   it("refuses @abstract names, which node-unix-socket would turn into 108 NULs", async () => {
     const dir = tempDir();
-    await expect(unixSeqpacket.listen("@playground-test", echo)).rejects.toMatchObject({
+    await expect(unixSeqpacket.listen("@playground-test", echo, noTrace)).rejects.toMatchObject({
       op: "listen",
       code: "EINVAL",
     });
-    await expect(unixSeqpacket.dial("@playground-test")).rejects.toMatchObject({
+    await expect(unixSeqpacket.dial("@playground-test", noTrace)).rejects.toMatchObject({
       op: "connect",
       code: "EINVAL",
     });
@@ -194,7 +195,7 @@ describe("unix-seqpacket", () => {
       const listener = await listen(join(tempDir(), "s.sock"), (c) => {
         accepted.push(record(c, true).closed);
       });
-      for (let i = 0; i < 20; i++) (await unixSeqpacket.dial(listener.address)).destroy();
+      for (let i = 0; i < 20; i++) (await unixSeqpacket.dial(listener.address, noTrace)).destroy();
       await expect.poll(() => accepted.length).toBe(20);
       await Promise.all(accepted);
       const client = await dial(listener.address);
@@ -305,14 +306,16 @@ async function stopPython(child: ChildProcess): Promise<void> {
 /** A client that destroys each connection in its data handler, as soon as the reply is in. */
 function childScript(path: string): string {
   const module = new URL("../../src/transports/unix-seqpacket.ts", import.meta.url).href;
+  const events = new URL("../../src/trace/events.ts", import.meta.url).href;
   return `
 import { unixSeqpacket } from ${JSON.stringify(module)};
+import { noTrace } from ${JSON.stringify(events)};
 const listener = await unixSeqpacket.listen(${JSON.stringify(path)}, (c) => {
   c.setHandlers({ data: (m) => { c.write(Buffer.from("re:" + m)).catch(() => {}); c.end(); }, end: () => {}, close: () => {} });
-});
+}, noTrace);
 let replies = 0;
 for (let i = 0; i < 20; i++) {
-  const c = await unixSeqpacket.dial(listener.address);
+  const c = await unixSeqpacket.dial(listener.address, noTrace);
   await new Promise((done) => {
     c.setHandlers({ data: () => { replies++; c.destroy(); }, end: () => {}, close: done });
     c.write(Buffer.from("m" + i));

@@ -1,0 +1,90 @@
+// The one event model. Every transport and the protocol report what they do as SocketEvents — one
+// per socket call, in the words of socket(2) — and every view (the classic lines, the ladder, Mermaid,
+// --json) is a reader of these. Nothing here touches a socket.
+import type { Family, SocketType, TransportName } from "../transports/transport.js";
+
+export type Side = "server" | "client";
+
+export type SocketCall =
+  | "socket"
+  | "bind"
+  | "listen"
+  | "accept"
+  | "connect"
+  | "send"
+  | "sendto"
+  | "recv"
+  | "recvfrom"
+  | "shutdown"
+  | "close";
+
+export interface SocketEvent {
+  /** Microseconds since the trace began. */
+  t: number;
+  transport: TransportName;
+  family: Family;
+  type: SocketType;
+  side: Side;
+  /** The server's session this call belongs to; the client has one session and no number. */
+  session?: number;
+  call: SocketCall;
+  /**
+   * Node made this call without a call of ours that names it: server.listen() is socket + bind +
+   * listen, accept() happens before the 'connection' event, reads happen before 'data'. `via` says inside what.
+   */
+  inferred: boolean;
+  via?: string;
+  local?: string;
+  remote?: string;
+  bytes?: number;
+  /** A short printable preview of the data. */
+  preview?: string;
+  /** What else the call said: "backlog 4096", "SHUT_WR", how a session ended. */
+  detail?: string;
+  /** Set when the call failed: the errno name, and the one-line message. */
+  errno?: string;
+  message?: string;
+}
+
+/**
+ * What a transport or the protocol hands in; the tracer stamps transport, family and type, and the
+ * time: now, or `t` from trace.now() taken when the call was made (Node reports a connect() when it
+ * has finished, long after the call).
+ */
+export type CallRecord = Omit<SocketEvent, "t" | "transport" | "family" | "type"> & { t?: number };
+
+export interface Trace {
+  (record: CallRecord): void;
+  /** Microseconds since the trace began. */
+  now(): number;
+}
+
+export const noTrace: Trace = Object.assign(() => {}, { now: () => 0 });
+
+/**
+ * Events in the order the calls were made. Events are reported when Node tells us a call finished, so
+ * a connect() (stamped when it was made) can be reported after the accept() it caused.
+ */
+export function inTimeOrder(events: readonly SocketEvent[]): SocketEvent[] {
+  return [...events].sort((a, b) => a.t - b.t);
+}
+
+const PREVIEW_CHARS = 120;
+const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+/** Bytes as a reader sees them: text with control characters escaped, a trailing newline dropped. */
+export function preview(data: Buffer): string {
+  const text = [
+    ...data
+      .subarray(0, PREVIEW_CHARS * 4)
+      .toString("utf8")
+      .replace(/\r?\n$/, ""),
+  ]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      if (code >= 0x20 && code !== 0x7f) return c;
+      return ESCAPES[c] ?? `\\x${code.toString(16).padStart(2, "0")}`;
+    })
+    .join("");
+  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+}

@@ -1,0 +1,29 @@
+// How the transports report the calls that set a socket up. Node folds several socket calls into
+// one API (server.listen() is socket + bind + listen), so one helper says it the same way for all.
+import type { OpError } from "../errors.js";
+import type { CallRecord, Side, Trace } from "../trace/events.js";
+
+/** socket(), bind() and listen(), all made inside one Node call. */
+export function traceListen(trace: Trace, via: string, local: string, socketVia = via): void {
+  trace({ side: "server", call: "socket", inferred: true, via: socketVia });
+  trace({ side: "server", call: "bind", inferred: true, via, local });
+  trace({ side: "server", call: "listen", inferred: true, via, local, detail: "backlog 4096" });
+}
+
+/**
+ * A setup call that failed. Where one Node call made several socket calls and `call` is not given,
+ * the errno says which failed: bind() reports a taken, forbidden or unreachable address.
+ */
+export function traceSetupFailure(
+  trace: Trace,
+  err: OpError,
+  record: Omit<CallRecord, "call"> & { call?: CallRecord["call"] },
+): void {
+  const bindErrors = ["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENAMETOOLONG", "ENOENT"];
+  const call = record.call ?? (bindErrors.includes(err.code) ? "bind" : "listen");
+  trace({ ...record, call, errno: err.code, message: err.message });
+}
+
+export function traceClose(trace: Trace, side: Side, via: string, local: string): void {
+  trace({ side, call: "close", inferred: false, via, local });
+}

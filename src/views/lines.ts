@@ -1,0 +1,62 @@
+// The conversation as the classic lab printed it ("Server is listening on …", "Connection from …
+// has been established.", "Received from client: …"), adapted honestly for datagrams, which have no
+// listen() and no accept(). Reads SocketEvents and the transport's description; never a socket.
+import type { SocketEvent } from "../trace/events.js";
+import type { TransportInfo } from "../transports/transport.js";
+
+export class ClassicLines {
+  /** Datagram sessions already announced: the first datagram of a session is what opens it. */
+  private readonly opened = new Set<number>();
+
+  constructor(private readonly transport: TransportInfo) {}
+
+  /** The lab's lines for one event (often none). */
+  lines(e: SocketEvent): string[] {
+    const { transport } = this;
+    const sock = `${transport.name}: ${transport.cFamily}, ${transport.cType}`;
+    if (e.errno) return [];
+    if (e.side === "server") {
+      if (e.call === "listen") return [`Server is listening on ${e.local} (${sock})`];
+      if (e.call === "bind" && !transport.connectionOriented) {
+        return [
+          `Server is bound to ${e.local} (${sock}; no listen() for datagrams: it receives from anyone)`,
+        ];
+      }
+      if (e.call === "accept")
+        return [`Connection from ${e.remote || "an unnamed unix socket"} has been established.`];
+      if ((e.call === "recv" || e.call === "recvfrom") && e.bytes) return this.received(e);
+      return [];
+    }
+    if ((e.call === "recv" || e.call === "recvfrom") && e.bytes)
+      return [`Received from server: ${e.preview}`];
+    return [];
+  }
+
+  private received(e: SocketEvent): string[] {
+    if (e.session === undefined) {
+      return ["A datagram came from an unbound unix socket: there is no address to answer (unix(7))."];
+    }
+    const lines: string[] = [];
+    if (e.call === "recvfrom" && !this.opened.has(e.session)) {
+      this.opened.add(e.session);
+      lines.push(
+        `Datagram from ${e.remote} opened a session (no accept() for datagrams: the first datagram is the hello).`,
+      );
+    }
+    lines.push(`Received from client (session ${e.session}): ${e.preview}`);
+    return lines;
+  }
+}
+
+/** Any event as one plain line, for --log-level debug and for failures. */
+export function callLine(e: SocketEvent): string {
+  const who = e.session === undefined ? e.side : `${e.side} session ${e.session}`;
+  if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
+  const parts = [`${who}: ${e.call}()`];
+  if (e.local) parts.push(`local ${e.local}`);
+  if (e.remote) parts.push(`remote ${e.remote}`);
+  if (e.bytes !== undefined) parts.push(`${e.bytes} B${e.preview ? ` "${e.preview}"` : ""}`);
+  if (e.detail) parts.push(`(${e.detail})`);
+  if (e.inferred) parts.push(`[inferred: inside ${e.via}]`);
+  return parts.join(" ");
+}
