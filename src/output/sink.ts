@@ -8,6 +8,7 @@ import { ClassicLines, callLine } from "../views/lines.js";
 import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
+import { wrap } from "../views/wrap.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -64,7 +65,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
       }
       process.stdout.write(renderLadder(events, transport, useColor(process.stdout)));
       out("\nNotes:");
-      for (const note of notesFor(events, transport)) out(`  • ${note}`);
+      for (const note of notesFor(events, transport)) out(wrap(`  • ${note}`, 100, "    "));
     },
   };
 }
