@@ -180,6 +180,34 @@ await yargs(hideBin(process.argv))
         ),
     handled(async () => (await import("./commands/client.js")).client),
   )
+  .command(
+    "compare",
+    "every transport side by side: calls, semantics, and numbers measured now",
+    (y) =>
+      y
+        .option("transports", {
+          type: "string",
+          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(",")}`,
+        })
+        .option("duration", {
+          type: "number",
+          default: 1.5,
+          describe: "seconds of measuring, shared by the transports",
+        })
+        .option("format", {
+          type: "string",
+          choices: ["table", "markdown", "json"] as const,
+          describe: "table (default), Markdown to paste into notes, or one JSON document",
+        })
+        .option("json", { type: "boolean", default: false, describe: "short for --format json" })
+        .example("$0 compare", "all seven, in about two seconds")
+        .example(
+          "$0 compare --transports tcp4,udp4,unix-stream --duration 5",
+          "three of them, measured longer",
+        )
+        .example("$0 compare --format markdown > compare.md", "a table for your notes"),
+    handled(async () => (await import("./commands/compare.js")).compare),
+  )
   .strict()
   .help()
   .alias("help", "h")

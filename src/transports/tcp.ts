@@ -10,6 +10,7 @@ const stream = {
   cType: "SOCK_STREAM",
   builtOn: "node:net",
   connectionOriented: true,
+  connectRoundTrips: 1,
   preservesBoundaries: false,
   reliable: true,
   addressForm: "ip:port",

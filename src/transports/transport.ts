@@ -31,6 +31,11 @@ export interface TransportInfo {
   /** Which Node API does the work. */
   readonly builtOn: string;
   readonly connectionOriented: boolean;
+  /**
+   * Round trips connect() takes before data can flow: TCP's three-way handshake is one (tcp(7)); a
+   * unix connect() is completed inside the kernel, with nothing sent; a datagram socket has none.
+   */
+  readonly connectRoundTrips: 0 | 1;
   /** One send() arrives as one recv(). */
   readonly preservesBoundaries: boolean;
   /** Delivered in order, without loss (UDP is neither). */

@@ -19,6 +19,7 @@ export const unixSeqpacket: ConnectionTransport = {
   cType: "SOCK_SEQPACKET",
   builtOn: "node-unix-socket SeqpacketServer/SeqpacketSocket",
   connectionOriented: true,
+  connectRoundTrips: 0,
   preservesBoundaries: true,
   reliable: true,
   addressForm: "path",

@@ -12,6 +12,7 @@ export const unixStream: ConnectionTransport = {
   cType: "SOCK_STREAM",
   builtOn: "node:net (path sockets)",
   connectionOriented: true,
+  connectRoundTrips: 0,
   preservesBoundaries: false,
   reliable: true,
   addressForm: "path or @abstract",

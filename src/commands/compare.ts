@@ -1,0 +1,55 @@
+// `playground compare` (and `npm start`): the exchange on every transport, or a chosen set, side by
+// side in one table. A progress line shows on a terminal while it runs.
+import { type Comparison, compareOne, machine } from "../compare/compare.js";
+import { UsageError } from "../errors.js";
+import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
+import { loadTransport } from "../transports/index.js";
+import type { TransportName } from "../transports/transport.js";
+import { renderCompareMarkdown, renderCompareText } from "../views/compare-table.js";
+import { freshAddress } from "./addresses.js";
+
+export interface CompareFlags {
+  transports?: string;
+  duration: number;
+  json: boolean;
+  format?: "table" | "markdown" | "json";
+}
+
+export async function compare(flags: CompareFlags): Promise<void> {
+  const names = chooseTransports(flags.transports);
+  if (!(flags.duration > 0 && flags.duration <= 600)) {
+    throw new UsageError(
+      `--duration ${flags.duration}: give the seconds to measure, more than 0 and at most 600`,
+    );
+  }
+  const seconds = flags.duration / names.length;
+  const progress = process.stderr.isTTY
+    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
+    : () => {};
+  const rows = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      progress(`comparing ${name} (${i + 1}/${names.length})…`);
+      rows.push(await compareOne(await loadTransport(name), () => freshAddress(name, {}), seconds));
+    }
+  } finally {
+    progress("");
+  }
+  const comparison: Comparison = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    secondsPerTransport: seconds,
+    rows,
+  };
+  const format = flags.json ? "json" : (flags.format ?? "table");
+  if (format === "json") process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  else if (format === "markdown") process.stdout.write(`${renderCompareMarkdown(comparison)}\n`);
+  else process.stdout.write(`${renderCompareText(comparison)}\n`);
+}
+
+function chooseTransports(list: string | undefined): TransportName[] {
+  if (list === undefined || list === "all") return [...TRANSPORT_NAMES];
+  const names = list.split(",").map((name) => parseTransportName(name.trim()));
+  if (names.length === 0) throw new UsageError("--transports needs at least one name");
+  return [...new Set(names)];
+}

@@ -1,0 +1,97 @@
+// `playground compare`: every transport side by side. Each semantic column comes from the
+// transport's own description (transport.ts) or from what a traced session did; each number is
+// measured in this run.
+import os from "node:os";
+import type { Transport, TransportName } from "../transports/transport.js";
+import { type Measured, measure } from "./measure.js";
+import {
+  type BoundaryObservation,
+  observeBoundaries,
+  type SetupCalls,
+  setupCalls,
+  tracedSession,
+} from "./observe.js";
+
+export interface CompareRow {
+  transport: TransportName;
+  family: Transport["family"];
+  type: Transport["type"];
+  socket: string;
+  calls: SetupCalls;
+  /** Round trips before the welcome's first byte reached the client: connect's, then the welcome's way (or hello and welcome). */
+  roundTripsToFirstByte: number;
+  connectionOriented: boolean;
+  boundaries: { kept: boolean; observed: BoundaryObservation };
+  reliable: boolean;
+  address: { form: "ip:port" | "path" | "abstract name"; example: string };
+  /**
+   * Whether the client binds: a unix datagram client must, to be answered; an inet client gets an
+   * ephemeral port from the kernel (at connect(), or Node's bind(0) first for UDP); a unix stream or
+   * seqpacket client stays unnamed.
+   */
+  clientBinds: "required" | "automatic" | "never (unnamed)";
+  measured: Measured;
+}
+
+export interface Comparison {
+  date: string;
+  machine: { cores: number; cpu: string; kernel: string; node: string };
+  secondsPerTransport: number;
+  rows: CompareRow[];
+}
+
+export interface Fresh {
+  address: string;
+  cleanup(): void;
+}
+
+export async function compareOne(
+  transport: Transport,
+  fresh: () => Fresh,
+  seconds: number,
+): Promise<CompareRow> {
+  const use = async <T>(work: (address: string) => Promise<T>): Promise<T> => {
+    const { address, cleanup } = fresh();
+    try {
+      return await work(address);
+    } finally {
+      cleanup();
+    }
+  };
+  const events = await use((address) => tracedSession(transport, address));
+  const observed = await use((address) => observeBoundaries(transport, address));
+  const measured = await use((address) => measure(transport, address, seconds));
+  const bound = events.find((e) => e.side === "server" && e.call === "bind")?.local ?? "";
+  const clientBind = events.find((e) => e.side === "client" && e.call === "bind");
+  return {
+    transport: transport.name,
+    family: transport.family,
+    type: transport.type,
+    socket: `${transport.cFamily}, ${transport.cType}`,
+    calls: setupCalls(events),
+    roundTripsToFirstByte: transport.connectRoundTrips + (transport.connectionOriented ? 0.5 : 1),
+    connectionOriented: transport.connectionOriented,
+    boundaries: { kept: transport.preservesBoundaries, observed },
+    reliable: transport.reliable,
+    address: {
+      form: bound.startsWith("@") ? "abstract name" : bound.startsWith("/") ? "path" : "ip:port",
+      example: bound,
+    },
+    clientBinds:
+      clientBind && !clientBind.inferred
+        ? "required"
+        : transport.family === "unix"
+          ? "never (unnamed)"
+          : "automatic",
+    measured,
+  };
+}
+
+export function machine(): Comparison["machine"] {
+  return {
+    cores: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model.trim() ?? "unknown",
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+  };
+}
