@@ -135,10 +135,17 @@ await yargs(hideBin(process.argv))
           describe: "unix-stream: a fresh abstract name (@...) instead of a file",
           group: "Address:",
         })
+        .option("trace-syscalls", {
+          type: "boolean",
+          default: false,
+          describe: "run it again under strace -f: the real system calls under each ladder step",
+          group: "Output:",
+        })
         .example("$0", "TCP over IPv4 (inet, stream)")
         .example("$0 --family inet --type dgram", "UDP: no listen(), no accept()")
         .example("$0 --transport unix-seqpacket", "unix seqpacket: like a stream, but records")
         .example("$0 --family unix --type stream --abstract", "an abstract name: no file on disk")
+        .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
         .epilogue(`${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`),
     handled(async () => (await import("./commands/run.js")).run),
   )
@@ -207,6 +214,28 @@ await yargs(hideBin(process.argv))
         )
         .example("$0 compare --format markdown > compare.md", "a table for your notes"),
     handled(async () => (await import("./commands/compare.js")).compare),
+  )
+  .command(
+    "experiment [name]",
+    "the man pages' claims about sockets, run live on each transport they apply to",
+    (y) =>
+      y
+        .positional("name", {
+          type: "string",
+          default: "list",
+          describe: "list, all, or an experiment's name",
+        })
+        .option("transport", { type: "string", describe: "only these transports (comma-separated)" })
+        .option("json", {
+          type: "boolean",
+          default: false,
+          describe: "JSON: an array for list, one object per experiment run",
+        })
+        .example("$0 experiment list", "names, summaries, and where each applies")
+        .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
+        .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")
+        .example("$0 experiment all", "every one, with a summary table at the end"),
+    handled(async () => (await import("./commands/experiment.js")).experiment),
   )
   .strict()
   .help()

@@ -34,11 +34,13 @@ export function listenNet(
       const bound = describe(server.address() as string | net.AddressInfo);
       traceListen(trace, via, bound);
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound, remoteOf(socket))));
+      // Closing twice closes once: a second server.close() would only fail.
+      let closing: Promise<void> | undefined;
       const close = () =>
-        new Promise<void>((done) => {
+        (closing ??= new Promise<void>((done) => {
           traceClose(trace, "server", "server.close()", bound);
           server.close(() => done());
-        });
+        }));
       resolve({ address: bound, close });
     });
   });

@@ -72,17 +72,19 @@ function bound(kernelPath: string, address: string, side: Side, trace: Trace): D
   }
 }
 
-/** The socket, whose close() also removes `file` (the socket file, or the client's temp dir). */
+/** The socket, whose close() also removes `file` (the socket file, or the client's temp dir), once. */
 function removingOnClose(socket: DatagramSocket, file: string, side: Side, trace: Trace): DatagramSocket {
+  let closing: Promise<void> | undefined;
+  const close = async () => {
+    traceClose(trace, side, "socket.close()", socket.local);
+    await socket.close();
+    await rm(file, { recursive: true, force: true });
+  };
   return {
     local: socket.local,
     connected: socket.connected,
     setHandlers: (handlers) => socket.setHandlers(handlers),
     send: (data, to) => socket.send(data, to),
-    async close() {
-      traceClose(trace, side, "socket.close()", socket.local);
-      await socket.close();
-      await rm(file, { recursive: true, force: true });
-    },
+    close: () => (closing ??= close()),
   };
 }

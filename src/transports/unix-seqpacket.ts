@@ -41,16 +41,16 @@ export const unixSeqpacket: ConnectionTransport = {
       throw err;
     }
     traceListen(trace, "server.listen()", bound, "new SeqpacketServer()");
-    return {
-      address: bound,
-      async close() {
-        traceClose(trace, "server", "server.close()", bound);
-        server.close();
-        // bind() made the file and close() does not unlink it; a file left behind would make the
-        // next listen() here fail with EADDRINUSE.
-        await rm(path, { force: true });
-      },
+    // Closing twice closes once: a second rm() could remove a newer socket's file.
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      traceClose(trace, "server", "server.close()", bound);
+      server.close();
+      // bind() made the file and close() does not unlink it; a file left behind would make the
+      // next listen() here fail with EADDRINUSE.
+      await rm(path, { force: true });
     };
+    return { address: bound, close: () => (closing ??= close()) };
   },
   async dial(address, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "connect");

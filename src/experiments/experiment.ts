@@ -1,0 +1,63 @@
+// What an experiment is: a man-page claim, the steps that test it, the outcome Linux should give on
+// each transport it applies to, and a run() that provokes it on real sockets and reports what this
+// kernel actually did. The runner (runner.ts) compares the two and gives the verdict.
+import type { Trace } from "../trace/events.js";
+import type { TransportName } from "../transports/transport.js";
+
+export interface Claim {
+  /** "connect(2)" */
+  page: string;
+  /** "ERRORS", "DESCRIPTION", "NOTES" */
+  section: string;
+  /** The man page's sentence, quoted. */
+  text: string;
+}
+
+export interface Experiment {
+  /** kebab-case, the command-line name */
+  name: string;
+  /** One line for `experiment list`. */
+  summary: string;
+  claim: Claim;
+  /** What the run does, in order, as a student would do it by hand. */
+  steps: string[];
+  /** The outcome Linux gives on each transport this applies to: an errno name, or a short phrase. */
+  expected: Partial<Record<TransportName, string>>;
+  /** Why the claim says nothing about the other transports. */
+  notApplicable: string;
+  /** Two or three plain sentences: what happened and why. */
+  explain: string;
+  run(transport: TransportName, context: ExperimentContext): Promise<Observation>;
+}
+
+export interface ExperimentContext {
+  /** A private temp dir for this run's socket files; removed afterwards. */
+  readonly dir: string;
+  /** Record socket calls for the ladder of interesting steps. */
+  readonly trace: Trace;
+  /** A fresh address for this transport: an ephemeral port on loopback, or a path in `dir`. */
+  address(name?: string): string;
+  /** Register something to close or stop when the run ends, whatever happened. */
+  defer(cleanup: () => unknown): void;
+}
+
+export interface Observation {
+  /** Compared with `expected` as text: the same words mean "matches". */
+  outcome: string;
+  /** What shows it: an strace line, a /proc/net/unix entry, sizes read, a message. */
+  evidence?: string[];
+}
+
+export type Verdict = "matches" | "differs" | "not applicable" | "failed";
+
+export interface Result {
+  experiment: string;
+  transport: TransportName;
+  verdict: Verdict;
+  expected?: string;
+  observed?: string;
+  evidence?: string[];
+  /** Why not applicable, or what broke when the run itself failed. */
+  reason?: string;
+  ms: number;
+}

@@ -1,0 +1,95 @@
+// Runs an experiment on each transport it applies to, each time in a fresh temp dir with fresh
+// ports, and compares what happened with what the man page says Linux does.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { TRANSPORT_NAMES } from "../strategy.js";
+import type { SocketEvent } from "../trace/events.js";
+import { createTracer } from "../trace/tracer.js";
+import { loadTransport } from "../transports/index.js";
+import type { TransportName } from "../transports/transport.js";
+import type { Experiment, ExperimentContext, Result, Verdict } from "./experiment.js";
+
+/** No experiment should need more; one that does is reported as failed, not waited for. */
+const TIME_LIMIT_MS = 15_000;
+
+export interface Run {
+  result: Result;
+  /** The socket calls the run made, for its ladder. */
+  events: SocketEvent[];
+}
+
+export async function runExperiment(experiment: Experiment, only?: readonly TransportName[]): Promise<Run[]> {
+  const runs: Run[] = [];
+  for (const name of TRANSPORT_NAMES) {
+    if (only && !only.includes(name)) continue;
+    runs.push(await runOn(experiment, name));
+  }
+  return runs;
+}
+
+async function runOn(experiment: Experiment, name: TransportName): Promise<Run> {
+  const expected = experiment.expected[name];
+  const base = { experiment: experiment.name, transport: name };
+  if (expected === undefined) {
+    return {
+      result: { ...base, verdict: "not applicable", reason: experiment.notApplicable, ms: 0 },
+      events: [],
+    };
+  }
+  const events: SocketEvent[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "playground-experiment-"));
+  const cleanups: (() => unknown)[] = [];
+  const context: ExperimentContext = {
+    dir,
+    trace: createTracer(await loadTransport(name), (e) => events.push(e)),
+    address: (file = "s") => freshAddress(name, dir, file),
+    defer: (cleanup) => cleanups.push(cleanup),
+  };
+  const start = performance.now();
+  try {
+    const observation = await withTimeLimit(experiment.run(name, context));
+    const verdict: Verdict = observation.outcome === expected ? "matches" : "differs";
+    const result = {
+      ...base,
+      verdict,
+      expected,
+      observed: observation.outcome,
+      evidence: observation.evidence,
+    };
+    return { result: { ...result, ms: performance.now() - start }, events };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      result: { ...base, verdict: "failed", expected, reason, ms: performance.now() - start },
+      events,
+    };
+  } finally {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Cleaning up after a run that already failed must not hide why it failed.
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function freshAddress(name: TransportName, dir: string, file: string): string {
+  if (name === "tcp4" || name === "udp4") return "127.0.0.1:0";
+  if (name === "tcp6" || name === "udp6") return "[::1]:0";
+  return join(dir, `${file}.sock`);
+}
+
+function withTimeLimit<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`gave no outcome within ${TIME_LIMIT_MS / 1000} s`)),
+      TIME_LIMIT_MS,
+    );
+  });
+  return Promise.race([work, limit]).finally(() => clearTimeout(timer));
+}
