@@ -14,9 +14,11 @@ import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
 export interface RunFlags extends CommonFlags, ClientFlags {
   path?: string;
   abstract: boolean;
+  traceSyscalls?: boolean;
 }
 
 export async function run(flags: RunFlags): Promise<void> {
+  if (flags.traceSyscalls) return (await import("../syscalls/trace-syscalls.js")).traceSyscalls(flags);
   const name = chooseTransport(flags);
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);

@@ -1,0 +1,95 @@
+// Run the playground again, as a child, under `strace -f`, and collect what both said: the child's
+// NDJSON SocketEvents from its stdout, and strace's log from a file in a private temp dir (removed
+// afterwards). The child gets its own process group, so Ctrl-C stops strace and the child with us.
+import { spawn } from "node:child_process";
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { constants as osConstants, tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
+
+/** The calls that can touch a socket: all of %network, the read/write family, close. */
+const TRACED = "trace=%network,read,readv,write,writev,close";
+
+const MISSING = "--trace-syscalls needs strace: apt-get install strace";
+const NO_PTRACE =
+  "--trace-syscalls: strace cannot trace here: ptrace is not permitted " +
+  "(in a container, run it with --cap-add=SYS_PTRACE)";
+
+export interface Traced {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+  /** strace's log: one system call per line, `<unfinished ...>` pairs included. */
+  log: string;
+}
+
+/** The strace that `strace` would run, from PATH; undefined when there is none. */
+export function findStrace(path = process.env.PATH ?? ""): string | undefined {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const file = join(dir, "strace");
+    try {
+      accessSync(file, constants.X_OK);
+      return file;
+    } catch {}
+  }
+  return undefined;
+}
+
+/** `strace -f ... node <this CLI> ...args`, to completion. */
+export async function runUnderStrace(args: string[]): Promise<Traced> {
+  const strace = findStrace();
+  if (!strace) throw new Error(MISSING);
+  const dir = mkdtempSync(join(tmpdir(), "playground-strace-"));
+  const logFile = join(dir, "strace.log");
+  // -yy: every fd with what it is (TCP:[127.0.0.1:34755->127.0.0.1:41364]); -qq, -e signal=none: only
+  // calls in the log; -s 64: the lab's messages whole.
+  const straceArgs = ["-f", "-yy", "-qq", "-s", "64", "-e", TRACED, "-e", "signal=none", "-o", logFile];
+  // process.argv[1] is this CLI as it was started (dist/cli.js), execArgv any loader it needed.
+  const command = [process.execPath, ...process.execArgv, process.argv[1] as string, ...args];
+  const child = spawn(strace, [...straceArgs, "--", ...command], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+
+  let stopped: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    stopped = signal;
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {} // already gone
+  };
+  const onSigint = () => stop("SIGINT");
+  const onSigterm = () => stop("SIGTERM");
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
+
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
+  let code: number | null = null;
+  let log: string | undefined;
+  try {
+    code = await new Promise<number | null>((resolve, reject) => {
+      child.once("error", reject);
+      child.once("close", (status) => resolve(status));
+    });
+    log = readFileSync(logFile, "utf8");
+  } catch (err) {
+    // No log: strace never started the child (what it said is the one line to show), or no strace.
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT" || stderr === "") throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // Stopped by a signal: nothing is left behind, so end the way the signal says.
+  if (stopped) process.exit(128 + osConstants.signals[stopped]);
+  if (/^strace: .*ptrace.*(Operation not permitted|EPERM)/im.test(stderr)) throw new Error(NO_PTRACE);
+  if (log === undefined) throw new Error(stderr.trim().split("\n")[0]);
+  return { stdout, stderr, code, log };
+}

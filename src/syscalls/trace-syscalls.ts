@@ -1,0 +1,94 @@
+// `playground --trace-syscalls`: the same exchange, run again as a child under `strace -f`, and the
+// kernel's view beside the ladder — the real system calls, each under the step it made. The child
+// reports its steps as NDJSON (--json); strace's log says what the kernel was asked. Both are data;
+// this file only joins them and prints.
+import { formatOf } from "../commands/options.js";
+import type { RunFlags } from "../commands/run.js";
+import { UsageError } from "../errors.js";
+import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
+import { chooseTransport } from "../strategy.js";
+import type { SocketEvent } from "../trace/events.js";
+import { loadTransport } from "../transports/index.js";
+import type { TransportName } from "../transports/transport.js";
+import { useColor } from "../views/paint.js";
+import { type KernelView, matchSyscalls } from "./match.js";
+import { parseStrace } from "./parse.js";
+import { findSockets } from "./sockets.js";
+import { runUnderStrace } from "./strace.js";
+import { kernelNotes, kernelSummary, renderKernelLadder, wrap } from "./view.js";
+
+export async function traceSyscalls(flags: RunFlags): Promise<void> {
+  const name = chooseTransport(flags);
+  const format = formatOf(flags, "ladder");
+  if (format !== "ladder" && format !== "json") {
+    throw new UsageError(`--trace-syscalls draws the ladder, or NDJSON with --json; not --format ${format}`);
+  }
+  const transport = await loadTransport(name);
+  const traced = await runUnderStrace(childArgs(name, flags));
+
+  const lines = traced.stdout.split("\n").filter((line) => line.trim() !== "");
+  const records = lines.map(parseRecord);
+  const events = records.filter(isEvent);
+  const sockets = findSockets(parseStrace(traced.log), transport, events);
+  const kernel = matchSyscalls(events, sockets, transport);
+
+  if (format === "json") {
+    lines.forEach((line, i) => {
+      const r = records[i];
+      process.stdout.write(`${isEvent(r) ? withSyscalls(r, kernel) : line}\n`);
+    });
+  } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
+    const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
+    for (const r of records) if (typeof r?.note === "string") out(wrap(r.note, "", "  "));
+    process.stdout.write(renderKernelLadder(events, kernel, transport, useColor(process.stdout)));
+    out(["", ...kernelSummary(kernel).flatMap((line) => wrap(line, "", "  "))]);
+    out(["", "Notes:", ...kernelNotes(events, kernel, transport).flatMap((n) => wrap(n, "  • ", "    "))]);
+  }
+  // The child's own failures (and strace's, if any) are already one line each: pass them on as they are.
+  process.stderr.write(traced.stderr);
+  if (traced.code !== 0) process.exitCode = traced.code ?? 1;
+}
+
+/** `run` again with the same choices, as NDJSON; `=` keeps a message or path starting with `-` a value. */
+function childArgs(name: TransportName, flags: RunFlags): string[] {
+  return [
+    "run",
+    `--transport=${name}`,
+    "--json",
+    `--message=${flags.message}`,
+    `--timeout=${flags.timeout}`,
+    `--retries=${flags.retries}`,
+    ...(flags.path === undefined ? [] : [`--path=${flags.path}`]),
+    ...(flags.abstract ? ["--abstract"] : []),
+    ...(flags.logLevel === undefined ? [] : [`--log-level=${flags.logLevel}`]),
+  ];
+}
+
+/** One NDJSON line of the child's; undefined for a line that is not JSON. */
+function parseRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function isEvent(r: Record<string, unknown> | undefined): r is Record<string, unknown> & SocketEvent {
+  return typeof r?.call === "string" && (r.side === "client" || r.side === "server");
+}
+
+/** The child's NDJSON object with a `syscalls` array: what strace wrote, and the fd, name and result. */
+function withSyscalls(event: SocketEvent, kernel: KernelView): string {
+  const syscalls = (kernel.calls.get(event) ?? []).map(({ fd, call }) => ({
+    fd,
+    name: call.name,
+    result: call.result ?? null,
+    ...(call.errno === undefined ? {} : { errno: call.errno }),
+    text: call.text,
+  }));
+  return JSON.stringify({ ...event, syscalls });
+}
+
+function shows(level: LogLevel, wanted: LogLevel): boolean {
+  return LOG_LEVELS.indexOf(wanted) >= LOG_LEVELS.indexOf(level);
+}

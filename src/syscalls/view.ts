@@ -1,0 +1,127 @@
+// The ladder with the kernel's view under it: after each ladder row, the system calls strace saw for
+// that step, fd numbers as the kernel gave them. Every line fits in 100 columns; a call too long for
+// that loses the end of its arguments (…), never its name, fd or result.
+import { inTimeOrder, type SocketEvent } from "../trace/events.js";
+import type { TransportInfo } from "../transports/transport.js";
+import { renderLadder } from "../views/ladder.js";
+import { notesFor } from "../views/notes.js";
+import { painter } from "../views/paint.js";
+import type { KernelView } from "./match.js";
+import { type Syscall, withoutAnnotations } from "./parse.js";
+import type { TracedSocket } from "./sockets.js";
+
+const WIDTH = 100;
+const MARK = `${" ".repeat(8)}↳ `;
+
+export function renderKernelLadder(
+  events: readonly SocketEvent[],
+  kernel: KernelView,
+  transport: TransportInfo,
+  color: boolean,
+): string {
+  const paint = painter(color);
+  // renderLadder draws two header lines, then one row per event in time order, then its legend.
+  const [header1, header2, ...rest] = renderLadder(events, transport, color).split("\n");
+  const rows = rest.slice(0, events.length);
+  const legend = rest.slice(events.length).join("\n");
+  const lines = [header1, header2];
+  inTimeOrder(events).forEach((event, i) => {
+    lines.push(rows[i] as string);
+    const style = event.side === "client" ? paint.client : paint.server;
+    const placed = kernel.calls.get(event) ?? [];
+    if (placed.length === 0)
+      lines.push(paint.inferred(`${MARK}(no system call for this step in the strace log)`));
+    for (const { call } of placed) lines.push(`${MARK}${style(fitCall(call, WIDTH - MARK.length))}`);
+  });
+  return `${lines.join("\n")}\n${legend}`;
+}
+
+/** `name(args) = result (errno text)`, cut down to `width`: the errno text goes first, then args' end. */
+function fitCall(call: Syscall, width: number): string {
+  const { name, args, returned } = withoutAnnotations(call);
+  const tail = `) = ${returned}`;
+  const whole = `${name}(${args}${tail}`;
+  const explained = call.errnoText === undefined ? whole : `${whole} (${call.errnoText})`;
+  if (explained.length <= width) return explained;
+  if (whole.length <= width) return whole;
+  const room = Math.max(0, width - name.length - 2 - tail.length);
+  return `${name}(${args.slice(0, room)}…${tail}`;
+}
+
+/** What the kernel's side adds below the ladder: which fd was whose, and what was left out. */
+export function kernelSummary(kernel: KernelView): string[] {
+  const sockets = kernel.sockets.filter((s) => s.role !== "unknown");
+  const lines = [
+    `${MARK.trim()} the system calls strace -f saw for the step above (-yy's fd annotations left out).`,
+    `Sockets in the kernel: ${sockets.map(describe).join(", ") || "none of this family and type"}.`,
+  ];
+  if (kernel.wouldBlock.length > 0) {
+    const names = [...new Set(kernel.wouldBlock.map((c) => `${c.name}()`))].join(", ");
+    lines.push(
+      `Not shown: ${count(kernel.wouldBlock.length, "call")} (${names}) that returned EAGAIN: the socket ` +
+        "is non-blocking and nothing was there yet, so the call came back at once.",
+    );
+  }
+  if (kernel.unplaced.length > 0) {
+    const fds = [...new Set(kernel.unplaced.map((p) => p.fd))].join(", ");
+    lines.push(
+      `Not shown: ${count(kernel.unplaced.length, "call")} on fd ${fds}, of this family and type but ` +
+        "no ladder step's socket.",
+    );
+  }
+  return lines;
+}
+
+function describe(s: TracedSocket): string {
+  const made = `${s.calls[0]?.name}()`;
+  const whose = s.role === "session" ? `server session ${s.session}` : s.role;
+  return `fd ${s.fd} from ${made} (${whose})`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** The run's notes (notes.ts), and what the kernel's side showed about fds and EOF. */
+export function kernelNotes(
+  events: readonly SocketEvent[],
+  kernel: KernelView,
+  transport: TransportInfo,
+): string[] {
+  const notes = notesFor(events, transport);
+  const fds = kernel.sockets.filter((s) => s.role !== "unknown").map((s) => s.fd);
+  if (fds.length > 0) {
+    notes.push(
+      `Each new socket got the lowest-numbered fd not open in the process — here ${fds.join(", ")} — ` +
+        `so fds 0 to ${Math.min(...fds) - 1} were already open when the first one was made. — socket(2)`,
+    );
+  }
+  const silentEof = events.some(
+    (e) => e.bytes === 0 && !e.errno && e.call.startsWith("recv") && (kernel.calls.get(e) ?? []).length === 0,
+  );
+  if (silentEof && transport.builtOn.startsWith("node:net")) {
+    notes.push(
+      "An EOF step with no read() = 0 under it: after a short read, libuv took the hang-up that epoll " +
+        "reported (POLLHUP) as EOF and skipped that read(). — libuv src/unix/stream.c",
+    );
+  }
+  return notes;
+}
+
+/** Words wrapped to 100 columns, later lines indented by `indent`. */
+export function wrap(text: string, first: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = first;
+  let empty = true;
+  for (const word of text.split(" ")) {
+    if (!empty && line.length + 1 + word.length > WIDTH) {
+      lines.push(line);
+      line = indent;
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
+}
