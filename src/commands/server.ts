@@ -1,50 +1,81 @@
-// `playground server`: the lab's server, long-running and serving many clients at once, until
-// Ctrl-C or SIGTERM, when it stops taking new peers, lets the sessions in progress finish, and
-// removes its socket file.
-
+// `playground server`: the lab's server, long-running and serving many clients at once, with the
+// limits a server anyone can reach needs. Ctrl-C or SIGTERM stops it: no new peers at once, the
+// sessions in progress get --drain-timeout seconds, the rest are closed, its socket file removed.
+import { UsageError } from "../errors.js";
 import { createSink } from "../output/sink.js";
-import { DEFAULT_PROTOCOL } from "../protocol/messages.js";
+import { DEFAULT_PROTOCOL, type ProtocolOptions } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
 import { createTracer } from "../trace/tracer.js";
-import { abstractNameNote, isAbstract } from "../transports/address.js";
+import { abstractNameNote, isAbstract, parseInet } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { type AddressFlags, namedAddress } from "./addresses.js";
 import { type CommonFlags, formatOf } from "./options.js";
 
 export interface ServerFlags extends CommonFlags, AddressFlags {
   idleTimeout: number;
+  messageTimeout: number;
+  sendTimeout: number;
   drainTimeout: number;
+  maxConnections: number;
   maxMessageBytes: number;
+  maxPeers: number;
+  mode: string;
 }
 
 export async function server(flags: ServerFlags): Promise<void> {
   const name = chooseTransport(flags);
+  const options = limits(flags);
+  const mode = fileMode(flags.mode);
+  if (!(flags.drainTimeout >= 0)) throw new UsageError(`--drain-timeout ${flags.drainTimeout}: give seconds, 0 or more`);
   const address = await namedAddress(name, flags);
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
-  const options = {
-    ...DEFAULT_PROTOCOL,
-    idleTimeout: flags.idleTimeout,
-    maxMessageBytes: flags.maxMessageBytes,
-  };
-  const running = await startServer(
-    transport,
-    address,
-    options,
-    createTracer(transport, (e) => sink.event(e)),
-  );
+  if (transport.family !== "unix" && ["0.0.0.0", "::"].includes(parseInet(address).host)) {
+    process.stderr.write(
+      `warning: ${address} is every interface: anyone who can reach this machine can talk to the server (the default is loopback)\n`,
+    );
+  }
+  const trace = createTracer(transport, (e) => sink.event(e));
+  const running = await startServer(transport, address, options, trace, { socketFile: { mode } });
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       process.off("SIGINT", stop).off("SIGTERM", stop);
-      sink.say(
-        `${signal}: no new peers; waiting up to ${flags.drainTimeout} s for ${running.activeSessions} session(s)`,
-      );
+      const sessions = running.activeSessions;
+      sink.say(`${signal}: no new peers; waiting up to ${flags.drainTimeout} s for ${sessions} session(s)`);
       running.close(flags.drainTimeout).then(resolve, resolve);
     };
     process.on("SIGINT", stop).on("SIGTERM", stop);
   });
   sink.say("Server stopped.");
   await sink.finish();
+}
+
+function limits(flags: ServerFlags): ProtocolOptions {
+  const seconds = (flag: string, value: number) => {
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new UsageError(`--${flag} ${value}: give seconds above 0 (decimals allowed)`);
+    return value;
+  };
+  const count = (flag: string, value: number) => {
+    if (!Number.isInteger(value) || value < 1)
+      throw new UsageError(`--${flag} ${value}: give a whole number of at least 1`);
+    return value;
+  };
+  return {
+    ...DEFAULT_PROTOCOL,
+    idleTimeout: seconds("idle-timeout", flags.idleTimeout),
+    messageTimeout: seconds("message-timeout", flags.messageTimeout),
+    sendTimeout: seconds("send-timeout", flags.sendTimeout),
+    maxConnections: count("max-connections", flags.maxConnections),
+    maxMessageBytes: count("max-message-bytes", flags.maxMessageBytes),
+    maxPeers: count("max-peers", flags.maxPeers),
+  };
+}
+
+function fileMode(text: string): number {
+  if (!/^0?[0-7]{3}$/.test(text))
+    throw new UsageError(`--mode ${text}: give permissions in octal, like 600 or 660`);
+  return Number.parseInt(text, 8);
 }

@@ -1,9 +1,13 @@
 // The server's half of a stream or seqpacket session, on one accepted Connection: send the welcome,
 // read one message, send the ack, close. Like socketserver's BaseRequestHandler, it never learns
 // which family it runs on; it reports each socket call it makes as it makes it.
-import type { OpError } from "../errors.js";
+//
+// Three clocks guard it, as a server anyone can reach needs: an idle timeout (no byte for a while),
+// a message deadline (a peer dripping one byte at a time is never idle), and a send timeout (a peer
+// that never reads would leave a reply waiting for ever).
+import { OpError } from "../errors.js";
 import { type CallRecord, preview, type Trace } from "../trace/events.js";
-import type { Connection } from "../transports/transport.js";
+import type { Connection, TransportName } from "../transports/transport.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
 
@@ -13,7 +17,7 @@ export type SessionOutcome = "acked" | "peer-closed" | "timeout" | "too-long" | 
 export function serveConnection(
   connection: Connection,
   session: number,
-  preservesBoundaries: boolean,
+  transport: { name: TransportName; preservesBoundaries: boolean },
   options: ProtocolOptions,
   trace: Trace,
 ): Promise<SessionOutcome> {
@@ -22,32 +26,43 @@ export function serveConnection(
     trace({ side: "server", session, local, remote, ...record });
   // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
   call({ call: "accept", inferred: true, via: "'connection' event" });
-  const reader = new MessageReader(preservesBoundaries, options.maxMessageBytes);
+  const reader = new MessageReader(transport.preservesBoundaries, options.maxMessageBytes);
 
   return new Promise((resolve) => {
     let outcome: SessionOutcome | undefined;
+    let reason: string | undefined; // what ended it, when it was a limit
     let reading = true; // until the one message of this session is complete
     let settle: NodeJS.Timeout | undefined;
-    let timer = setTimeout(() => stop("timeout"), options.idleTimeout * 1000);
+    let idle: NodeJS.Timeout | undefined;
+    const timeout = (why: string) => () => stop("timeout", why);
+    const resetIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(timeout(`no byte for ${options.idleTimeout} s`), options.idleTimeout * 1000);
+    };
+    const deadline = setTimeout(
+      timeout(`no whole message in ${options.messageTimeout} s`),
+      options.messageTimeout * 1000,
+    );
+    let linger: NodeJS.Timeout | undefined;
 
-    const stop = (result: SessionOutcome) => {
+    const stop = (result: SessionOutcome, why?: string) => {
       if (outcome) return;
       outcome = result;
+      reason = why;
       reading = false;
-      clearTimeout(settle);
-      clearTimeout(timer);
+      for (const timer of [settle, idle, deadline]) clearTimeout(timer);
       if (result === "acked" || result === "too-long") {
         // A graceful close: our FIN after the reply. A peer that never closes its side is not
         // allowed to hold the socket half-open for ever.
         call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
         connection.end();
-        timer = setTimeout(() => connection.destroy(), options.idleTimeout * 1000);
+        linger = setTimeout(() => connection.destroy(), options.idleTimeout * 1000);
       } else {
         connection.destroy();
       }
     };
 
-    const send = (data: Buffer): Promise<void> => {
+    const send = async (data: Buffer): Promise<boolean> => {
       call({
         call: "send",
         inferred: false,
@@ -55,20 +70,36 @@ export function serveConnection(
         bytes: data.length,
         preview: preview(data),
       });
-      return connection.write(data).catch((err: OpError) => {
-        call({ call: "send", inferred: false, errno: err.code, message: err.message });
-        stop("error");
+      let timer: NodeJS.Timeout | undefined;
+      const given = new Promise<never>((_, reject) => {
+        const hint = `the peer read nothing for ${options.sendTimeout} s`;
+        timer = setTimeout(
+          () => reject(new OpError("send", transport.name, remote, "ETIMEDOUT", hint)),
+          options.sendTimeout * 1000,
+        );
       });
+      try {
+        await Promise.race([connection.write(data), given]);
+        return true;
+      } catch (err) {
+        const failure = err as OpError;
+        call({ call: "send", inferred: false, errno: failure.code, message: failure.message });
+        stop(failure.code === "ETIMEDOUT" ? "timeout" : "error", failure.hint);
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
     };
 
     const onRead = (result: ReadResult) => {
       if (!reading || result.kind === "more") return;
       reading = false;
-      clearTimeout(settle);
+      for (const timer of [settle, idle, deadline]) clearTimeout(timer);
       if (result.kind === "message") {
-        send(options.ack).then(() => stop("acked"));
+        void send(options.ack).then((sent) => sent && stop("acked"));
       } else {
-        send(Buffer.from(`error: message longer than ${result.limit} bytes\n`)).then(() => stop("too-long"));
+        const line = Buffer.from(`error: message longer than ${result.limit} bytes\n`);
+        void send(line).then((sent) => sent && stop("too-long"));
       }
     };
 
@@ -82,6 +113,7 @@ export function serveConnection(
           preview: preview(chunk),
         });
         if (!reading) return; // one message per session; later bytes are not read
+        resetIdle();
         onRead(reader.push(chunk));
         if (reading) {
           clearTimeout(settle);
@@ -102,15 +134,21 @@ export function serveConnection(
         else onRead(result);
       },
       close(err) {
-        clearTimeout(timer);
+        clearTimeout(linger);
         if (err) call({ call: "recv", inferred: true, errno: err.code, message: err.message });
         if (!outcome) stop(err ? "error" : "peer-closed");
         const final = outcome ?? "peer-closed";
-        call({ call: "close", inferred: true, via: "'close' event", detail: final });
+        call({
+          call: "close",
+          inferred: true,
+          via: "'close' event",
+          detail: reason ? `${final}: ${reason}` : final,
+        });
         resolve(final);
       },
     });
 
+    resetIdle();
     void send(options.welcome);
   });
 }

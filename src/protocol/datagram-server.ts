@@ -2,28 +2,40 @@
 // datagram (the hello) opens its session, the server answers the welcome, the peer's next datagram is
 // the message, the server answers the ack, and the session ends. UDP may drop any of these, so the
 // client resends; the server recognises a resent hello or message and answers it again.
+//
+// A UDP source address can be forged, so the server must not be an amplifier: to a peer it sends at
+// most three times the bytes it has received from it (the rule of RFC 9000 §8.1, as QUIC servers do
+// before an address is validated). A hello too short for the welcome is held until the peer has sent
+// enough — our client's hello is long enough; a line typed into `nc -u` of 8 bytes or more is too.
 import type { OpError } from "../errors.js";
 import { preview, type Trace } from "../trace/events.js";
 import type { DatagramSocket } from "../transports/transport.js";
 import type { ProtocolOptions } from "./messages.js";
+
+/** Bytes we may send per byte received from an address nobody has proven: RFC 9000 §8.1. */
+export const AMPLIFICATION_LIMIT = 3;
 
 interface PeerState {
   session: number;
   hello: Buffer;
   /** Set once acked: a resent message gets the ack again instead of opening a new session. */
   message?: Buffer;
+  received: number;
+  sent: number;
+  /** A welcome the budget did not allow yet. */
+  held?: Buffer;
   expires: NodeJS.Timeout;
 }
 
 export interface DatagramServer {
   readonly activeSessions: number;
+  /** New peers are ignored from now on; sessions in progress go on. */
+  stopAccepting(): void;
   close(): Promise<void>;
 }
 
 /** How long a finished session is remembered, to answer a client whose ack was lost. */
 const REMEMBER_ACKED_MS = 10_000;
-/** The most peers remembered at once; the oldest is forgotten first, so no sender can grow memory. */
-const MAX_PEERS = 1000;
 
 export function serveDatagrams(
   socket: DatagramSocket,
@@ -34,9 +46,18 @@ export function serveDatagrams(
   const peers = new Map<string, PeerState>();
   const local = socket.local;
   let active = 0;
+  let accepting = true;
 
-  const send = (data: Buffer, peer: string, session: number) => {
-    const record = { side: "server", session, call: "sendto", local, remote: peer } as const;
+  const send = (data: Buffer, peer: string, state: PeerState) => {
+    const record = { side: "server", session: state.session, call: "sendto", local, remote: peer } as const;
+    if (state.sent + data.length > AMPLIFICATION_LIMIT * state.received) {
+      const detail = `held: ${data.length} B would exceed ${AMPLIFICATION_LIMIT} × the ${state.received} B received`;
+      trace({ ...record, inferred: false, detail });
+      state.held = data;
+      return;
+    }
+    state.held = undefined;
+    state.sent += data.length;
     trace({ ...record, inferred: false, via: "socket.send()", bytes: data.length, preview: preview(data) });
     socket
       .send(data, peer)
@@ -51,14 +72,14 @@ export function serveDatagrams(
     peers.delete(peer);
   };
 
-  const remember = (peer: string, state: Omit<PeerState, "expires">, ms: number) => {
-    const old = peers.get(peer);
-    if (old) clearTimeout(old.expires);
-    peers.delete(peer); // re-insert so Map order is least recently used first
-    const expires = setTimeout(() => forget(peer), ms);
-    expires.unref();
-    peers.set(peer, { ...state, expires });
-    if (peers.size > MAX_PEERS) forget(peers.keys().next().value as string);
+  /** Keep (or refresh) a peer's state; the least recently heard peer goes when there are too many. */
+  const remember = (peer: string, state: PeerState, ms: number) => {
+    clearTimeout(state.expires);
+    peers.delete(peer); // re-insert so Map order is least recently heard first
+    state.expires = setTimeout(() => forget(peer), ms);
+    state.expires.unref();
+    peers.set(peer, state);
+    if (peers.size > options.maxPeers) forget(peers.keys().next().value as string);
   };
 
   socket.setHandlers({
@@ -85,17 +106,25 @@ export function serveDatagrams(
       const state = peers.get(peer);
       if (state) {
         received(state.session);
-        if (state.message) return send(options.ack, peer, state.session); // the ack was lost: again
-        if (data.equals(state.hello)) return send(options.welcome, peer, state.session); // a resent hello
+        state.received += data.length;
+        if (state.message) return send(options.ack, peer, state); // the ack was lost: again
+        if (state.held || data.equals(state.hello)) {
+          // More of the hello, or the hello again: the welcome, once the budget allows.
+          remember(peer, state, options.idleTimeout * 1000);
+          return send(state.held ?? options.welcome, peer, state);
+        }
         active--;
-        remember(peer, { ...state, message: data }, REMEMBER_ACKED_MS);
-        return send(options.ack, peer, state.session);
+        state.message = data;
+        remember(peer, state, REMEMBER_ACKED_MS);
+        return send(options.ack, peer, state);
       }
+      if (!accepting) return received();
       const session = nextSession();
       active++;
       received(session);
-      remember(peer, { session, hello: data }, options.idleTimeout * 1000);
-      send(options.welcome, peer, session);
+      const fresh = { session, hello: data, received: data.length, sent: 0 } as PeerState;
+      remember(peer, fresh, options.idleTimeout * 1000);
+      send(options.welcome, peer, fresh);
     },
     error(err) {
       // An ICMP error for an earlier reply, say: worth a line, never a crash.
@@ -114,9 +143,13 @@ export function serveDatagrams(
     get activeSessions() {
       return active;
     },
+    stopAccepting() {
+      accepting = false;
+    },
     async close() {
       for (const state of peers.values()) clearTimeout(state.expires);
       peers.clear();
+      active = 0;
       await socket.close();
     },
   };

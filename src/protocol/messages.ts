@@ -11,14 +11,22 @@ export const ACK = "Message received!";
  */
 export const HELLO = "HELLO socket-playground";
 
-/** Stream and datagram sessions both end when the message is acknowledged; these are the defaults. */
+/** What a server allows its peers: each limit has a flag on `playground server`. */
 export interface ProtocolOptions {
   welcome: Buffer;
   ack: Buffer;
   /** A message longer than this ends the session with an error line; nothing beyond it is buffered. */
   maxMessageBytes: number;
-  /** Seconds a session may wait for the peer's next bytes before it is closed. */
+  /** Seconds a session may go without a byte from its peer. */
   idleTimeout: number;
+  /** Seconds from accept to a complete message: a peer dripping a byte at a time never goes idle. */
+  messageTimeout: number;
+  /** Seconds a reply may wait for a peer that does not read before the session is given up. */
+  sendTimeout: number;
+  /** Connections served at once; the next gets a busy reply and is closed. */
+  maxConnections: number;
+  /** Datagram peers remembered at once; the least recently heard is forgotten first. */
+  maxPeers: number;
 }
 
 export const DEFAULT_PROTOCOL: ProtocolOptions = {
@@ -26,4 +34,11 @@ export const DEFAULT_PROTOCOL: ProtocolOptions = {
   ack: Buffer.from(ACK),
   maxMessageBytes: 64 * 1024,
   idleTimeout: 60,
+  messageTimeout: 120,
+  sendTimeout: 30,
+  maxConnections: 1024,
+  maxPeers: 1000,
 };
+
+/** What the connection over the limit reads before it is closed. */
+export const BUSY = "busy: too many connections, try again later\n";

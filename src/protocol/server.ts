@@ -1,10 +1,10 @@
 // A server for any transport: the one place that picks the session shape (one connection per peer,
 // or one datagram socket for all), so the commands and tests never branch on the family or type.
-import type { Trace } from "../trace/events.js";
-import type { Connection, Transport } from "../transports/transport.js";
+import { preview, type Trace } from "../trace/events.js";
+import type { Connection, ListenOptions, Transport } from "../transports/transport.js";
 import { serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
-import type { ProtocolOptions } from "./messages.js";
+import { BUSY, type ProtocolOptions } from "./messages.js";
 
 export interface RunningServer {
   /** The address actually bound: the kernel's port for port 0. */
@@ -19,12 +19,13 @@ export async function startServer(
   address: string,
   options: ProtocolOptions,
   trace: Trace,
+  listenOptions: ListenOptions = {},
 ): Promise<RunningServer> {
   let sessions = 0;
   const nextSession = () => ++sessions;
 
   if (transport.kind === "datagram") {
-    const socket = await transport.bind(address, trace);
+    const socket = await transport.bind(address, trace, listenOptions);
     const server = serveDatagrams(socket, options, trace, nextSession);
     return {
       address: socket.local,
@@ -32,6 +33,7 @@ export async function startServer(
         return server.activeSessions;
       },
       close: async (drainSeconds = 0) => {
+        server.stopAccepting();
         await waitUntil(() => server.activeSessions === 0, drainSeconds);
         await server.close();
       },
@@ -40,14 +42,13 @@ export async function startServer(
 
   const open = new Set<Connection>();
   const onConnection = (connection: Connection) => {
+    if (open.size >= options.maxConnections) return turnAway(connection, trace);
     open.add(connection);
-    void serveConnection(connection, nextSession(), transport.preservesBoundaries, options, trace).finally(
-      () => {
-        open.delete(connection);
-      },
-    );
+    void serveConnection(connection, nextSession(), transport, options, trace).finally(() => {
+      open.delete(connection);
+    });
   };
-  const listener = await transport.listen(address, onConnection, trace);
+  const listener = await transport.listen(address, onConnection, trace, listenOptions);
   return {
     address: listener.address,
     get activeSessions() {
@@ -60,6 +61,36 @@ export async function startServer(
       await closed;
     },
   };
+}
+
+/** Over the connection cap: a short busy reply and a close, while the sessions in progress go on. */
+function turnAway(connection: Connection, trace: Trace): void {
+  const { local, remote } = connection;
+  const busy = Buffer.from(BUSY);
+  trace({
+    side: "server",
+    call: "accept",
+    inferred: true,
+    via: "'connection' event",
+    local,
+    remote,
+    detail: "over --max-connections",
+  });
+  trace({
+    side: "server",
+    call: "send",
+    inferred: false,
+    via: "socket.write()",
+    local,
+    remote,
+    bytes: busy.length,
+    preview: preview(busy),
+  });
+  connection.setHandlers({ data: () => {}, end: () => {}, close: () => {} });
+  connection.write(busy).catch(() => {});
+  connection.end();
+  // A peer that never closes its side must not keep even this socket for long.
+  setTimeout(() => connection.destroy(), 1000).unref();
 }
 
 async function waitUntil(done: () => boolean, seconds: number): Promise<void> {

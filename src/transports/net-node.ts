@@ -14,6 +14,7 @@ export function listenNet(
   onConnection: (connection: Connection) => void,
   describe: (bound: string | net.AddressInfo) => string,
   trace: Trace,
+  bindDetail?: string,
 ): Promise<Listener> {
   const via = "server.listen()"; // one Node call for three socket calls
   return new Promise((resolve, reject) => {
@@ -32,7 +33,7 @@ export function listenNet(
       // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
       server.on("error", () => {});
       const bound = describe(server.address() as string | net.AddressInfo);
-      traceListen(trace, via, bound);
+      traceListen(trace, via, bound, via, bindDetail);
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound, remoteOf(socket))));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;

@@ -4,9 +4,15 @@ import type { OpError } from "../errors.js";
 import type { CallRecord, Side, Trace } from "../trace/events.js";
 
 /** socket(), bind() and listen(), all made inside one Node call. */
-export function traceListen(trace: Trace, via: string, local: string, socketVia = via): void {
+export function traceListen(
+  trace: Trace,
+  via: string,
+  local: string,
+  socketVia = via,
+  bindDetail?: string,
+): void {
   trace({ side: "server", call: "socket", inferred: true, via: socketVia });
-  trace({ side: "server", call: "bind", inferred: true, via, local });
+  trace({ side: "server", call: "bind", inferred: true, via, local, detail: bindDetail });
   trace({ side: "server", call: "listen", inferred: true, via, local, detail: "backlog 4096" });
 }
 
@@ -22,6 +28,11 @@ export function traceSetupFailure(
   const bindErrors = ["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENAMETOOLONG", "ENOENT"];
   const call = record.call ?? (bindErrors.includes(err.code) ? "bind" : "listen");
   trace({ ...record, call, errno: err.code, message: err.message });
+}
+
+/** What the bind event says when the file was placed by socket-file.ts. */
+export function placedDetail(boundAs: string): string {
+  return `bound as ${boundAs} in a private 0700 dir, then linked into place`;
 }
 
 export function traceClose(trace: Trace, side: Side, via: string, local: string): void {

@@ -72,11 +72,22 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** How a long-running server binds a unix path: see socket-file.ts. Ignored for inet addresses. */
+export interface ListenOptions {
+  /** Bind privately with this mode, replace a stale file, never a live one, and remove only our own. */
+  socketFile?: { mode: number };
+}
+
 // Every call below reports the socket calls it makes (socket, bind, listen, connect, close) to `trace`,
 // marking those Node makes without naming them as inferred; the protocol reports the rest.
 export interface ConnectionTransport extends TransportInfo {
   readonly kind: "connection";
-  listen(address: string, onConnection: (connection: Connection) => void, trace: Trace): Promise<Listener>;
+  listen(
+    address: string,
+    onConnection: (connection: Connection) => void,
+    trace: Trace,
+    options?: ListenOptions,
+  ): Promise<Listener>;
   dial(address: string, trace: Trace): Promise<Connection>;
 }
 
@@ -100,7 +111,7 @@ export interface DatagramSocket {
 export interface DatagramTransport extends TransportInfo {
   readonly kind: "datagram";
   /** A server's socket, bound to a known address. */
-  bind(address: string, trace: Trace): Promise<DatagramSocket>;
+  bind(address: string, trace: Trace, options?: ListenOptions): Promise<DatagramSocket>;
   /**
    * A client's socket for talking to `server`. UDP connect()s it (which binds an ephemeral port and
    * filters what arrives); a unix datagram client must bind a path of its own or it cannot be

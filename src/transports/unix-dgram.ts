@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { OpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
+import { placeSocketFile } from "./socket-file.js";
 import type { DatagramSocket, DatagramTransport, Side } from "./transport.js";
 import { addonKernelPath, openDgram } from "./unix-addon.js";
 
@@ -27,9 +28,19 @@ export const unixDgram: DatagramTransport = {
   reliable: true,
   addressForm: "path",
   kind: "datagram",
-  async bind(address, trace) {
+  async bind(address, trace, options) {
     const path = addonKernelPath(address, "unix-dgram", "bind");
-    return removingOnClose(bound(path, address, "server", trace), path, "server", trace);
+    if (!options?.socketFile) {
+      return removingOnClose(
+        bound(path, address, "server", trace),
+        () => rm(path, { force: true }),
+        "server",
+        trace,
+      );
+    }
+    const bindHere = async () => bound(path, address, "server", trace);
+    const placed = await placeSocketFile(path, options.socketFile.mode, "unix-dgram", bindHere, true);
+    return removingOnClose(placed.value, placed.remove, "server", trace);
   },
   // A unix datagram client must bind a name of its own or the server has nowhere to answer: its
   // recvfrom() gets an empty address (unix(7)), and Linux does not autobind on sendto(). So it binds
@@ -40,12 +51,8 @@ export const unixDgram: DatagramTransport = {
     const dir = mkdtempSync(join(os.tmpdir(), "playground-"));
     const path = join(dir, "client.sock");
     try {
-      return removingOnClose(
-        bound(addonKernelPath(path, "unix-dgram", "bind"), path, "client", trace),
-        dir,
-        "client",
-        trace,
-      );
+      const socket = bound(addonKernelPath(path, "unix-dgram", "bind"), path, "client", trace);
+      return removingOnClose(socket, () => rm(dir, { recursive: true, force: true }), "client", trace);
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
       throw err;
@@ -72,16 +79,22 @@ function bound(kernelPath: string, address: string, side: Side, trace: Trace): D
   }
 }
 
-/** The socket, whose close() also removes `file` (the socket file, or the client's temp dir), once. */
-function removingOnClose(socket: DatagramSocket, file: string, side: Side, trace: Trace): DatagramSocket {
+/** The socket, whose close() also removes its file (or the client's temp dir), once. */
+function removingOnClose(
+  socket: DatagramSocket,
+  remove: () => unknown,
+  side: Side,
+  trace: Trace,
+): DatagramSocket {
+  const { local } = socket;
   let closing: Promise<void> | undefined;
   const close = async () => {
-    traceClose(trace, side, "socket.close()", socket.local);
+    traceClose(trace, side, "socket.close()", local);
     await socket.close();
-    await rm(file, { recursive: true, force: true });
+    await remove();
   };
   return {
-    local: socket.local,
+    local,
     connected: socket.connected,
     setHandlers: (handlers) => socket.setHandlers(handlers),
     send: (data, to) => socket.send(data, to),

@@ -7,7 +7,8 @@
 import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
 import { describeUnix } from "./address.js";
-import { traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
+import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
+import { placeSocketFile } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon.js";
 
@@ -24,31 +25,46 @@ export const unixSeqpacket: ConnectionTransport = {
   reliable: true,
   addressForm: "path",
   kind: "connection",
-  async listen(address, onConnection, trace) {
+  async listen(address, onConnection, trace, options) {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
+    // The library binds synchronously inside listen(); `at` is where (a private name when placed).
+    const listenAt = async (at: string, bindDetail?: string) => {
+      try {
+        const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
+        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", bindDetail);
+        return server;
+      } catch (err) {
+        trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });
+        traceSetupFailure(trace, err as OpError, {
+          side: "server",
+          inferred: true,
+          via: "server.listen()",
+          local: bound,
+        });
+        throw err;
+      }
+    };
     let server: { close(): void };
-    try {
-      server = listenSeqpacket(path, { transport: "unix-seqpacket", address: bound }, onConnection);
-    } catch (err) {
-      trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });
-      traceSetupFailure(trace, err as OpError, {
-        side: "server",
-        inferred: true,
-        via: "server.listen()",
-        local: bound,
-      });
-      throw err;
+    // The library does not unlink its socket file on close: we do, only our own.
+    let removeFile: () => Promise<void> | void;
+    if (options?.socketFile) {
+      const placed = await placeSocketFile(path, options.socketFile.mode, "unix-seqpacket", (at) =>
+        listenAt(at, placedDetail(at)),
+      );
+      server = placed.value;
+      removeFile = placed.remove;
+    } else {
+      server = await listenAt(path);
+      // A file left behind would make the next listen() here fail with EADDRINUSE.
+      removeFile = () => rm(path, { force: true });
     }
-    traceListen(trace, "server.listen()", bound, "new SeqpacketServer()");
-    // Closing twice closes once: a second rm() could remove a newer socket's file.
+    // Closing twice closes once: a second removal could take a newer socket's file.
     let closing: Promise<void> | undefined;
     const close = async () => {
       traceClose(trace, "server", "server.close()", bound);
       server.close();
-      // bind() made the file and close() does not unlink it; a file left behind would make the
-      // next listen() here fail with EADDRINUSE.
-      await rm(path, { force: true });
+      await removeFile();
     };
     return { address: bound, close: () => (closing ??= close()) };
   },

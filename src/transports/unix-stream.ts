@@ -1,7 +1,9 @@
 // SOCK_STREAM in AF_UNIX, with node:net and a path (or a NUL-led abstract name). Unlike the
 // node-unix-socket transports, node:net unlinks the socket file itself when the server closes.
-import { describeUnix, unixKernelPath } from "./address.js";
+import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
 import { dialNet, listenNet } from "./net-node.js";
+import { placedDetail } from "./setup-trace.js";
+import { placeSocketFile } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 
 export const unixStream: ConnectionTransport = {
@@ -17,9 +19,29 @@ export const unixStream: ConnectionTransport = {
   reliable: true,
   addressForm: "path or @abstract",
   kind: "connection",
-  async listen(address, onConnection, trace) {
+  async listen(address, onConnection, trace, options) {
     const path = unixKernelPath(address, "unix-stream", "bind");
-    return listenNet("unix-stream", address, { path }, onConnection, () => describeUnix(path), trace);
+    const describe = () => describeUnix(path);
+    if (!options?.socketFile || isAbstract(address)) {
+      return listenNet("unix-stream", address, { path }, onConnection, describe, trace);
+    }
+    const placed = await placeSocketFile(path, options.socketFile.mode, "unix-stream", (privatePath) =>
+      listenNet(
+        "unix-stream",
+        address,
+        { path: privatePath },
+        onConnection,
+        describe,
+        trace,
+        placedDetail(privatePath),
+      ),
+    );
+    const close = async () => {
+      await placed.value.close();
+      placed.remove();
+    };
+    let closing: Promise<void> | undefined;
+    return { address: placed.value.address, close: () => (closing ??= close()) };
   },
   async dial(address, trace) {
     const path = unixKernelPath(address, "unix-stream", "connect");

@@ -48,12 +48,13 @@ async function pipedSession(server: ServerProcess, command: string, args: string
 
 /**
  * A datagram session as a user types it: the first line is the hello and gets the welcome, the
- * second is the message and gets the ack. Each line must be its own datagram, so the second is typed
+ * second is the message and gets the ack. The hello is 8 bytes or more: the server sends an unproven
+ * address at most 3 × what it received from it, and the welcome is 22 bytes. Each line must be its own datagram, so the second is typed
  * only once the welcome is in (piped together, both lines would go out in one read, one datagram).
  */
 async function typedDatagramSession(server: ServerProcess, command: string, args: string[]) {
   const peer = new Peer(command, args);
-  peer.write("hello\n");
+  peer.write("hello server\n");
   await peer.waitFor(WELCOME);
   peer.write("hi\n");
   await peer.waitFor(ACK);
@@ -62,7 +63,7 @@ async function typedDatagramSession(server: ServerProcess, command: string, args
   expect(done.stderr).toBe("");
   expect(done.stdout).toBe(WELCOME + ACK);
   expect(done.code).toBe(0);
-  await server.waitFor(/Received from client \(session 1\): hello\n/);
+  await server.waitFor(/Received from client \(session 1\): hello server\n/);
   await serverReceived(server, "hi");
 }
 
