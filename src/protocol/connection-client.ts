@@ -1,7 +1,7 @@
 // The client's half of a stream or seqpacket session: connect, read the welcome, send the message,
 // read the ack, close — the classic lab's client, which never learns its family.
 import { OpError } from "../errors.js";
-import { type CallRecord, preview, type Trace } from "../trace/events.js";
+import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
 
@@ -89,25 +89,13 @@ class Replies {
     });
     connection.setHandlers({
       data: (chunk) => {
-        call({
-          call: "recv",
-          inferred: true,
-          via: "'data' event",
-          bytes: chunk.length,
-          preview: preview(chunk),
-        });
+        call(readCall(chunk));
         if (transport.preservesBoundaries || this.reads++ === 0) this.records.push(chunk);
         else this.pushTail(this.tail.push(chunk));
         this.wake?.();
       },
       end: () => {
-        call({
-          call: "recv",
-          inferred: true,
-          via: "'end' event",
-          bytes: 0,
-          detail: "EOF: the server shut down its side",
-        });
+        call(eofCall("server"));
         this.ended = true;
         this.pushTail(this.tail.finish());
         this.wake?.();

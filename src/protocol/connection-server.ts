@@ -6,7 +6,7 @@
 // a message deadline (a peer dripping one byte at a time is never idle), and a send timeout (a peer
 // that never reads would leave a reply waiting for ever).
 import { OpError } from "../errors.js";
-import { type CallRecord, preview, type Trace } from "../trace/events.js";
+import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, TransportName } from "../transports/transport.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
@@ -105,13 +105,7 @@ export function serveConnection(
 
     connection.setHandlers({
       data(chunk) {
-        call({
-          call: "recv",
-          inferred: true,
-          via: "'data' event",
-          bytes: chunk.length,
-          preview: preview(chunk),
-        });
+        call(readCall(chunk));
         if (!reading) return; // one message per session; later bytes are not read
         resetIdle();
         onRead(reader.push(chunk));
@@ -121,13 +115,7 @@ export function serveConnection(
         }
       },
       end() {
-        call({
-          call: "recv",
-          inferred: true,
-          via: "'end' event",
-          bytes: 0,
-          detail: "EOF: the peer shut down its side",
-        });
+        call(eofCall("client"));
         if (!reading) return;
         const result = reader.finish();
         if (result.kind === "more") stop("peer-closed");

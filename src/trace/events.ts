@@ -61,6 +61,28 @@ export interface Trace {
 
 export const noTrace: Trace = Object.assign(() => {}, { now: () => 0 });
 
+/** A read on a connection, as a call: Node made the recv() before its 'data' event. */
+export function readCall(chunk: Buffer) {
+  return {
+    call: "recv",
+    inferred: true,
+    via: "'data' event",
+    bytes: chunk.length,
+    preview: preview(chunk),
+  } as const;
+}
+
+/** The read that returned 0: the peer shut down its writing side. */
+export function eofCall(peer: "client" | "server") {
+  return {
+    call: "recv",
+    inferred: true,
+    via: "'end' event",
+    bytes: 0,
+    detail: `EOF: the ${peer} shut down its side`,
+  } as const;
+}
+
 /**
  * Events in the order the calls were made. Events are reported when Node tells us a call finished, so
  * a connect() (stamped when it was made) can be reported after the accept() it caused.
