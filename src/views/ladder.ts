@@ -63,7 +63,8 @@ export function callText(e: SocketEvent): string {
       return `${e.call}(${e.bytes} B)${star}`;
     case "recv":
     case "recvfrom":
-      return e.bytes === 0 ? `${e.call}() = 0: EOF${star}` : `${e.call}(${e.bytes} B)${star}`;
+      // recv() = 0 is EOF on a stream or seqpacket socket; on a datagram socket, an empty datagram.
+      return e.bytes === 0 && e.type !== "dgram" ? `${e.call}() = 0: EOF${star}` : `${e.call}(${e.bytes} B)${star}`;
     case "shutdown":
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":
