@@ -1,0 +1,115 @@
+import { readdirSync } from "node:fs";
+import net from "node:net";
+import { join } from "node:path";
+import { UNIX_PATH_MAX } from "../transports/address.js";
+import type { TransportName } from "../transports/transport.js";
+import { listenSeqpacket, openDgram } from "../transports/unix-addon.js";
+import type { Experiment, ExperimentContext } from "./experiment.js";
+import { bindDatagram, listen, outcomeOf } from "./sockets.js";
+
+/** Bytes in the path tried: well over sun_path's 108. */
+const LENGTH = 120;
+
+export const unixPathTooLong: Experiment = {
+  name: "unix-path-too-long",
+  summary: `a ${LENGTH}-byte socket path does not fit sun_path: the playground refuses it, raw Node cuts it`,
+  claim: {
+    page: "unix(7)",
+    section: "DESCRIPTION (Address format)",
+    text: "The sun_family field always contains AF_UNIX. On Linux, sun_path is 108 bytes in size; see also BUGS, below.",
+  },
+  steps: [
+    `make a path of ${LENGTH} bytes in a temp dir`,
+    "bind (and listen) there through the playground",
+    "then the same with the library underneath, unchecked: node:net server.listen(), or node-unix-socket bind()",
+  ],
+  expected: { "unix-stream": "ENAMETOOLONG", "unix-dgram": "ENAMETOOLONG", "unix-seqpacket": "ENAMETOOLONG" },
+  notApplicable: "TCP and UDP addresses have no path.",
+  explain:
+    `A pathname and its closing NUL must fit in sun_path's 108 bytes, so the playground refuses anything ` +
+    `over ${UNIX_PATH_MAX} bytes before calling bind() (the kernel itself could only answer EINVAL). Raw ` +
+    "node:net does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves " +
+    "the cut file behind on close. node-unix-socket refuses, with a message of its own.",
+  async run(name, context) {
+    const path = join(context.dir, "a".repeat(LENGTH - context.dir.length - 1));
+    const outcome =
+      name === "unix-dgram"
+        ? await outcomeOf(bindDatagram(name, context, path))
+        : await outcomeOf(listen(name, context, undefined, path));
+    // The check is the playground's own: no socket call is made, so record the refusal by hand.
+    const refused = {
+      side: "server",
+      call: "bind",
+      inferred: false,
+      via: "the playground's path check",
+    } as const;
+    if (outcome !== "succeeded")
+      context.trace({ ...refused, local: path, errno: outcome, detail: "no bind() made" });
+    const raw =
+      name === "unix-stream" ? await rawNetListen(context, path) : rawAddonBind(name, context, path);
+    return { outcome, evidence: [`playground: bind ${outcome} for the ${LENGTH}-byte path`, ...raw] };
+  },
+};
+
+/** node:net with no length check, as any Node program would call it. */
+async function rawNetListen(context: ExperimentContext, path: string): Promise<string[]> {
+  const via = "server.listen()";
+  const server = net.createServer();
+  context.defer(() => new Promise((done) => server.close(done)));
+  context.trace({ side: "server", call: "socket", inferred: true, via });
+  const listening = await new Promise<string>((resolve) => {
+    server.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "EIO"));
+    server.listen(path, () => resolve("listening"));
+  });
+  if (listening !== "listening") {
+    context.trace({ side: "server", call: "bind", inferred: true, via, local: path, errno: listening });
+    return [`raw node:net server.listen(): ${listening}`];
+  }
+  const made = readdirSync(context.dir).map((file) => join(context.dir, file));
+  context.trace({ side: "server", call: "bind", inferred: true, via, local: made[0] ?? path });
+  await new Promise((done) => server.close(done));
+  context.trace({
+    side: "server",
+    call: "close",
+    inferred: false,
+    via: "server.close()",
+    local: made[0] ?? path,
+  });
+  const left = readdirSync(context.dir).length;
+  return [
+    `raw node:net server.listen(): listening; address() says the ${Buffer.byteLength(String(server.address() ?? path))}-byte path`,
+    ...made.map((file) => `the socket file made: ${Buffer.byteLength(file)} bytes, ${file}`),
+    `after server.close(): ${left} file${left === 1 ? "" : "s"} left (Node unlinked the ${LENGTH}-byte name, which does not exist)`,
+  ];
+}
+
+/** node-unix-socket, called without the playground's check in front. */
+function rawAddonBind(name: TransportName, context: ExperimentContext, path: string): string[] {
+  const errorContext = { transport: name, address: path };
+  const via = name === "unix-dgram" ? "socket.bind()" : "server.listen()";
+  context.trace({
+    side: "server",
+    call: "socket",
+    inferred: true,
+    via: name === "unix-dgram" ? "new DgramSocket()" : "new SeqpacketServer()",
+  });
+  try {
+    const socket =
+      name === "unix-dgram" ? openDgram(path, errorContext) : listenSeqpacket(path, errorContext, () => {});
+    context.defer(() => socket.close());
+  } catch (err) {
+    const said = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+    context.trace({
+      side: "server",
+      call: "bind",
+      inferred: false,
+      via,
+      local: path,
+      errno: (err as { code?: string }).code,
+      message: said,
+    });
+    return [`raw node-unix-socket ${via}: threw "${said}"`];
+  }
+  context.trace({ side: "server", call: "bind", inferred: false, via, local: path });
+  return [`raw node-unix-socket ${via}: bound, files now: ${readdirSync(context.dir).join(", ")}`];
+}
