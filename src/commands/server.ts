@@ -27,7 +27,8 @@ export async function server(flags: ServerFlags): Promise<void> {
   const name = chooseTransport(flags);
   const options = limits(flags);
   const mode = fileMode(flags.mode);
-  if (!(flags.drainTimeout >= 0)) throw new UsageError(`--drain-timeout ${flags.drainTimeout}: give seconds, 0 or more`);
+  if (!(flags.drainTimeout >= 0))
+    throw new UsageError(`--drain-timeout ${flags.drainTimeout}: give seconds, 0 or more`);
   const address = await namedAddress(name, flags);
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
@@ -37,17 +38,30 @@ export async function server(flags: ServerFlags): Promise<void> {
       `warning: ${address} is every interface: anyone who can reach this machine can talk to the server (the default is loopback)\n`,
     );
   }
-  const trace = createTracer(transport, (e) => sink.event(e));
-  const running = await startServer(transport, address, options, trace, { socketFile: { mode } });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", stop).off("SIGTERM", stop);
-      const sessions = running.activeSessions;
-      sink.say(`${signal}: no new peers; waiting up to ${flags.drainTimeout} s for ${sessions} session(s)`);
-      running.close(flags.drainTimeout).then(resolve, resolve);
-    };
-    process.on("SIGINT", stop).on("SIGTERM", stop);
+  // Signals are caught before the socket exists: a SIGTERM that comes while it starts still gets a
+  // clean stop (drain, socket file removed) as soon as the server is up.
+  let signalled: (signal: NodeJS.Signals) => void = () => {};
+  const stopping = new Promise<NodeJS.Signals>((resolve) => {
+    signalled = resolve;
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    signalled(signal);
+  };
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  const trace = createTracer(transport, (e) => sink.event(e));
+  let running: Awaited<ReturnType<typeof startServer>>;
+  try {
+    running = await startServer(transport, address, options, trace, { socketFile: { mode } });
+  } catch (err) {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    throw err;
+  }
+  const signal = await stopping;
+  sink.say(
+    `${signal}: no new peers; waiting up to ${flags.drainTimeout} s for ${running.activeSessions} session(s)`,
+  );
+  await running.close(flags.drainTimeout);
   sink.say("Server stopped.");
   await sink.finish();
 }

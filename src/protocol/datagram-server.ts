@@ -7,6 +7,7 @@
 // most three times the bytes it has received from it (the rule of RFC 9000 §8.1, as QUIC servers do
 // before an address is validated). A hello too short for the welcome is held until the peer has sent
 // enough — our client's hello is long enough; a line typed into `nc -u` of 8 bytes or more is too.
+import { createHash } from "node:crypto";
 import type { OpError } from "../errors.js";
 import { preview, type Trace } from "../trace/events.js";
 import type { DatagramSocket } from "../transports/transport.js";
@@ -15,11 +16,15 @@ import type { ProtocolOptions } from "./messages.js";
 /** Bytes we may send per byte received from an address nobody has proven: RFC 9000 §8.1. */
 export const AMPLIFICATION_LIMIT = 3;
 
+/**
+ * What the server keeps of a peer: digests of its hello and message, never the datagrams themselves,
+ * so a thousand peers sending 64 KiB each cannot make it hold 128 MiB.
+ */
 interface PeerState {
   session: number;
-  hello: Buffer;
+  hello: string;
   /** Set once acked: a resent message gets the ack again instead of opening a new session. */
-  message?: Buffer;
+  message?: string;
   received: number;
   sent: number;
   /** A welcome the budget did not allow yet. */
@@ -36,6 +41,10 @@ export interface DatagramServer {
 
 /** How long a finished session is remembered, to answer a client whose ack was lost. */
 const REMEMBER_ACKED_MS = 10_000;
+
+function digestOf(data: Buffer): string {
+  return createHash("sha256").update(data).digest("base64");
+}
 
 export function serveDatagrams(
   socket: DatagramSocket,
@@ -101,20 +110,22 @@ export function serveDatagrams(
         received();
         return;
       }
+      const digest = digestOf(data);
       // A finished peer sending something new is starting over: a new session below.
-      if (peers.get(peer)?.message?.equals(data) === false) forget(peer);
+      const previous = peers.get(peer)?.message;
+      if (previous !== undefined && previous !== digest) forget(peer);
       const state = peers.get(peer);
       if (state) {
         received(state.session);
         state.received += data.length;
         if (state.message) return send(options.ack, peer, state); // the ack was lost: again
-        if (state.held || data.equals(state.hello)) {
+        if (state.held || digest === state.hello) {
           // More of the hello, or the hello again: the welcome, once the budget allows.
           remember(peer, state, options.idleTimeout * 1000);
           return send(state.held ?? options.welcome, peer, state);
         }
         active--;
-        state.message = data;
+        state.message = digest;
         remember(peer, state, REMEMBER_ACKED_MS);
         return send(options.ack, peer, state);
       }
@@ -122,7 +133,7 @@ export function serveDatagrams(
       const session = nextSession();
       active++;
       received(session);
-      const fresh = { session, hello: data, received: data.length, sent: 0 } as PeerState;
+      const fresh = { session, hello: digest, received: data.length, sent: 0 } as PeerState;
       remember(peer, fresh, options.idleTimeout * 1000);
       send(options.welcome, peer, fresh);
     },

@@ -6,9 +6,11 @@
 // node:net it leaves the socket file behind on close, so our listener removes the file it made.
 import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
+import type { Trace } from "../trace/events.js";
+import { gatedTrace } from "../trace/gate.js";
 import { describeUnix } from "./address.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
-import { placeSocketFile } from "./socket-file.js";
+import { type PlacedSocket, placeSocketFile } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon.js";
 
@@ -29,7 +31,7 @@ export const unixSeqpacket: ConnectionTransport = {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
     // The library binds synchronously inside listen(); `at` is where (a private name when placed).
-    const listenAt = async (at: string, bindDetail?: string) => {
+    const listenAt = async (at: string, trace: Trace, bindDetail?: string) => {
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
         traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", bindDetail);
@@ -49,13 +51,20 @@ export const unixSeqpacket: ConnectionTransport = {
     // The library does not unlink its socket file on close: we do, only our own.
     let removeFile: () => Promise<void> | void;
     if (options?.socketFile) {
-      const placed = await placeSocketFile(path, options.socketFile.mode, "unix-seqpacket", (at) =>
-        listenAt(at, placedDetail(at)),
-      );
+      // "listening" is said once the file is in place, not while it is still under its private name.
+      const gate = gatedTrace(trace);
+      let placed: PlacedSocket<{ close(): void }>;
+      try {
+        placed = await placeSocketFile(path, options.socketFile.mode, "unix-seqpacket", (at) =>
+          listenAt(at, gate, placedDetail(at)),
+        );
+      } finally {
+        gate.open(); // a failure is said too
+      }
       server = placed.value;
       removeFile = placed.remove;
     } else {
-      server = await listenAt(path);
+      server = await listenAt(path, trace);
       // A file left behind would make the next listen() here fail with EADDRINUSE.
       removeFile = () => rm(path, { force: true });
     }

@@ -1,10 +1,12 @@
 // SOCK_STREAM in AF_UNIX, with node:net and a path (or a NUL-led abstract name). Unlike the
 // node-unix-socket transports, node:net unlinks the socket file itself when the server closes.
+
+import { gatedTrace } from "../trace/gate.js";
 import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
 import { dialNet, listenNet } from "./net-node.js";
 import { placedDetail } from "./setup-trace.js";
-import { placeSocketFile } from "./socket-file.js";
-import type { ConnectionTransport } from "./transport.js";
+import { type PlacedSocket, placeSocketFile } from "./socket-file.js";
+import type { ConnectionTransport, Listener } from "./transport.js";
 
 export const unixStream: ConnectionTransport = {
   name: "unix-stream",
@@ -25,17 +27,24 @@ export const unixStream: ConnectionTransport = {
     if (!options?.socketFile || isAbstract(address)) {
       return listenNet("unix-stream", address, { path }, onConnection, describe, trace);
     }
-    const placed = await placeSocketFile(path, options.socketFile.mode, "unix-stream", (privatePath) =>
-      listenNet(
-        "unix-stream",
-        address,
-        { path: privatePath },
-        onConnection,
-        describe,
-        trace,
-        placedDetail(privatePath),
-      ),
-    );
+    // "listening" is said once the file is in place, not while it is still under its private name.
+    const gate = gatedTrace(trace);
+    let placed: PlacedSocket<Listener>;
+    try {
+      placed = await placeSocketFile(path, options.socketFile.mode, "unix-stream", (privatePath) =>
+        listenNet(
+          "unix-stream",
+          address,
+          { path: privatePath },
+          onConnection,
+          describe,
+          gate,
+          placedDetail(privatePath),
+        ),
+      );
+    } finally {
+      gate.open(); // a failure is said too
+    }
     const close = async () => {
       await placed.value.close();
       placed.remove();

@@ -1,0 +1,23 @@
+// A trace that holds its records until opened, then passes everything straight on. A server whose
+// socket file is placed after bind() (socket-file.ts) reports "listening" only once peers can reach it.
+import type { CallRecord, Trace } from "./events.js";
+
+export interface GatedTrace extends Trace {
+  open(): void;
+}
+
+export function gatedTrace(trace: Trace): GatedTrace {
+  let held: CallRecord[] | undefined = [];
+  const gated = (record: CallRecord) => {
+    const stamped = { ...record, t: record.t ?? trace.now() }; // when it happened, not when released
+    if (held) held.push(stamped);
+    else trace(stamped);
+  };
+  return Object.assign(gated, {
+    now: trace.now,
+    open() {
+      for (const record of held ?? []) trace(record);
+      held = undefined;
+    },
+  });
+}
