@@ -64,7 +64,9 @@ export function callText(e: SocketEvent): string {
     case "recv":
     case "recvfrom":
       // recv() = 0 is EOF on a stream or seqpacket socket; on a datagram socket, an empty datagram.
-      return e.bytes === 0 && e.type !== "dgram" ? `${e.call}() = 0: EOF${star}` : `${e.call}(${e.bytes} B)${star}`;
+      return e.bytes === 0 && e.type !== "dgram"
+        ? `${e.call}() = 0: EOF${star}`
+        : `${e.call}(${e.bytes} B)${star}`;
     case "shutdown":
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":
