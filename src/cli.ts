@@ -279,6 +279,45 @@ await yargs(hideBin(process.argv))
         .example("$0 experiment all", "every one, with a summary table at the end"),
     handled(async () => (await import("./commands/experiment.js")).experiment),
   )
+  .command(
+    "bench",
+    "latency, throughput and sessions per second, measured now",
+    (y) =>
+      y
+        .option("transport", {
+          type: "string",
+          describe: "transports, comma-separated, or all (the default)",
+        })
+        .option("mode", {
+          type: "string",
+          choices: ["pingpong", "throughput", "sessions", "all"] as const,
+          default: "all" as const,
+          describe: "round trips, bytes one way, or whole sessions from many clients",
+        })
+        .option("duration", {
+          type: "number",
+          default: 1,
+          describe: "seconds measured per transport and mode",
+        })
+        .option("warmup", { type: "number", default: 0.5, describe: "seconds of load before measuring" })
+        .option("size", {
+          type: "number",
+          describe: "bytes per message (pingpong 64; throughput 128 KiB streams, 8 KiB others)",
+        })
+        .option("concurrency", { type: "number", default: 32, describe: "sessions mode: clients at once" })
+        .option("json", { type: "boolean", default: false, describe: "one JSON document, with the machine" })
+        .example("$0 bench", "every transport in every mode: a minute")
+        .example("$0 bench --transport tcp4 --mode sessions", "sessions per second over TCP")
+        .example("$0 bench --mode pingpong --size 1024", "round trips of 1 KiB messages")
+        .example("$0 bench --json > bench.json", "the results, the machine and the date")
+        .epilogue(
+          "sessions runs the real `playground server`; pingpong and throughput a small echo or sink\n" +
+            "server on the same transports (dist/bench/bench-server.js), each in a process of its own.\n" +
+            "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
+            TRANSPORTS_HELP,
+        ),
+    handled(async () => (await import("./commands/bench.js")).bench),
+  )
   .strict()
   .help()
   .alias("help", "h")

@@ -1,0 +1,98 @@
+// `playground bench`: how fast the playground's sockets go, per transport and mode, with each server
+// in a process of its own (src/bench/run.ts). Results on stdout, as a table or one JSON document; a
+// progress bar on stderr only on a terminal. Ctrl-C stops every server and removes every socket file.
+import { progressBar } from "../bench/progress.js";
+import { renderBenchText } from "../bench/report.js";
+import { abortBench, type BenchSettings, MODES, type Mode, runBench } from "../bench/run.js";
+import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
+import { UsageError } from "../errors.js";
+import { familyTypeOf, parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
+import type { TransportName } from "../transports/transport.js";
+
+export interface BenchFlags {
+  transport?: string;
+  mode: Mode | "all";
+  duration: number;
+  warmup: number;
+  size?: number;
+  concurrency: number;
+  json: boolean;
+}
+
+/** The largest UDP payload (65,535 − 8 − 20): the smallest limit of the record transports. */
+const MAX_RECORD_BYTES = 65_507;
+const MAX_STREAM_BYTES = 16 * 1024 * 1024;
+/** `playground server` serves 1,024 connections at once and turns the rest away. */
+const MAX_CONCURRENCY = 1000;
+
+export async function bench(flags: BenchFlags): Promise<void> {
+  const settings = check(flags);
+  const progress = progressBar(settings.transports.length * settings.modes.length);
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress.done();
+    process.stderr.write(`playground: ${signal}: stopping the servers\n`);
+    void abortBench().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
+  try {
+    const run = await runBench(settings, progress);
+    process.stdout.write(flags.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderBenchText(run)}\n`);
+    if (run.rows.some((row) => row.error !== undefined)) process.exitCode = 1;
+  } finally {
+    progress.done();
+    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
+  }
+}
+
+function check(flags: BenchFlags): BenchSettings {
+  const transports = chooseTransports(flags.transport);
+  const modes = flags.mode === "all" ? [...MODES] : [flags.mode];
+  if (!(flags.duration > 0 && flags.duration <= 600)) {
+    throw new UsageError(
+      `--duration ${flags.duration}: give the seconds per run, more than 0 and at most 600`,
+    );
+  }
+  if (!(flags.warmup >= 0 && flags.warmup <= 60)) {
+    throw new UsageError(`--warmup ${flags.warmup}: give the seconds of warm-up, from 0 to 60`);
+  }
+  if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1 || flags.concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--concurrency ${flags.concurrency}: give a whole number of clients from 1 to ${MAX_CONCURRENCY}`,
+    );
+  }
+  const settings: BenchSettings = {
+    transports,
+    modes,
+    durationSeconds: flags.duration,
+    warmupSeconds: flags.warmup,
+    concurrency: flags.concurrency,
+  };
+  if (flags.size !== undefined) {
+    const size = flags.size;
+    if (!Number.isInteger(size) || size < MIN_MESSAGE_BYTES || size > MAX_STREAM_BYTES) {
+      throw new UsageError(
+        `--size ${size}: give whole bytes from ${MIN_MESSAGE_BYTES} to ${MAX_STREAM_BYTES}`,
+      );
+    }
+    const records = transports.filter((name) => familyTypeOf(name).type !== "stream");
+    if (size > MAX_RECORD_BYTES && records.length > 0) {
+      throw new UsageError(
+        `--size ${size}: a datagram or seqpacket record holds at most ${MAX_RECORD_BYTES} bytes here ` +
+          `(${records.join(", ")}); use a smaller size, or only stream transports`,
+      );
+    }
+    settings.size = size;
+  }
+  return settings;
+}
+
+function chooseTransports(list: string | undefined): TransportName[] {
+  if (list === undefined || list === "all") return [...TRANSPORT_NAMES];
+  const names = list
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "")
+    .map(parseTransportName);
+  if (names.length === 0) throw new UsageError("--transport needs at least one name, or all");
+  return [...new Set(names)];
+}
