@@ -111,34 +111,49 @@ const TARGETED = {
   sessions: (t) => t === "tcp4" || t === "unix-stream",
 };
 
-/** Other processes' CPU (100 = a core) above which a run is measured again, up to RETRIES times. */
+/**
+ * Other processes' CPU (100 = a core) above which a run is measured again, after a pause, up to
+ * RETRIES times; a round whose run never got a quiet machine is left out of the medians.
+ */
 const OTHERS_MAX = Number(flags["others-max"]);
 const RETRIES = 12;
 const othersSeen = [];
+let roundsLeftOut = 0;
 
-/** One run; again, after a pause, while other processes took more than OTHERS_MAX of the CPU. */
+/** One run; undefined when other processes kept taking more than OTHERS_MAX of the CPU. */
 async function quietRun(transport, mode, servers) {
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; attempt <= RETRIES; attempt++) {
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 5000));
     const row = await benchOne(transport, mode, settings, servers);
     if (row.error) throw new Error(`${transport.name} ${mode} (${row.server}): ${row.error}`);
-    if (row.othersCpuPercent <= OTHERS_MAX || attempt === RETRIES) {
+    if (row.othersCpuPercent <= OTHERS_MAX) {
       othersSeen.push(row.othersCpuPercent);
       return row;
     }
     say(`  other processes took ${row.othersCpuPercent} % CPU meanwhile: measuring again`);
-    await new Promise((resolve) => setTimeout(resolve, 5000));
   }
+  return undefined;
 }
 
 async function pair(name, mode, servers) {
   const transport = await loadTransport(name);
   const runs = { playground: [], other: [] };
-  for (let round = 0; round < rounds; round++) {
+  // --rounds paired rounds on a quiet machine, in alternating order; at most twice as many tries.
+  for (let round = 0; runs.playground.length < rounds && round < 2 * rounds; round++) {
     const order = round % 2 === 0 ? ["playground", "other"] : ["other", "playground"];
+    const rows = {};
     for (const side of order) {
-      runs[side].push(await quietRun(transport, mode, side === "playground" ? playgroundServers : servers));
+      rows[side] = await quietRun(transport, mode, side === "playground" ? playgroundServers : servers);
+      if (!rows[side]) break;
     }
+    if (!rows.playground || !rows.other) {
+      roundsLeftOut++;
+      continue;
+    }
+    runs.playground.push(rows.playground);
+    runs.other.push(rows.other);
   }
+  if (runs.playground.length === 0) throw new Error(`${name} ${mode}: the machine was never quiet enough`);
   const metric = METRIC[mode];
   const value = (row) => metric.of(row.result);
   const ratios = runs.playground.map((row, i) => value(row) / value(runs.other[i]));
@@ -617,7 +632,8 @@ try {
     out.push(
       "",
       `Other processes' CPU during the measured runs (100 % = one core; a run over ${OTHERS_MAX} % was measured ` +
-        `again, up to ${RETRIES} times): median ${median(othersSeen)} %, max ${Math.max(...othersSeen)} %.`,
+        `again, up to ${RETRIES} times): median ${median(othersSeen)} %, max ${Math.max(...othersSeen)} %; ` +
+        `rounds left out for want of a quiet machine: ${roundsLeftOut}.`,
     );
   }
   process.stdout.write(`${out.join("\n")}\n`);
