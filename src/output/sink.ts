@@ -24,15 +24,19 @@ export interface Sink {
   finish(): Promise<void>;
 }
 
+const SETUP_CALLS = new Set(["socket", "bind", "listen"]);
+
 export async function createSink(transport: TransportInfo, format: Format, level: LogLevel): Promise<Sink> {
   if (format === "json") return jsonSink(transport, level);
   const shows = (l: LogLevel) => LOG_LEVELS.indexOf(l) >= LOG_LEVELS.indexOf(level);
-  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const [debug, info, warn] = [shows("debug"), shows("info"), shows("warn")];
+  const out = format === "lines" ? batchedStdout() : unbatchedStdout();
   // A failed setup call, and anything failing on the client side, ends the command: the CLI prints
   // that one line. What fails inside a server's session does not, so it is said here.
   const failure = (e: SocketEvent) => {
-    const ofSession = e.side === "server" && !["socket", "bind", "listen"].includes(e.call);
-    if (e.errno && ofSession && shows("warn")) process.stderr.write(`${callLine(e)}\n`);
+    if (!e.errno || !warn || e.side !== "server" || SETUP_CALLS.has(e.call)) return;
+    out.flush(); // in order with the lines before it, on a terminal showing both
+    process.stderr.write(`${callLine(e)}\n`);
   };
 
   if (format === "lines") {
@@ -40,11 +44,11 @@ export async function createSink(transport: TransportInfo, format: Format, level
     return {
       event(e) {
         failure(e);
-        if (shows("debug")) out(callLine(e));
-        else if (shows("info")) for (const line of classic.lines(e)) out(line);
+        if (debug) out(callLine(e));
+        else if (info) for (const line of classic.lines(e)) out(line);
       },
-      say: (text) => shows("info") && out(text),
-      finish: async () => {},
+      say: (text) => info && out(text),
+      finish: async () => out.flush(),
     };
   }
 
@@ -57,7 +61,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
     },
     say: (text) => said.push(text),
     async finish() {
-      if (!shows("info") || events.length === 0) return;
+      if (!info || events.length === 0) return;
       for (const text of said) out(text);
       if (format === "mermaid") {
         process.stdout.write(renderMermaid(events, transport));
@@ -68,6 +72,35 @@ export async function createSink(transport: TransportInfo, format: Format, level
       for (const note of notesFor(events, transport)) out(wrap(`  • ${note}`, 100, "    "));
     },
   };
+}
+
+type Out = ((text: string) => void) & { flush(): void };
+
+function unbatchedStdout(): Out {
+  return Object.assign((text: string) => process.stdout.write(`${text}\n`), { flush() {} });
+}
+
+/**
+ * Lines for stdout, written together once per turn of the event loop. A busy server prints two
+ * lines per session; one write() per line made the lines a good part of its cost. What is pending
+ * is written before the process exits, however it exits.
+ */
+function batchedStdout(): Out {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = `${pending.join("\n")}\n`;
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.once("exit", flush); // stdout is synchronous for files, pipes and terminals on Linux
+  return Object.assign(
+    (text: string) => {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(text);
+    },
+    { flush },
+  );
 }
 
 async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink> {

@@ -4,15 +4,46 @@
 //
 // Three clocks guard it, as a server anyone can reach needs: an idle timeout (no byte for a while),
 // a message deadline (a peer dripping one byte at a time is never idle), and a send timeout (a peer
-// that never reads would leave a reply waiting for ever).
+// that never reads would leave a reply waiting for ever). The clocks belong to the server and are
+// shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
+// holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
 import { OpError } from "../errors.js";
 import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
-import type { Connection, TransportName } from "../transports/transport.js";
+import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
+import { Deadlines } from "./deadlines.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
 
 /** How a session ended, for the close event and the server's count. */
 export type SessionOutcome = "acked" | "peer-closed" | "timeout" | "too-long" | "error";
+
+/** One reply on its way; its send timeout runs until the kernel has taken it. */
+interface PendingSend {
+  session: StreamSession;
+  timedOut: boolean;
+}
+
+/** The clocks of every session on one server: one timer per kind of deadline, not per session. */
+export class SessionClocks {
+  readonly idle: Deadlines<StreamSession>;
+  readonly message: Deadlines<StreamSession>;
+  readonly settle: Deadlines<StreamSession>;
+  readonly send: Deadlines<PendingSend>;
+  readonly linger: Deadlines<StreamSession>;
+
+  constructor(options: ProtocolOptions) {
+    this.idle = new Deadlines(options.idleTimeout * 1000, (s) =>
+      s.stop("timeout", `no byte for ${options.idleTimeout} s`),
+    );
+    this.message = new Deadlines(options.messageTimeout * 1000, (s) =>
+      s.stop("timeout", `no whole message in ${options.messageTimeout} s`),
+    );
+    this.settle = new Deadlines(STREAM_SETTLE_MS, (s) => s.settled());
+    this.send = new Deadlines(options.sendTimeout * 1000, (p) => p.session.sendTimedOut(p));
+    // A peer that never closes its side after our FIN is not allowed to hold the socket for ever.
+    this.linger = new Deadlines(options.idleTimeout * 1000, (s) => s.connection.destroy());
+  }
+}
 
 export function serveConnection(
   connection: Connection,
@@ -20,123 +51,148 @@ export function serveConnection(
   transport: { name: TransportName; preservesBoundaries: boolean },
   options: ProtocolOptions,
   trace: Trace,
+  clocks: SessionClocks = new SessionClocks(options),
 ): Promise<SessionOutcome> {
-  const { local, remote } = connection;
-  const call = (record: Omit<CallRecord, "side" | "session" | "local" | "remote">) =>
-    trace({ side: "server", session, local, remote, ...record });
-  // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
-  call({ call: "accept", inferred: true, via: "'connection' event" });
-  const reader = new MessageReader(transport.preservesBoundaries, options.maxMessageBytes);
-
   return new Promise((resolve) => {
-    let outcome: SessionOutcome | undefined;
-    let reason: string | undefined; // what ended it, when it was a limit
-    let reading = true; // until the one message of this session is complete
-    let settle: NodeJS.Timeout | undefined;
-    let idle: NodeJS.Timeout | undefined;
-    const timeout = (why: string) => () => stop("timeout", why);
-    const resetIdle = () => {
-      clearTimeout(idle);
-      idle = setTimeout(timeout(`no byte for ${options.idleTimeout} s`), options.idleTimeout * 1000);
-    };
-    const deadline = setTimeout(
-      timeout(`no whole message in ${options.messageTimeout} s`),
-      options.messageTimeout * 1000,
-    );
-    let linger: NodeJS.Timeout | undefined;
-
-    const stop = (result: SessionOutcome, why?: string) => {
-      if (outcome) return;
-      outcome = result;
-      reason = why;
-      reading = false;
-      for (const timer of [settle, idle, deadline]) clearTimeout(timer);
-      if (result === "acked" || result === "too-long") {
-        // A graceful close: our FIN after the reply. A peer that never closes its side is not
-        // allowed to hold the socket half-open for ever.
-        call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
-        connection.end();
-        linger = setTimeout(() => connection.destroy(), options.idleTimeout * 1000);
-      } else {
-        connection.destroy();
-      }
-    };
-
-    const send = async (data: Buffer): Promise<boolean> => {
-      call({
-        call: "send",
-        inferred: false,
-        via: "socket.write()",
-        bytes: data.length,
-        preview: preview(data),
-      });
-      let timer: NodeJS.Timeout | undefined;
-      const given = new Promise<never>((_, reject) => {
-        const hint = `the peer read nothing for ${options.sendTimeout} s`;
-        timer = setTimeout(
-          () => reject(new OpError("send", transport.name, remote, "ETIMEDOUT", hint)),
-          options.sendTimeout * 1000,
-        );
-      });
-      try {
-        await Promise.race([connection.write(data), given]);
-        return true;
-      } catch (err) {
-        const failure = err as OpError;
-        call({ call: "send", inferred: false, errno: failure.code, message: failure.message });
-        stop(failure.code === "ETIMEDOUT" ? "timeout" : "error", failure.hint);
-        return false;
-      } finally {
-        clearTimeout(timer);
-      }
-    };
-
-    const onRead = (result: ReadResult) => {
-      if (!reading || result.kind === "more") return;
-      reading = false;
-      for (const timer of [settle, idle, deadline]) clearTimeout(timer);
-      if (result.kind === "message") {
-        void send(options.ack).then((sent) => sent && stop("acked"));
-      } else {
-        const line = Buffer.from(`error: message longer than ${result.limit} bytes\n`);
-        void send(line).then((sent) => sent && stop("too-long"));
-      }
-    };
-
-    connection.setHandlers({
-      data(chunk) {
-        call(readCall(chunk));
-        if (!reading) return; // one message per session; later bytes are not read
-        resetIdle();
-        onRead(reader.push(chunk));
-        if (reading) {
-          clearTimeout(settle);
-          settle = setTimeout(() => onRead(reader.finish()), STREAM_SETTLE_MS);
-        }
-      },
-      end() {
-        call(eofCall("client"));
-        if (!reading) return;
-        const result = reader.finish();
-        if (result.kind === "more") stop("peer-closed");
-        else onRead(result);
-      },
-      close(err) {
-        clearTimeout(linger);
-        if (err) call({ call: "recv", inferred: true, errno: err.code, message: err.message });
-        if (!outcome) stop(err ? "error" : "peer-closed");
-        const final = outcome ?? "peer-closed";
-        call({
-          call: "close",
-          inferred: true,
-          via: "'close' event",
-          detail: reason ? `${final}: ${reason}` : final,
-        });
-        resolve(final);
-      },
-    });
-
-    resetIdle();
-    void send(options.welcome);
+    new StreamSession(connection, session, transport, options, trace, clocks, resolve).start();
   });
+}
+
+/** One session; the connection calls its data(), end() and close() (ConnectionHandlers). */
+class StreamSession implements ConnectionHandlers {
+  private readonly reader: MessageReader;
+  private outcome: SessionOutcome | undefined;
+  private reason: string | undefined; // what ended it, when it was a limit
+  private reading = true; // until the one message of this session is complete
+  private closed = false;
+
+  constructor(
+    readonly connection: Connection,
+    private readonly session: number,
+    private readonly transport: { name: TransportName; preservesBoundaries: boolean },
+    private readonly options: ProtocolOptions,
+    private readonly trace: Trace,
+    private readonly clocks: SessionClocks,
+    private readonly resolve: (outcome: SessionOutcome) => void,
+  ) {
+    this.reader = new MessageReader(transport.preservesBoundaries, options.maxMessageBytes);
+  }
+
+  start(): void {
+    // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
+    this.call({ call: "accept", inferred: true, via: "'connection' event" });
+    this.connection.setHandlers(this);
+    this.clocks.message.start(this);
+    this.clocks.idle.start(this);
+    void this.send(this.options.welcome);
+  }
+
+  data(chunk: Buffer): void {
+    this.call(readCall(chunk));
+    if (!this.reading) return; // one message per session; later bytes are not read
+    this.clocks.idle.start(this); // starts it over
+    this.onRead(this.reader.push(chunk));
+    if (this.reading) this.clocks.settle.start(this);
+  }
+
+  end(): void {
+    this.call(eofCall("client"));
+    if (!this.reading) return;
+    const result = this.reader.finish();
+    if (result.kind === "more") this.stop("peer-closed");
+    else this.onRead(result);
+  }
+
+  close(err?: OpError): void {
+    this.closed = true;
+    this.clocks.linger.stop(this);
+    if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
+    if (!this.outcome) this.stop(err ? "error" : "peer-closed");
+    const final = this.outcome ?? "peer-closed";
+    const { reason } = this;
+    this.call({
+      call: "close",
+      inferred: true,
+      via: "'close' event",
+      detail: reason ? `${final}: ${reason}` : final,
+    });
+    this.resolve(final);
+  }
+
+  /** The stream fell quiet mid-message: what has arrived is the message. */
+  settled(): void {
+    this.onRead(this.reader.finish());
+  }
+
+  stop(result: SessionOutcome, why?: string): void {
+    if (this.outcome) return;
+    this.outcome = result;
+    this.reason = why;
+    this.stopReading();
+    if (result === "acked" || result === "too-long") {
+      // A graceful close: our FIN after the reply; the linger clock waits for the peer's.
+      this.call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+      this.connection.end();
+      this.clocks.linger.start(this);
+    } else {
+      this.connection.destroy();
+    }
+  }
+
+  sendTimedOut(pending: PendingSend): void {
+    pending.timedOut = true;
+    if (this.closed) return;
+    const hint = `the peer read nothing for ${this.options.sendTimeout} s`;
+    this.sendFailed(new OpError("send", this.transport.name, this.connection.remote, "ETIMEDOUT", hint));
+  }
+
+  private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
+    const { session, connection } = this;
+    this.trace({ side: "server", session, local: connection.local, remote: connection.remote, ...record });
+  }
+
+  private stopReading(): void {
+    this.reading = false;
+    this.clocks.idle.stop(this);
+    this.clocks.message.stop(this);
+    this.clocks.settle.stop(this);
+  }
+
+  private onRead(result: ReadResult): void {
+    if (!this.reading || result.kind === "more") return;
+    this.stopReading();
+    if (result.kind === "message") {
+      void this.send(this.options.ack).then((sent) => sent && this.stop("acked"));
+    } else {
+      const line = Buffer.from(`error: message longer than ${result.limit} bytes\n`);
+      void this.send(line).then((sent) => sent && this.stop("too-long"));
+    }
+  }
+
+  /** Whether the kernel took all of `data` in time. */
+  private async send(data: Buffer): Promise<boolean> {
+    this.call({
+      call: "send",
+      inferred: false,
+      via: "socket.write()",
+      bytes: data.length,
+      preview: preview(data),
+    });
+    const pending: PendingSend = { session: this, timedOut: false };
+    this.clocks.send.start(pending);
+    try {
+      await this.connection.write(data);
+      return !pending.timedOut;
+    } catch (err) {
+      if (!pending.timedOut) this.sendFailed(err as OpError);
+      return false;
+    } finally {
+      this.clocks.send.stop(pending);
+    }
+  }
+
+  private sendFailed(failure: OpError): void {
+    this.call({ call: "send", inferred: false, errno: failure.code, message: failure.message });
+    this.stop(failure.code === "ETIMEDOUT" ? "timeout" : "error", failure.hint);
+  }
 }

@@ -2,7 +2,7 @@
 // or one datagram socket for all), so the commands and tests never branch on the family or type.
 import { preview, type Trace } from "../trace/events.js";
 import type { Connection, ListenOptions, Transport } from "../transports/transport.js";
-import { serveConnection } from "./connection-server.js";
+import { SessionClocks, serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
 import { BUSY, type ProtocolOptions } from "./messages.js";
 
@@ -41,10 +41,11 @@ export async function startServer(
   }
 
   const open = new Set<Connection>();
+  const clocks = new SessionClocks(options);
   const onConnection = (connection: Connection) => {
     if (open.size >= options.maxConnections) return turnAway(connection, trace);
     open.add(connection);
-    void serveConnection(connection, nextSession(), transport, options, trace).finally(() => {
+    void serveConnection(connection, nextSession(), transport, options, trace, clocks).finally(() => {
       open.delete(connection);
     });
   };

@@ -96,6 +96,9 @@ const ESCAPES: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" 
 
 /** Bytes as a reader sees them: text with control characters escaped, a trailing newline dropped. */
 export function preview(data: Buffer): string {
+  // Most payloads are short printable ASCII: those need no escaping and are previewed as they are.
+  const end = data.length > 0 && data[data.length - 1] === 0x0a ? data.length - 1 : data.length;
+  if (end <= PREVIEW_CHARS && isPrintableAscii(data, end)) return data.toString("latin1", 0, end);
   const text = [
     ...data
       .subarray(0, PREVIEW_CHARS * 4)
@@ -109,4 +112,12 @@ export function preview(data: Buffer): string {
     })
     .join("");
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+}
+
+function isPrintableAscii(data: Buffer, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const byte = data[i] as number;
+    if (byte < 0x20 || byte >= 0x7f) return false;
+  }
+  return true;
 }

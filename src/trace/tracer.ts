@@ -1,15 +1,33 @@
 // Stamps records into SocketEvents: microseconds since this tracer began, and what the transport is.
+import { performance } from "node:perf_hooks";
 import type { TransportInfo } from "../transports/transport.js";
 import type { CallRecord, SocketEvent, Trace } from "./events.js";
 
 export function createTracer(transport: TransportInfo, sink: (event: SocketEvent) => void): Trace {
-  const start = process.hrtime.bigint();
+  // performance.now() is a monotonic clock with sub-microsecond resolution, and far cheaper per call
+  // than process.hrtime.bigint(): a busy server stamps several calls per session.
+  const start = performance.now();
   const { name, family, type } = transport;
-  const now = () => Number((process.hrtime.bigint() - start) / 1000n);
-  return Object.assign(
-    (record: CallRecord) => sink({ transport: name, family, type, ...record, t: record.t ?? now() }),
-    {
-      now,
-    },
-  );
+  const now = () => Math.round((performance.now() - start) * 1000);
+  // Every event is built with the same fields in the same order: one object shape for all of them
+  // keeps V8's property access fast in every view, where spreading records of a dozen shapes did not.
+  const stamp = (record: CallRecord): SocketEvent => ({
+    t: record.t ?? now(),
+    transport: name,
+    family,
+    type,
+    side: record.side,
+    session: record.session,
+    call: record.call,
+    inferred: record.inferred,
+    via: record.via,
+    local: record.local,
+    remote: record.remote,
+    bytes: record.bytes,
+    preview: record.preview,
+    detail: record.detail,
+    errno: record.errno,
+    message: record.message,
+  });
+  return Object.assign((record: CallRecord) => sink(stamp(record)), { now });
 }

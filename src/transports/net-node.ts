@@ -100,35 +100,54 @@ export function netConnection(
   local: string,
   remote: string,
 ): Connection {
-  let handlers: ConnectionHandlers | undefined;
-  let failure: Error | undefined;
-  // Every socket has an error listener from its first moment: a reset from a peer must never crash us.
-  socket.on("error", (err) => {
-    failure = err;
-  });
-  socket.on("close", () => {
-    handlers?.close(failure ? toOpError(failure, opOf(failure), name, remote || local) : undefined);
-  });
-  return {
-    local,
-    remote,
-    setHandlers(h) {
-      handlers = h;
-      socket.on("data", (chunk: Buffer) => h.data(chunk));
-      socket.on("end", () => h.end());
-    },
-    write(data) {
-      return new Promise((resolve, reject) => {
-        socket.write(data, (err) => (err ? reject(toOpError(err, "send", name, remote)) : resolve()));
-      });
-    },
-    end: () => {
-      socket.end();
-    },
-    destroy: () => {
-      socket.destroy();
-    },
-  };
+  return new NetConnection(socket, name, local, remote);
+}
+
+/**
+ * A class rather than a closure per method: a server holding thousands of connections keeps one
+ * small object for each.
+ */
+class NetConnection implements Connection {
+  private handlers: ConnectionHandlers | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly socket: net.Socket,
+    private readonly name: TransportName,
+    readonly local: string,
+    readonly remote: string,
+  ) {
+    // Every socket has an error listener from its first moment: a reset from a peer must never crash us.
+    socket.on("error", (err) => {
+      this.failure = err;
+    });
+    socket.on("close", () => {
+      const { failure } = this;
+      this.handlers?.close(failure ? toOpError(failure, opOf(failure), name, remote || local) : undefined);
+    });
+  }
+
+  setHandlers(h: ConnectionHandlers): void {
+    this.handlers = h;
+    this.socket.on("data", (chunk: Buffer) => h.data(chunk));
+    this.socket.on("end", () => h.end());
+  }
+
+  write(data: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.socket.write(data, (err) =>
+        err ? reject(toOpError(err, "send", this.name, this.remote)) : resolve(),
+      );
+    });
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
 }
 
 function opOf(err: Error): "send" | "recv" {

@@ -4,17 +4,22 @@
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
+/** Most events print no line; a server calls lines() several times per session. */
+const NONE: readonly string[] = Object.freeze([]);
+
 export class ClassicLines {
   /** Datagram sessions already announced: the first datagram of a session is what opens it. */
   private readonly opened = new Set<number>();
+  private readonly sock: string;
 
-  constructor(private readonly transport: TransportInfo) {}
+  constructor(private readonly transport: TransportInfo) {
+    this.sock = `${transport.name}: ${transport.cFamily}, ${transport.cType}`;
+  }
 
   /** The lab's lines for one event (often none). */
-  lines(e: SocketEvent): string[] {
-    const { transport } = this;
-    const sock = `${transport.name}: ${transport.cFamily}, ${transport.cType}`;
-    if (e.errno) return [];
+  lines(e: SocketEvent): readonly string[] {
+    const { transport, sock } = this;
+    if (e.errno) return NONE;
     if (e.side === "server") {
       if (e.call === "listen") return [`Server is listening on ${e.local} (${sock})`];
       if (e.call === "bind" && !transport.connectionOriented) {
@@ -25,11 +30,11 @@ export class ClassicLines {
       if (e.call === "accept")
         return [`Connection from ${e.remote || "an unnamed unix socket"} has been established.`];
       if ((e.call === "recv" || e.call === "recvfrom") && e.bytes) return this.received(e);
-      return [];
+      return NONE;
     }
     if ((e.call === "recv" || e.call === "recvfrom") && e.bytes)
       return [`Received from server: ${e.preview}`];
-    return [];
+    return NONE;
   }
 
   private received(e: SocketEvent): string[] {
