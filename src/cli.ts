@@ -53,7 +53,7 @@ function transportOptions(y: Argv) {
     .option("log-level", {
       type: "string",
       choices: LOG_LEVELS,
-      describe: "least important event to show; debug prints every socket call as a line",
+      describe: "least important event to show; debug adds every socket call as a line",
       group: "Output:",
     });
 }

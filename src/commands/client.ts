@@ -17,7 +17,11 @@ export async function client(flags: ClientCommandFlags): Promise<void> {
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   try {
     if (isAbstract(server)) sink.say(`note: ${abstractNameNote(server)}`);
-    const trace = createTracer(transport, (e) => sink.event(e));
+    const trace = createTracer(
+      transport,
+      (e) => sink.event(e),
+      (call) => sink.wants(call),
+    );
     await runClient(transport, server, { ...flags, message: Buffer.from(flags.message) }, trace);
   } finally {
     await sink.finish();

@@ -23,7 +23,11 @@ export async function run(flags: RunFlags): Promise<void> {
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
-  const trace = createTracer(transport, (e) => sink.event(e));
+  const trace = createTracer(
+    transport,
+    (e) => sink.event(e),
+    (call) => sink.wants(call),
+  );
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {

@@ -49,7 +49,11 @@ export async function server(flags: ServerFlags): Promise<void> {
     signalled(signal);
   };
   process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
-  const trace = createTracer(transport, (e) => sink.event(e));
+  const trace = createTracer(
+    transport,
+    (e) => sink.event(e),
+    (call) => sink.wants(call),
+  );
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer(transport, address, options, trace, { socketFile: { mode } });

@@ -1,10 +1,10 @@
 // Where SocketEvents go. `lines` (the lab's conversation) and `json` (NDJSON through pino, so `| jq`
 // works) print each event as it happens; `ladder` and `mermaid` need the whole run and print at the
 // end. stdout carries what the user asked for; failures go to stderr. pino is loaded only for --json.
-import type { SocketEvent } from "../trace/events.js";
+import type { SocketCall, SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
-import { ClassicLines, callLine } from "../views/lines.js";
+import { CLASSIC_CALLS, ClassicLines, callLine } from "../views/lines.js";
 import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
@@ -18,6 +18,8 @@ export const LOG_LEVELS: LogLevel[] = ["trace", "debug", "info", "warn", "error"
 
 export interface Sink {
   event(event: SocketEvent): void;
+  /** Whether a successful call of this kind is shown at all (Trace.wants); failures always are. */
+  wants(call: SocketCall): boolean;
   /** A plain line that is not a socket call: a note on an abstract name, the server stopping. */
   say(text: string): void;
   /** Print what waits for the end of the run, and flush. */
@@ -44,9 +46,11 @@ export async function createSink(transport: TransportInfo, format: Format, level
     return {
       event(e) {
         failure(e);
+        // debug shows every call as well as the lab's lines, as a more verbose level should.
+        if (info) for (const line of classic.lines(e)) out(line);
         if (debug) out(callLine(e));
-        else if (info) for (const line of classic.lines(e)) out(line);
       },
+      wants: (call) => debug || (info && CLASSIC_CALLS.has(call)),
       say: (text) => info && out(text),
       finish: async () => out.flush(),
     };
@@ -59,6 +63,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
       failure(e);
       events.push(e);
     },
+    wants: () => info, // the ladder and the diagram draw every call
     say: (text) => said.push(text),
     async finish() {
       if (!info || events.length === 0) return;
@@ -108,6 +113,7 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
   const logger = pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime });
   return {
     event: (e) => (e.errno ? logger.warn(e, callLine(e)) : logger.info(e, callLine(e))),
+    wants: () => logger.isLevelEnabled("info"),
     say: (text) => logger.info({ note: text, transport: transport.name }, text),
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
   };

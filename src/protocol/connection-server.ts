@@ -147,6 +147,7 @@ class StreamSession implements ConnectionHandlers {
   }
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
+    if (!record.errno && !this.trace.wants(record.call)) return;
     const { session, connection } = this;
     this.trace({ side: "server", session, local: connection.local, remote: connection.remote, ...record });
   }
@@ -171,13 +172,15 @@ class StreamSession implements ConnectionHandlers {
 
   /** Whether the kernel took all of `data` in time. */
   private async send(data: Buffer): Promise<boolean> {
-    this.call({
-      call: "send",
-      inferred: false,
-      via: "socket.write()",
-      bytes: data.length,
-      preview: preview(data),
-    });
+    if (this.trace.wants("send")) {
+      this.call({
+        call: "send",
+        inferred: false,
+        via: "socket.write()",
+        bytes: data.length,
+        preview: preview(data),
+      });
+    }
     const pending: PendingSend = { session: this, timedOut: false };
     this.clocks.send.start(pending);
     try {

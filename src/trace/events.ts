@@ -57,9 +57,15 @@ export interface Trace {
   (record: CallRecord): void;
   /** Microseconds since the trace began. */
   now(): number;
+  /**
+   * Whether anyone shows a successful call of this kind. A busy server asks before it builds a
+   * record nobody will see (the lab's lines show no send() or close()); failed calls are always
+   * reported.
+   */
+  wants(call: SocketCall): boolean;
 }
 
-export const noTrace: Trace = Object.assign(() => {}, { now: () => 0 });
+export const noTrace: Trace = Object.assign(() => {}, { now: () => 0, wants: () => false });
 
 /** A read on a connection, as a call: Node made the recv() before its 'data' event. */
 export function readCall(chunk: Buffer) {

@@ -15,6 +15,7 @@ export function gatedTrace(trace: Trace): GatedTrace {
   };
   return Object.assign(gated, {
     now: trace.now,
+    wants: trace.wants,
     open() {
       for (const record of held ?? []) trace(record);
       held = undefined;

@@ -1,9 +1,14 @@
 // Stamps records into SocketEvents: microseconds since this tracer began, and what the transport is.
 import { performance } from "node:perf_hooks";
 import type { TransportInfo } from "../transports/transport.js";
-import type { CallRecord, SocketEvent, Trace } from "./events.js";
+import type { CallRecord, SocketCall, SocketEvent, Trace } from "./events.js";
 
-export function createTracer(transport: TransportInfo, sink: (event: SocketEvent) => void): Trace {
+/** `wants` says which calls the sink shows (Trace.wants); by default, all of them. */
+export function createTracer(
+  transport: TransportInfo,
+  sink: (event: SocketEvent) => void,
+  wants: (call: SocketCall) => boolean = () => true,
+): Trace {
   // performance.now() is a monotonic clock with sub-microsecond resolution, and far cheaper per call
   // than process.hrtime.bigint(): a busy server stamps several calls per session.
   const start = performance.now();
@@ -29,5 +34,5 @@ export function createTracer(transport: TransportInfo, sink: (event: SocketEvent
     errno: record.errno,
     message: record.message,
   });
-  return Object.assign((record: CallRecord) => sink(stamp(record)), { now });
+  return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants });
 }

@@ -1,11 +1,20 @@
 // The conversation as the classic lab printed it ("Server is listening on …", "Connection from …
 // has been established.", "Received from client: …"), adapted honestly for datagrams, which have no
 // listen() and no accept(). Reads SocketEvents and the transport's description; never a socket.
-import type { SocketEvent } from "../trace/events.js";
+import type { SocketCall, SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
 /** Most events print no line; a server calls lines() several times per session. */
 const NONE: readonly string[] = Object.freeze([]);
+
+/** The only calls that ever make a line (besides failures, which the sink reports). */
+export const CLASSIC_CALLS: ReadonlySet<SocketCall> = new Set([
+  "listen",
+  "bind",
+  "accept",
+  "recv",
+  "recvfrom",
+]);
 
 export class ClassicLines {
   /** Datagram sessions already announced: the first datagram of a session is what opens it. */

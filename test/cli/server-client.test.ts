@@ -54,6 +54,26 @@ describe.each(TRANSPORT_TABLE)("$name: server and client processes", ({ name }) 
   });
 });
 
+describe("how much the server says", () => {
+  it("prints the lab's lines by default, and every socket call of a session with --log-level debug", async () => {
+    const quiet = start(["--transport", "tcp4", "--port", "0"]);
+    const loud = start(["--transport", "tcp4", "--port", "0", "--log-level", "debug"]);
+    for (const server of [quiet, loud]) {
+      const port = (await server.address()).split(":").at(-1) as string;
+      expect((await playground(["client", "--port", port])).code).toBe(0);
+      await server.waitFor(/close\(\)|Received from client/);
+    }
+    await loud.waitFor(/server session 1: close\(\)/);
+    for (const call of ["accept", "send", "recv", "shutdown", "close"]) {
+      expect(loud.output).toMatch(new RegExp(`server session 1: ${call}\\(\\)`));
+    }
+    await quiet.stop("SIGTERM");
+    expect(quiet.output).toMatch(/Connection from 127\.0\.0\.1:\d+ has been established\./);
+    expect(quiet.output).toContain("Received from client (session 1): Hello, Server! This is the client.");
+    expect(quiet.output).not.toMatch(/send\(\)|close\(\)/);
+  });
+});
+
 describe("failures a user meets", () => {
   it("a client with nothing to talk to: one line naming the errno, exit 1", async () => {
     const { code, stderr } = await playground(["client", "--port", "1"]);
