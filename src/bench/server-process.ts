@@ -4,8 +4,10 @@
 // after its run, when the run fails, and on Ctrl-C (stopAllServers). A bench killed outright cannot
 // stop anything; bench-server.js then stops by itself when its standard input closes.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { USER_HZ } from "./machine-load.js";
 
 export interface ServerProcess {
@@ -26,11 +28,16 @@ const STOP_TIMEOUT_MS = 10_000;
 const KEEP_OUTPUT = 4096;
 
 const alive = new Set<ChildProcess>();
+/** Temp dirs holding servers' output, removed when their server stops (or when we exit). */
+const outputDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /**
  * Start `node ...args` and wait for its ready line; or, for a server told to print nothing, until
  * `quietAt` (a host:port or path it serves a stream on) takes a connection.
+ *
+ * Its standard output goes to a file, not a pipe: `playground server` prints lines for every
+ * session, and reading them here would put that work in the load's process and slow the load down.
  */
 export async function startServerProcess(args: readonly string[], quietAt?: string): Promise<ServerProcess> {
   if (!exitHookInstalled) {
@@ -38,9 +45,15 @@ export async function startServerProcess(args: readonly string[], quietAt?: stri
     // The last resort: whatever is still running when we exit, for any reason, goes with us.
     process.on("exit", () => {
       for (const child of alive) child.kill("SIGKILL");
+      for (const dir of outputDirs) rmSync(dir, { recursive: true, force: true });
     });
   }
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const dir = mkdtempSync(join(tmpdir(), "playground-bench-"));
+  outputDirs.add(dir);
+  const stdoutPath = join(dir, "stdout");
+  const stdoutFd = openSync(stdoutPath, "w", 0o600);
+  const child = spawn(process.execPath, args, { stdio: ["pipe", stdoutFd, "pipe"] });
+  closeSync(stdoutFd);
   alive.add(child);
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => {
@@ -48,48 +61,48 @@ export async function startServerProcess(args: readonly string[], quietAt?: stri
       resolve();
     });
   });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString("utf8")).slice(-KEEP_OUTPUT);
-  };
-  child.stderr?.on("data", keep);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-KEEP_OUTPUT);
+  });
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+    outputDirs.delete(dir);
   };
 
   try {
     const address = await new Promise<string>((resolve, reject) => {
-      let seen = "";
+      let settled = false;
+      const done = (settle: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearInterval(poll);
+        child.off("error", onError).off("exit", onExit);
+        settle();
+      };
+      const fail = (why: string) => {
+        const said = `${readTail(stdoutPath)}\n${stderr}`.trim().split("\n").at(-1) ?? "";
+        done(() => reject(new Error(`server ${args.join(" ")} ${why}${said ? `: ${said}` : ""}`)));
+      };
       const onError = (err: Error) => fail(err.message);
       const onExit = (code: number | null, signal: NodeJS.Signals | null) =>
         fail(`exited (${signal ?? `code ${code}`}) before it was ready`);
-      const onData = (chunk: Buffer) => {
-        keep(chunk);
-        seen += chunk.toString("utf8");
-        const match = READY.exec(seen);
-        if (match) done(() => resolve(match[1] as string));
-      };
       const timer = setTimeout(() => fail("did not say it was ready"), START_TIMEOUT_MS);
-      const done = (settle: () => void) => {
-        clearTimeout(timer);
-        child.off("error", onError).off("exit", onExit);
-        // From here on its output (a line per session, for `playground server`) is read and dropped:
-        // a pipe nobody reads would stop the server once full.
-        child.stdout?.off("data", onData).on("data", keep);
-        settle();
-      };
-      function fail(why: string) {
-        const said = output.trim().split("\n").at(-1) ?? "";
-        done(() => reject(new Error(`server ${args.join(" ")} ${why}${said ? `: ${said}` : ""}`)));
-      }
+      // The ready line is the first thing it prints: a small file, read until it is there.
+      const poll = setInterval(() => {
+        const match = READY.exec(readTail(stdoutPath));
+        if (match) done(() => resolve(match[1] as string));
+      }, 10);
       child.on("error", onError).on("exit", onExit);
-      child.stdout?.on("data", onData);
       if (quietAt !== undefined) {
-        void connectable(quietAt, () => child.exitCode === null).then(
+        void connectable(quietAt, () => child.exitCode === null && !settled).then(
           (ok) => ok && done(() => resolve(quietAt)),
         );
       }
@@ -105,6 +118,24 @@ export async function startServerProcess(args: readonly string[], quietAt?: stri
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** The last KEEP_OUTPUT bytes of a file, as text ("" if it cannot be read). */
+function readTail(path: string): string {
+  try {
+    const size = statSync(path).size;
+    const fd = openSync(path, "r");
+    try {
+      const length = Math.min(size, KEEP_OUTPUT);
+      const buffer = Buffer.alloc(length);
+      readSync(fd, buffer, 0, length, size - length);
+      return buffer.toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return "";
   }
 }
 
