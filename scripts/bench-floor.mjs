@@ -13,7 +13,8 @@
 // It prints Markdown (the tables in BENCHMARKS.md) on stdout and progress on stderr.
 //
 //   npm run build && node scripts/bench-floor.mjs [--duration 2] [--warmup 0.5] [--rounds 3]
-//       [--transport tcp4,unix-stream|none] [--idle 10000] [--others-max 10] [--json results.json]
+//       [--transport tcp4,unix-stream|none] [--mode pingpong,throughput,sessions|all] [--idle 10000|0]
+//       [--others-max 10] [--json results.json]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -28,6 +29,7 @@ const { values: flags } = parseArgs({
     rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "32" },
     transport: { type: "string", default: "all" },
+    mode: { type: "string", default: "all" },
     idle: { type: "string", default: "10000" },
     json: { type: "string" },
     "others-max": { type: "string", default: "10" },
@@ -61,6 +63,12 @@ const rounds = Number(flags.rounds);
 // "none" skips the floor, and with it the comparisons that need its numbers: the memory alone.
 const transports =
   flags.transport === "all" ? TRANSPORT_NAMES : flags.transport === "none" ? [] : flags.transport.split(",");
+const modes = flags.mode === "all" ? MODES : flags.mode.split(",");
+const unknownMode = modes.find((mode) => !MODES.includes(mode));
+if (unknownMode) {
+  console.error(`bench-floor: --mode ${unknownMode}: give ${MODES.join(", ")} or all (comma-separated)`);
+  process.exit(2);
+}
 const say = (text) => process.stderr.write(`${text}\n`);
 
 process.once("SIGINT", () => {
@@ -485,7 +493,7 @@ try {
     );
   }
   for (const name of transports) {
-    for (const mode of MODES) {
+    for (const mode of modes) {
       say(`floor: ${name} ${mode}`);
       // Pingpong pairs run with the load and its server on one CPU (the server inherits the pin):
       // unpinned, a round trip's p50 jumps between about 20 and 70 µs with where the scheduler puts
@@ -508,7 +516,8 @@ try {
   }
 
   const comparisons = [];
-  if (transports.includes("tcp4")) {
+  const sessionsToo = modes.includes("sessions");
+  if (sessionsToo && transports.includes("tcp4")) {
     say("classic: tcp4 sessions");
     const classic = await pair("tcp4", "sessions", floorServers("classic"));
     data.classic = classic;
@@ -518,7 +527,7 @@ try {
     );
   }
 
-  for (const name of ["tcp4", "unix-stream"].filter((t) => transports.includes(t))) {
+  for (const name of ["tcp4", "unix-stream"].filter((t) => sessionsToo && transports.includes(t))) {
     say(`quiet: ${name} sessions`);
     const quiet = await pair(name, "sessions", await quietPlaygroundServers());
     data.quiet.push(quiet);
@@ -532,7 +541,8 @@ try {
     data.floor.find((r) => r.transport === name && r.mode === "pingpong")?.playground;
   const throughputOf = (name) =>
     data.floor.find((r) => r.transport === name && r.mode === "throughput")?.playground;
-  if (installed("sockperf")) {
+  const [sockperfToo, iperf3Too] = [modes.includes("pingpong"), modes.includes("throughput")];
+  if (sockperfToo && installed("sockperf")) {
     data.sockperf = {};
     for (const [name, protocol] of [
       ["tcp4", "tcp"],
@@ -571,8 +581,8 @@ try {
         );
       }
     }
-  } else comparisons.push("| sockperf | | | | not installed: not compared |");
-  if (installed("iperf3")) {
+  } else if (sockperfToo) comparisons.push("| sockperf | | | | not installed: not compared |");
+  if (iperf3Too && installed("iperf3")) {
     data.iperf3 = {};
     for (const [name, protocol, size] of [
       ["tcp4", "tcp", 128 * 1024],
@@ -589,7 +599,7 @@ try {
           `${(ours / theirs.bytesPerSecond).toFixed(2)} | (reported) |`,
       );
     }
-  } else comparisons.push("| iperf3 | | | | not installed: not compared |");
+  } else if (iperf3Too) comparisons.push("| iperf3 | | | | not installed: not compared |");
   if (comparisons.length > 0) {
     out.push(
       "",

@@ -27,6 +27,9 @@ export interface Sink {
 }
 
 const SETUP_CALLS = new Set(["socket", "bind", "listen"]);
+/** Lines wait at most this long to be written together, and no more than this many. */
+const FLUSH_MS = 10;
+const FLUSH_LINES = 1000;
 
 export async function createSink(transport: TransportInfo, format: Format, level: LogLevel): Promise<Sink> {
   if (format === "json") return jsonSink(transport, level);
@@ -86,13 +89,17 @@ function unbatchedStdout(): Out {
 }
 
 /**
- * Lines for stdout, written together once per turn of the event loop. A busy server prints two
- * lines per session; one write() per line made the lines a good part of its cost. What is pending
- * is written before the process exits, however it exits.
+ * Lines for stdout, written together at most FLUSH_MS after the first of them. A busy server prints
+ * two lines per session, and one write() per line, or even per turn of the event loop, was a good
+ * part of what a session cost; 10 ms later is still at once to a reader. Whatever is pending is
+ * written before the process exits, however it exits.
  */
 function batchedStdout(): Out {
   let pending: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
     if (pending.length === 0) return;
     const text = `${pending.join("\n")}\n`;
     pending = [];
@@ -101,8 +108,9 @@ function batchedStdout(): Out {
   process.once("exit", flush); // stdout is synchronous for files, pipes and terminals on Linux
   return Object.assign(
     (text: string) => {
-      if (pending.length === 0) setImmediate(flush);
       pending.push(text);
+      if (pending.length >= FLUSH_LINES) flush();
+      else timer ??= setTimeout(flush, FLUSH_MS);
     },
     { flush },
   );

@@ -42,7 +42,9 @@ export class MessageReader {
   }
 
   private take(): ReadResult {
-    const message = Buffer.concat(this.pieces, this.length);
+    // Most messages arrive in one piece: that piece is the message, with nothing to copy.
+    const message =
+      this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.length);
     this.pieces = [];
     this.length = 0;
     return { kind: "message", message };
