@@ -52,8 +52,16 @@ export async function startServerProcess(args: readonly string[], quietAt?: stri
   outputDirs.add(dir);
   const stdoutPath = join(dir, "stdout");
   const stdoutFd = openSync(stdoutPath, "w", 0o600);
-  const child = spawn(process.execPath, args, { stdio: ["pipe", stdoutFd, "pipe"] });
-  closeSync(stdoutFd);
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, args, { stdio: ["pipe", stdoutFd, "pipe"] });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    outputDirs.delete(dir);
+    throw err;
+  } finally {
+    closeSync(stdoutFd); // the child has its own copy
+  }
   alive.add(child);
   const exited = new Promise<void>((resolve) => {
     child.once("exit", () => {

@@ -70,10 +70,15 @@ export async function server(flags: ServerFlags): Promise<void> {
   await sink.finish();
 }
 
+/** Node's timers hold at most 2^31 - 1 ms; a longer timeout would fire at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 function limits(flags: ServerFlags): ProtocolOptions {
   const seconds = (flag: string, value: number) => {
-    if (!(value > 0) || !Number.isFinite(value))
-      throw new UsageError(`--${flag} ${value}: give seconds above 0 (decimals allowed)`);
+    if (!(value > 0) || !(value <= MAX_SECONDS))
+      throw new UsageError(
+        `--${flag} ${value}: give seconds above 0 and at most ${MAX_SECONDS} (24 days; decimals allowed)`,
+      );
     return value;
   };
   const count = (flag: string, value: number) => {

@@ -54,7 +54,11 @@ export async function createSink(transport: TransportInfo, format: Format, level
         if (debug) out(callLine(e));
       },
       wants: (call) => debug || (info && CLASSIC_CALLS.has(call)),
-      say: (text) => info && out(text),
+      say(text) {
+        if (!info) return;
+        out(text);
+        out.flush(); // a note is rare, and must come before any failure the CLI prints after it
+      },
       finish: async () => out.flush(),
     };
   }

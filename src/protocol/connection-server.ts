@@ -81,9 +81,10 @@ class StreamSession implements ConnectionHandlers {
   start(): void {
     // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
     this.call({ call: "accept", inferred: true, via: "'connection' event" });
-    this.connection.setHandlers(this);
+    // The clocks first: a connection may hand over events that came early as soon as it has handlers.
     this.clocks.message.start(this);
     this.clocks.idle.start(this);
+    this.connection.setHandlers(this);
     void this.send(this.options.welcome);
   }
 

@@ -5,6 +5,9 @@
 // serves them all (Node keeps its own timers in lists per duration for the same reason).
 import { performance } from "node:perf_hooks";
 
+/** setTimeout()'s longest delay; a longer deadline is checked then, and the timer set again. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export class Deadlines<K> {
   /** When each key's deadline passes (performance.now() ms), earliest first. */
   private readonly due = new Map<K, number>();
@@ -37,7 +40,7 @@ export class Deadlines<K> {
 
   private arm(ms: number): void {
     // Unref'd: the sockets the deadlines guard keep the process alive; their clocks must not.
-    this.timer = setTimeout(() => this.fire(), Math.max(0, ms)).unref();
+    this.timer = setTimeout(() => this.fire(), Math.min(Math.max(0, ms), MAX_TIMER_MS)).unref();
   }
 
   private fire(): void {
@@ -45,7 +48,10 @@ export class Deadlines<K> {
     const now = performance.now();
     for (const [key, at] of this.due) {
       if (at > now) {
-        if (this.timer === undefined) this.arm(at - now);
+        // The first deadline still to come is the earliest: an expiry above may have started one
+        // of its own, with a timer for a whole length, which would be too late for this one.
+        clearTimeout(this.timer);
+        this.arm(at - now);
         return;
       }
       this.due.delete(key);

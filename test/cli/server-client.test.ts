@@ -92,6 +92,18 @@ describe("failures a user meets", () => {
     );
   });
 
+  it.each(["0", "-1", "3000000"])(
+    "a server limit of %s seconds: one line with the range, exit 2",
+    async (value) => {
+      const { code, stderr } = await playground(["server", "--port", "0", "--idle-timeout", value]);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        `playground: --idle-timeout ${value}: give seconds above 0 and at most 2147483 (24 days; decimals allowed)\n` +
+          "(see playground --help)\n",
+      );
+    },
+  );
+
   it("a second server on a busy port: EADDRINUSE, and the first keeps serving", async () => {
     const { clientArgs } = await serve("tcp4");
     const port = clientArgs.at(-1) as string;

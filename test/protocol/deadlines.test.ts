@@ -52,6 +52,22 @@ describe("Deadlines", () => {
     expect(count).toBe(3);
   });
 
+  it("keeps the next key's time when an expiry starts a key of its own", async () => {
+    const expired: { key: string; at: number }[] = [];
+    const deadlines: Deadlines<string> = new Deadlines<string>(400, (key) => {
+      expired.push({ key, at: performance.now() });
+      if (key === "a") deadlines.start("c"); // due a whole length after a, long after b
+    });
+    deadlines.start("a");
+    await sleep(20);
+    const startedB = performance.now();
+    deadlines.start("b");
+    await sleep(1000);
+    expect(expired.map((e) => e.key)).toEqual(["a", "b", "c"]);
+    // b is due at startedB + 400; run by a timer set for c, it would come about 380 ms late.
+    expect(expired[1]?.at).toBeLessThan(startedB + 550);
+  });
+
   it("does not keep the process alive by itself", () => {
     const module = new URL("../../dist/protocol/deadlines.js", import.meta.url).href;
     const script = `import("${module}").then(({ Deadlines }) => new Deadlines(60000, () => {}).start("k"))`;
