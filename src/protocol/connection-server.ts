@@ -10,38 +10,44 @@
 import { OpError } from "../errors.js";
 import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
-import { Deadlines } from "./deadlines.js";
+import { Deadline, Deadlines } from "./deadlines.js";
 import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
 
 /** How a session ended, for the close event and the server's count. */
 export type SessionOutcome = "acked" | "peer-closed" | "timeout" | "too-long" | "error";
 
+/** One of a session's deadlines. */
+class SessionDeadline extends Deadline {
+  constructor(readonly session: StreamSession) {
+    super();
+  }
+}
+
 /** One reply on its way; its send timeout runs until the kernel has taken it. */
-interface PendingSend {
-  session: StreamSession;
-  timedOut: boolean;
+class PendingSend extends SessionDeadline {
+  timedOut = false;
 }
 
 /** The clocks of every session on one server: one timer per kind of deadline, not per session. */
 export class SessionClocks {
-  readonly idle: Deadlines<StreamSession>;
-  readonly message: Deadlines<StreamSession>;
-  readonly settle: Deadlines<StreamSession>;
+  readonly idle: Deadlines<SessionDeadline>;
+  readonly message: Deadlines<SessionDeadline>;
+  readonly settle: Deadlines<SessionDeadline>;
   readonly send: Deadlines<PendingSend>;
-  readonly linger: Deadlines<StreamSession>;
+  readonly linger: Deadlines<SessionDeadline>;
 
   constructor(options: ProtocolOptions) {
-    this.idle = new Deadlines(options.idleTimeout * 1000, (s) =>
-      s.stop("timeout", `no byte for ${options.idleTimeout} s`),
+    this.idle = new Deadlines(options.idleTimeout * 1000, ({ session }) =>
+      session.stop("timeout", `no byte for ${options.idleTimeout} s`),
     );
-    this.message = new Deadlines(options.messageTimeout * 1000, (s) =>
-      s.stop("timeout", `no whole message in ${options.messageTimeout} s`),
+    this.message = new Deadlines(options.messageTimeout * 1000, ({ session }) =>
+      session.stop("timeout", `no whole message in ${options.messageTimeout} s`),
     );
-    this.settle = new Deadlines(STREAM_SETTLE_MS, (s) => s.settled());
-    this.send = new Deadlines(options.sendTimeout * 1000, (p) => p.session.sendTimedOut(p));
+    this.settle = new Deadlines(STREAM_SETTLE_MS, ({ session }) => session.settled());
+    this.send = new Deadlines(options.sendTimeout * 1000, (pending) => pending.session.sendTimedOut(pending));
     // A peer that never closes its side after our FIN is not allowed to hold the socket for ever.
-    this.linger = new Deadlines(options.idleTimeout * 1000, (s) => s.connection.destroy());
+    this.linger = new Deadlines(options.idleTimeout * 1000, ({ session }) => session.connection.destroy());
   }
 }
 
@@ -65,6 +71,11 @@ class StreamSession implements ConnectionHandlers {
   private reason: string | undefined; // what ended it, when it was a limit
   private reading = true; // until the one message of this session is complete
   private closed = false;
+  private readonly idle = new SessionDeadline(this);
+  private readonly deadline = new SessionDeadline(this);
+  // Most sessions never pause mid-message or linger: these two are made when first needed.
+  private settle: SessionDeadline | undefined;
+  private linger: SessionDeadline | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -82,8 +93,8 @@ class StreamSession implements ConnectionHandlers {
     // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
     this.call({ call: "accept", inferred: true, via: "'connection' event" });
     // The clocks first: a connection may hand over events that came early as soon as it has handlers.
-    this.clocks.message.start(this);
-    this.clocks.idle.start(this);
+    this.clocks.message.start(this.deadline);
+    this.clocks.idle.start(this.idle);
     this.connection.setHandlers(this);
     void this.send(this.options.welcome);
   }
@@ -91,9 +102,9 @@ class StreamSession implements ConnectionHandlers {
   data(chunk: Buffer): void {
     this.call(readCall(chunk));
     if (!this.reading) return; // one message per session; later bytes are not read
-    this.clocks.idle.start(this); // starts it over
+    this.clocks.idle.start(this.idle); // starts it over
     this.onRead(this.reader.push(chunk));
-    if (this.reading) this.clocks.settle.start(this);
+    if (this.reading) this.clocks.settle.start((this.settle ??= new SessionDeadline(this)));
   }
 
   end(): void {
@@ -106,7 +117,7 @@ class StreamSession implements ConnectionHandlers {
 
   close(err?: OpError): void {
     this.closed = true;
-    this.clocks.linger.stop(this);
+    if (this.linger) this.clocks.linger.stop(this.linger);
     if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
@@ -134,7 +145,7 @@ class StreamSession implements ConnectionHandlers {
       // A graceful close: our FIN after the reply; the linger clock waits for the peer's.
       this.call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
       this.connection.end();
-      this.clocks.linger.start(this);
+      this.clocks.linger.start((this.linger ??= new SessionDeadline(this)));
     } else {
       this.connection.destroy();
     }
@@ -155,9 +166,9 @@ class StreamSession implements ConnectionHandlers {
 
   private stopReading(): void {
     this.reading = false;
-    this.clocks.idle.stop(this);
-    this.clocks.message.stop(this);
-    this.clocks.settle.stop(this);
+    this.clocks.idle.stop(this.idle);
+    this.clocks.message.stop(this.deadline);
+    if (this.settle) this.clocks.settle.stop(this.settle);
   }
 
   private onRead(result: ReadResult): void {
@@ -182,7 +193,7 @@ class StreamSession implements ConnectionHandlers {
         preview: preview(data),
       });
     }
-    const pending: PendingSend = { session: this, timedOut: false };
+    const pending = new PendingSend(this);
     this.clocks.send.start(pending);
     try {
       await this.connection.write(data);

@@ -1,27 +1,45 @@
 // Many deadlines of the same length, kept by one timer. A server holds an idle timeout, a message
 // deadline, a settle pause and more for every session; a setTimeout() and clearTimeout() for each was
 // a good part of what a short session cost. Deadlines that all last the same time pass in the order
-// they were set, so an insertion-ordered Map is already sorted, and one timer set for its first entry
-// serves them all (Node keeps its own timers in lists per duration for the same reason).
+// they were started, so a list kept in that order is already sorted, and one timer set for its first
+// entry serves them all. Node keeps its own timers in lists per duration for the same reason; like
+// those, a Deadline is a list node its owner keeps and starts over as often as it likes, so starting
+// and stopping allocate nothing.
 import { performance } from "node:perf_hooks";
 
 /** setTimeout()'s longest delay; a longer deadline is checked then, and the timer set again. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export class Deadlines<K> {
-  /** When each key's deadline passes (performance.now() ms), earliest first. */
-  private readonly due = new Map<K, number>();
+/** One deadline, in at most one list at a time. Subclasses say whose it is. */
+export class Deadline {
+  /** When it passes, in performance.now() ms. */
+  at = 0;
+  prev: Deadline | undefined = undefined;
+  next: Deadline | undefined = undefined;
+  running = false;
+}
+
+export class Deadlines<D extends Deadline> {
+  private first: Deadline | undefined;
+  private last: Deadline | undefined;
+  private count = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ms: number,
-    private readonly expire: (key: K) => void,
+    private readonly expire: (deadline: D) => void,
   ) {}
 
-  /** Start `key`'s deadline, or start it over if it is running. */
-  start(key: K): void {
-    this.due.delete(key); // re-inserted at the end: it is now the latest
-    this.due.set(key, performance.now() + this.ms);
+  /** Start `deadline`, or start it over if it is running: it is now the latest. */
+  start(deadline: D): void {
+    if (deadline.running) this.unlink(deadline);
+    deadline.at = performance.now() + this.ms;
+    deadline.running = true;
+    deadline.prev = this.last;
+    if (this.last) this.last.next = deadline;
+    else this.first = deadline;
+    this.last = deadline;
+    this.count++;
     // A timer already set is for an earlier deadline (or one since stopped), and fire() sets the next.
     if (this.timer === undefined) this.arm(this.ms);
   }
@@ -30,12 +48,23 @@ export class Deadlines<K> {
    * The timer is left to run out even when nothing is left to wait for: clearing it and setting it
    * again as sessions come and go cost more than one call to fire() that finds nothing.
    */
-  stop(key: K): void {
-    this.due.delete(key);
+  stop(deadline: D): void {
+    if (deadline.running) this.unlink(deadline);
   }
 
   get size(): number {
-    return this.due.size;
+    return this.count;
+  }
+
+  private unlink(deadline: Deadline): void {
+    const { prev, next } = deadline;
+    if (prev) prev.next = next;
+    else this.first = next;
+    if (next) next.prev = prev;
+    else this.last = prev;
+    deadline.prev = deadline.next = undefined;
+    deadline.running = false;
+    this.count--;
   }
 
   private arm(ms: number): void {
@@ -46,16 +75,16 @@ export class Deadlines<K> {
   private fire(): void {
     this.timer = undefined;
     const now = performance.now();
-    for (const [key, at] of this.due) {
-      if (at > now) {
-        // The first deadline still to come is the earliest: an expiry above may have started one
+    for (let deadline = this.first; deadline; deadline = this.first) {
+      if (deadline.at > now) {
+        // The first deadline still to come is the earliest: an expiry below may have started one
         // of its own, with a timer for a whole length, which would be too late for this one.
         clearTimeout(this.timer);
-        this.arm(at - now);
+        this.arm(deadline.at - now);
         return;
       }
-      this.due.delete(key);
-      this.expire(key);
+      this.unlink(deadline);
+      this.expire(deadline as D);
     }
   }
 }
