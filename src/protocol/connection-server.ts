@@ -104,7 +104,10 @@ class StreamSession implements ConnectionHandlers {
     if (!this.reading) return; // one message per session; later bytes are not read
     this.clocks.idle.start(this.idle); // starts it over
     this.onRead(this.reader.push(chunk));
-    if (this.reading) this.clocks.settle.start((this.settle ??= new SessionDeadline(this)));
+    if (this.reading) {
+      this.settle ??= new SessionDeadline(this);
+      this.clocks.settle.start(this.settle);
+    }
   }
 
   end(): void {
@@ -145,7 +148,8 @@ class StreamSession implements ConnectionHandlers {
       // A graceful close: our FIN after the reply; the linger clock waits for the peer's.
       this.call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
       this.connection.end();
-      this.clocks.linger.start((this.linger ??= new SessionDeadline(this)));
+      this.linger ??= new SessionDeadline(this);
+      this.clocks.linger.start(this.linger);
     } else {
       this.connection.destroy();
     }
