@@ -1,12 +1,8 @@
 // The bench server's echo service (wire.ts): what arrives goes straight back, on the playground's own
 // transports, so a pingpong measures the playground's socket code and not a stand-in.
 import { noTrace } from "../trace/events.js";
-import type { Connection, Transport } from "../transports/transport.js";
-
-export interface RunningService {
-  readonly address: string;
-  close(): Promise<void>;
-}
+import type { Transport } from "../transports/transport.js";
+import { type RunningService, serveConnections } from "./service.js";
 
 export async function serveEcho(transport: Transport, address: string): Promise<RunningService> {
   if (transport.kind === "datagram") {
@@ -20,26 +16,10 @@ export async function serveEcho(transport: Transport, address: string): Promise<
     });
     return { address: socket.local, close: () => socket.close() };
   }
-  const open = new Set<Connection>();
-  const listener = await transport.listen(
-    address,
-    (connection) => {
-      open.add(connection);
-      connection.setHandlers({
-        data: (chunk) => {
-          connection.write(chunk).catch(() => {});
-        },
-        end: () => connection.end(),
-        close: () => open.delete(connection),
-      });
+  return serveConnections(transport, address, (connection) => ({
+    data: (chunk) => {
+      connection.write(chunk).catch(() => {});
     },
-    noTrace,
-  );
-  return {
-    address: listener.address,
-    close: async () => {
-      for (const connection of open) connection.destroy();
-      await listener.close();
-    },
-  };
+    end: () => connection.end(),
+  }));
 }

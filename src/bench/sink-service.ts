@@ -1,8 +1,8 @@
 // The bench server's sink service (wire.ts): what arrives is counted and dropped, and the count goes
 // back on request, so the load learns what got through: all of it on a stream, maybe not on UDP.
 import { noTrace } from "../trace/events.js";
-import type { Connection, Transport } from "../transports/transport.js";
-import type { RunningService } from "./echo-service.js";
+import type { Transport } from "../transports/transport.js";
+import { type RunningService, serveConnections } from "./service.js";
 import { encodeReport, REPORT_REQUEST, type SinkReport } from "./wire.js";
 
 /** Senders remembered at once; each run of the load sends from a fresh socket. */
@@ -32,31 +32,17 @@ export async function serveSink(transport: Transport, address: string): Promise<
     });
     return { address: socket.local, close: () => socket.close() };
   }
-  const open = new Set<Connection>();
-  const listener = await transport.listen(
-    address,
-    (connection) => {
-      open.add(connection);
-      const counted: SinkReport = { bytes: 0, datagrams: 0 };
-      connection.setHandlers({
-        data: (chunk) => {
-          counted.bytes += chunk.length;
-          counted.datagrams++;
-        },
-        end: () => {
-          connection.write(encodeReport(counted)).catch(() => {});
-          connection.end();
-        },
-        close: () => open.delete(connection),
-      });
-    },
-    noTrace,
-  );
-  return {
-    address: listener.address,
-    close: async () => {
-      for (const connection of open) connection.destroy();
-      await listener.close();
-    },
-  };
+  return serveConnections(transport, address, (connection) => {
+    const counted: SinkReport = { bytes: 0, datagrams: 0 };
+    return {
+      data: (chunk) => {
+        counted.bytes += chunk.length;
+        counted.datagrams++;
+      },
+      end: () => {
+        connection.write(encodeReport(counted)).catch(() => {});
+        connection.end();
+      },
+    };
+  });
 }
