@@ -57,7 +57,7 @@ export function serveConnection(
   transport: { name: TransportName; preservesBoundaries: boolean },
   options: ProtocolOptions,
   trace: Trace,
-  clocks: SessionClocks = new SessionClocks(options),
+  clocks: SessionClocks, // the server's, shared by all its sessions
 ): Promise<SessionOutcome> {
   return new Promise((resolve) => {
     new StreamSession(connection, session, transport, options, trace, clocks, resolve).start();

@@ -22,7 +22,6 @@ export class Deadline {
 export class Deadlines<D extends Deadline> {
   private first: Deadline | undefined;
   private last: Deadline | undefined;
-  private count = 0;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -39,7 +38,6 @@ export class Deadlines<D extends Deadline> {
     if (this.last) this.last.next = deadline;
     else this.first = deadline;
     this.last = deadline;
-    this.count++;
     // A timer already set is for an earlier deadline (or one since stopped), and fire() sets the next.
     if (this.timer === undefined) this.arm(this.ms);
   }
@@ -52,8 +50,11 @@ export class Deadlines<D extends Deadline> {
     if (deadline.running) this.unlink(deadline);
   }
 
+  /** How many are running: counted when asked, so that starting and stopping keep no count. */
   get size(): number {
-    return this.count;
+    let count = 0;
+    for (let deadline = this.first; deadline; deadline = deadline.next) count++;
+    return count;
   }
 
   private unlink(deadline: Deadline): void {
@@ -64,7 +65,6 @@ export class Deadlines<D extends Deadline> {
     else this.last = prev;
     deadline.prev = deadline.next = undefined;
     deadline.running = false;
-    this.count--;
   }
 
   private arm(ms: number): void {
