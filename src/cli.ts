@@ -19,6 +19,24 @@ disk. Node pads abstract names to the whole 108-byte sun_path, so a peer that us
 (Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.
 unix-dgram and unix-seqpacket take paths only: node-unix-socket cuts an abstract name at its NUL.`;
 
+const MESSAGE_END_HELP = `Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:
+  recv      the first recv() is the message, as the lab's server.py (the default): a client that
+            sends and waits is served at once; a message arriving in two pieces is acked after one
+  newline   up to a newline, as nc and socat send lines: a client that sends none waits for its EOF
+  eof       at the client's shutdown(SHUT_WR), as ours and nc -N do: one that waits is never done
+  pause:MS  after MS ms of quiet: every session waits that long; a pause mid-message acks a prefix
+Rules combine (newline,pause:20: whichever comes first); EOF ends a message under every rule.
+newline and eof keep whole messages however the stream is cut; recv and pause may ack a prefix.`;
+
+/** --message-end, on the commands that run a server. */
+function messageEndOption(y: Argv) {
+  return y.option("message-end", {
+    type: "string",
+    describe: "stream: where a message ends: recv (default), newline, eof, pause:MS, or a mix",
+    group: "Protocol:",
+  });
+}
+
 function transportOptions(y: Argv) {
   return y
     .option("family", {
@@ -123,7 +141,7 @@ await yargs(hideBin(process.argv))
     ["run", "$0"],
     "server and client in one process, on a fresh address (the default)",
     (y) =>
-      clientOptions(transportOptions(y))
+      messageEndOption(clientOptions(transportOptions(y)))
         .option("path", {
           type: "string",
           describe: "unix: bind here instead of a fresh temp dir (a path or @name)",
@@ -146,14 +164,15 @@ await yargs(hideBin(process.argv))
         .example("$0 --transport unix-seqpacket", "unix seqpacket: like a stream, but records")
         .example("$0 --family unix --type stream --abstract", "an abstract name: no file on disk")
         .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
-        .epilogue(`${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`),
+        .example("$0 --message-end eof", "the server reads until the client's EOF")
+        .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`),
     handled(async () => (await import("./commands/run.js")).run),
   )
   .command(
     "server",
     "a long-running server for many clients; Ctrl-C stops it",
     (y) =>
-      addressOptions(transportOptions(y))
+      messageEndOption(addressOptions(transportOptions(y)))
         .option("idle-timeout", {
           type: "number",
           default: 60,
@@ -211,8 +230,9 @@ await yargs(hideBin(process.argv))
           "a socket every user may use",
         )
         .example("$0 server --host 0.0.0.0", "every interface, not only loopback (prints a warning)")
+        .example("$0 server --message-end newline", "whole lines, however TCP cuts them")
         .epilogue(
-          `Talk to it with \`playground client\` and the same flags, or nc, socat, or your own program.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+          `Talk to it with \`playground client\` and the same flags, or nc, socat, or your own program.\n\n${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`,
         ),
     handled(async () => (await import("./commands/server.js")).server),
   )

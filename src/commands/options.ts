@@ -1,5 +1,9 @@
 // The flags the commands share, as one type; yargs fills it (cli.ts).
+import { UsageError } from "../errors.js";
 import type { Format, LogLevel } from "../output/sink.js";
+import { LAB_RULE, type MessageEnd, parseMessageEnd } from "../protocol/message-end.js";
+import { familyTypeOf } from "../strategy.js";
+import type { TransportName } from "../transports/transport.js";
 
 export interface CommonFlags {
   family?: string;
@@ -19,4 +23,21 @@ export interface ClientFlags {
 /** --json is short for --format json; otherwise the command's own default view. */
 export function formatOf(flags: CommonFlags, fallback: Format): Format {
   return flags.json ? "json" : (flags.format ?? fallback);
+}
+
+/**
+ * --message-end for a server on `name`: the lab's rule when not given. Only a stream needs a rule; on
+ * the other types a record is a message, and a rule given for them is refused rather than ignored.
+ */
+export function messageEndOf(text: string | undefined, name: TransportName): MessageEnd {
+  if (text === undefined) return LAB_RULE;
+  const rule = parseMessageEnd(text);
+  const { type } = familyTypeOf(name);
+  if (type !== "stream") {
+    throw new UsageError(
+      `--message-end is for stream sockets: on ${name} (SOCK_${type.toUpperCase()}) each record is ` +
+        "one message — leave it out, or use tcp4, tcp6 or unix-stream",
+    );
+  }
+  return rule;
 }

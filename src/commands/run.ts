@@ -9,10 +9,11 @@ import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { freshAddress, namedAddress } from "./addresses.js";
-import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
+import { type ClientFlags, type CommonFlags, formatOf, messageEndOf } from "./options.js";
 
 export interface RunFlags extends CommonFlags, ClientFlags {
   path?: string;
+  messageEnd?: string;
   abstract: boolean;
   traceSyscalls?: boolean;
 }
@@ -20,6 +21,7 @@ export interface RunFlags extends CommonFlags, ClientFlags {
 export async function run(flags: RunFlags): Promise<void> {
   if (flags.traceSyscalls) return (await import("../syscalls/trace-syscalls.js")).traceSyscalls(flags);
   const name = chooseTransport(flags);
+  const protocol = { ...DEFAULT_PROTOCOL, messageEnd: messageEndOf(flags.messageEnd, name) };
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
@@ -32,7 +34,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const address = named ?? (fresh?.address as string);
   try {
     if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
-    const server = await startServer(transport, address, DEFAULT_PROTOCOL, trace);
+    const server = await startServer(transport, address, protocol, trace);
     try {
       await runClient(transport, server.address, { ...flags, message: Buffer.from(flags.message) }, trace);
     } finally {

@@ -10,7 +10,7 @@ import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract, parseInet } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { type AddressFlags, namedAddress } from "./addresses.js";
-import { type CommonFlags, formatOf } from "./options.js";
+import { type CommonFlags, formatOf, messageEndOf } from "./options.js";
 
 export interface ServerFlags extends CommonFlags, AddressFlags {
   idleTimeout: number;
@@ -21,11 +21,12 @@ export interface ServerFlags extends CommonFlags, AddressFlags {
   maxMessageBytes: number;
   maxPeers: number;
   mode: string;
+  messageEnd?: string;
 }
 
 export async function server(flags: ServerFlags): Promise<void> {
   const name = chooseTransport(flags);
-  const options = limits(flags);
+  const options = { ...limits(flags), messageEnd: messageEndOf(flags.messageEnd, name) };
   const mode = fileMode(flags.mode);
   if (!(flags.drainTimeout >= 0))
     throw new UsageError(`--drain-timeout ${flags.drainTimeout}: give seconds, 0 or more`);

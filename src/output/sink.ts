@@ -1,7 +1,7 @@
 // Where SocketEvents go. `lines` (the lab's conversation) and `json` (NDJSON through pino, so `| jq`
 // works) print each event as it happens; `ladder` and `mermaid` need the whole run and print at the
 // end. stdout carries what the user asked for; failures go to stderr. pino is loaded only for --json.
-import type { SocketCall, SocketEvent } from "../trace/events.js";
+import type { EventName, SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
 import { CLASSIC_CALLS, ClassicLines, callLine } from "../views/lines.js";
@@ -19,7 +19,7 @@ export const LOG_LEVELS: LogLevel[] = ["trace", "debug", "info", "warn", "error"
 export interface Sink {
   event(event: SocketEvent): void;
   /** Whether a successful call of this kind is shown at all (Trace.wants); failures always are. */
-  wants(call: SocketCall): boolean;
+  wants(call: EventName): boolean;
   /** A plain line that is not a socket call: a note on an abstract name, the server stopping. */
   say(text: string): void;
   /** Print what waits for the end of the run, and flush. */

@@ -3,7 +3,8 @@
 import { OpError } from "../errors.js";
 import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
-import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
+import { DEFAULT_PAUSE_MS, type MessageEnd } from "./message-end.js";
+import { MessageReader, type ReadResult } from "./message-reader.js";
 
 export interface ClientOptions {
   message: Buffer;
@@ -63,14 +64,19 @@ export async function runConnectionClient(
 }
 
 /**
+ * How the client tells where a stream's ack ends: a newline, the server's EOF (our server shuts down
+ * right after the ack), or a pause, so that a server that sends a bare ack and waits is served too.
+ */
+const ACK_END: MessageEnd = { recv: false, newline: true, pauseMs: DEFAULT_PAUSE_MS };
+
+/**
  * Replies as they come. On a seqpacket socket each record is one reply. On a stream the welcome is the
- * first read, as in the lab; the ack is read like the server reads a message (message-reader.ts): up to
- * a newline, the server's close, or a pause — our server closes right after the ack.
+ * first read, as in the lab (recv(1024)); the ack is read by ACK_END.
  */
 class Replies {
   private records: Buffer[] = [];
   private reads = 0;
-  private readonly tail = new MessageReader(false, Number.MAX_SAFE_INTEGER);
+  private readonly tail = new MessageReader(false, Number.MAX_SAFE_INTEGER, ACK_END);
   private ended = false;
   private failure: OpError | undefined;
   private wake: (() => void) | undefined;
@@ -97,7 +103,7 @@ class Replies {
       end: () => {
         call(eofCall("server"));
         this.ended = true;
-        this.pushTail(this.tail.finish());
+        this.pushTail(this.tail.finish("eof"));
         this.wake?.();
       },
       close: (err) => {
@@ -143,7 +149,7 @@ class Replies {
       const pausing = this.tail.buffered > 0;
       let paused = false;
       await new Promise<void>((resolve) => {
-        const wait = pausing ? Math.min(left, STREAM_SETTLE_MS) : left;
+        const wait = pausing ? Math.min(left, DEFAULT_PAUSE_MS) : left;
         const timer = setTimeout(() => {
           paused = pausing;
           resolve();
@@ -154,7 +160,7 @@ class Replies {
         };
       });
       this.wake = undefined;
-      if (paused) this.pushTail(this.tail.finish());
+      if (paused) this.pushTail(this.tail.finish("pause"));
     }
   }
 }

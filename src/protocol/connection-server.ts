@@ -11,7 +11,8 @@ import { OpError } from "../errors.js";
 import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
-import { MessageReader, type ReadResult, STREAM_SETTLE_MS } from "./message-reader.js";
+import { formatMessageEnd } from "./message-end.js";
+import { MessageReader, type ReadResult } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
 
 /** How a session ended, for the close event and the server's count. */
@@ -33,7 +34,8 @@ class PendingSend extends SessionDeadline {
 export class SessionClocks {
   readonly idle: Deadlines<SessionDeadline>;
   readonly message: Deadlines<SessionDeadline>;
-  readonly settle: Deadlines<SessionDeadline>;
+  /** Only where the message-end rule has a pause. */
+  readonly pause: Deadlines<SessionDeadline> | undefined;
   readonly send: Deadlines<PendingSend>;
   readonly linger: Deadlines<SessionDeadline>;
 
@@ -44,7 +46,9 @@ export class SessionClocks {
     this.message = new Deadlines(options.messageTimeout * 1000, ({ session }) =>
       session.stop("timeout", `no whole message in ${options.messageTimeout} s`),
     );
-    this.settle = new Deadlines(STREAM_SETTLE_MS, ({ session }) => session.settled());
+    const { pauseMs } = options.messageEnd;
+    this.pause =
+      pauseMs === undefined ? undefined : new Deadlines(pauseMs, ({ session }) => session.paused());
     this.send = new Deadlines(options.sendTimeout * 1000, (pending) => pending.session.sendTimedOut(pending));
     // A peer that never closes its side after our FIN is not allowed to hold the socket for ever.
     this.linger = new Deadlines(options.idleTimeout * 1000, ({ session }) => session.connection.destroy());
@@ -74,7 +78,7 @@ class StreamSession implements ConnectionHandlers {
   private readonly idle = new SessionDeadline(this);
   private readonly deadline = new SessionDeadline(this);
   // Most sessions never pause mid-message or linger: these two are made when first needed.
-  private settle: SessionDeadline | undefined;
+  private pause: SessionDeadline | undefined;
   private linger: SessionDeadline | undefined;
 
   constructor(
@@ -86,7 +90,11 @@ class StreamSession implements ConnectionHandlers {
     private readonly clocks: SessionClocks,
     private readonly resolve: (outcome: SessionOutcome) => void,
   ) {
-    this.reader = new MessageReader(transport.preservesBoundaries, options.maxMessageBytes);
+    this.reader = new MessageReader(
+      transport.preservesBoundaries,
+      options.maxMessageBytes,
+      options.messageEnd,
+    );
   }
 
   start(): void {
@@ -104,16 +112,16 @@ class StreamSession implements ConnectionHandlers {
     if (!this.reading) return; // one message per session; later bytes are not read
     this.clocks.idle.start(this.idle); // starts it over
     this.onRead(this.reader.push(chunk));
-    if (this.reading) {
-      this.settle ??= new SessionDeadline(this);
-      this.clocks.settle.start(this.settle);
+    if (this.reading && this.clocks.pause) {
+      this.pause ??= new SessionDeadline(this);
+      this.clocks.pause.start(this.pause); // starts it over
     }
   }
 
   end(): void {
     this.call(eofCall("client"));
     if (!this.reading) return;
-    const result = this.reader.finish();
+    const result = this.reader.finish("eof");
     if (result.kind === "more") this.stop("peer-closed");
     else this.onRead(result);
   }
@@ -134,9 +142,9 @@ class StreamSession implements ConnectionHandlers {
     this.resolve(final);
   }
 
-  /** The stream fell quiet mid-message: what has arrived is the message. */
-  settled(): void {
-    this.onRead(this.reader.finish());
+  /** The stream fell quiet mid-message for the rule's pause: what has arrived is the message. */
+  paused(): void {
+    this.onRead(this.reader.finish("pause"));
   }
 
   stop(result: SessionOutcome, why?: string): void {
@@ -172,13 +180,17 @@ class StreamSession implements ConnectionHandlers {
     this.reading = false;
     this.clocks.idle.stop(this.idle);
     this.clocks.message.stop(this.deadline);
-    if (this.settle) this.clocks.settle.stop(this.settle);
+    if (this.pause) this.clocks.pause?.stop(this.pause);
   }
 
   private onRead(result: ReadResult): void {
     if (!this.reading || result.kind === "more") return;
     this.stopReading();
     if (result.kind === "message") {
+      if (result.endedBy !== "record" && this.trace.wants("message-end")) {
+        const rule = formatMessageEnd(this.options.messageEnd);
+        this.call({ call: "message-end", inferred: false, detail: result.endedBy, rule });
+      }
       void this.send(this.options.ack).then((sent) => sent && this.stop("acked"));
     } else {
       const line = Buffer.from(`error: message longer than ${result.limit} bytes\n`);

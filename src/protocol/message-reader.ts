@@ -1,14 +1,14 @@
-// Where one message ends. A SOCK_DGRAM or SOCK_SEQPACKET socket keeps boundaries, so a message is
-// one record. A stream is a byte sequence with no boundaries (tcp(7), unix(7)): the message may
-// arrive in pieces, so it ends at the first newline (what nc and socat send), at the peer's EOF
-// (shutdown(SHUT_WR), as our client and `nc -N` do), or when the peer falls quiet after sending
-// (a classic client that sends with no terminator and waits for the ack).
-export const STREAM_SETTLE_MS = 20;
+// Where one message ends, as bytes arrive. A SOCK_DGRAM or SOCK_SEQPACKET socket keeps boundaries, so
+// a message is one record. A stream has none, so the message ends by a rule (message-end.ts): the
+// first recv(), a newline, a pause (the session's clock calls finish("pause")), or the peer's EOF.
+import type { EndedBy, MessageEnd } from "./message-end.js";
 
 export type ReadResult =
   | { kind: "more" }
-  | { kind: "message"; message: Buffer }
+  | { kind: "message"; message: Buffer; endedBy: EndedBy }
   | { kind: "too-long"; limit: number };
+
+const MORE: ReadResult = Object.freeze({ kind: "more" });
 
 export class MessageReader {
   private pieces: Buffer[] = [];
@@ -17,37 +17,42 @@ export class MessageReader {
   constructor(
     private readonly preservesBoundaries: boolean,
     private readonly maxBytes: number,
+    private readonly rule: MessageEnd,
   ) {}
 
   /** Feed what one recv() returned. */
   push(chunk: Buffer): ReadResult {
     if (this.preservesBoundaries) {
-      return chunk.length > this.maxBytes ? this.tooLong() : { kind: "message", message: chunk };
+      return chunk.length > this.maxBytes
+        ? this.tooLong()
+        : { kind: "message", message: chunk, endedBy: "record" };
     }
-    const newline = chunk.indexOf(0x0a);
+    if (chunk.length === 0) return MORE; // a stream's read of 0 is EOF, which comes as finish()
+    const newline = this.rule.newline ? chunk.indexOf(0x0a) : -1;
     const upTo = newline === -1 ? chunk.length : newline + 1;
     if (this.length + upTo > this.maxBytes) return this.tooLong();
-    this.pieces.push(chunk.subarray(0, upTo));
+    this.pieces.push(upTo === chunk.length ? chunk : chunk.subarray(0, upTo));
     this.length += upTo;
-    return newline === -1 ? { kind: "more" } : this.take();
+    if (newline !== -1) return this.take("newline");
+    return this.rule.recv ? this.take("recv") : MORE;
   }
 
   /** The peer shut down its side, or fell quiet: what has arrived is the message, if any. */
-  finish(): ReadResult {
-    return this.length === 0 ? { kind: "more" } : this.take();
+  finish(why: "eof" | "pause"): ReadResult {
+    return this.length === 0 ? MORE : this.take(why);
   }
 
   get buffered(): number {
     return this.length;
   }
 
-  private take(): ReadResult {
+  private take(endedBy: EndedBy): ReadResult {
     // Most messages arrive in one piece: that piece is the message, with nothing to copy.
     const message =
       this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.length);
     this.pieces = [];
     this.length = 0;
-    return { kind: "message", message };
+    return { kind: "message", message, endedBy };
   }
 
   private tooLong(): ReadResult {

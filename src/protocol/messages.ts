@@ -1,3 +1,5 @@
+import { LAB_RULE, type MessageEnd } from "./message-end.js";
+
 // The bytes of the classic networking lab, exactly, with no terminator: a classic BSD-sockets
 // client (connect, recv(1024), sendall, recv(1024), close) meets our server byte for byte.
 export const WELCOME = "Welcome to the server!";
@@ -15,6 +17,8 @@ export const HELLO = "HELLO socket-playground";
 export interface ProtocolOptions {
   welcome: Buffer;
   ack: Buffer;
+  /** Where a message on a stream ends (--message-end); records are one message each. */
+  messageEnd: MessageEnd;
   /** A message longer than this ends the session with an error line; nothing beyond it is buffered. */
   maxMessageBytes: number;
   /** Seconds a session may go without a byte from its peer. */
@@ -32,6 +36,7 @@ export interface ProtocolOptions {
 export const DEFAULT_PROTOCOL: ProtocolOptions = {
   welcome: Buffer.from(WELCOME),
   ack: Buffer.from(ACK),
+  messageEnd: LAB_RULE,
   maxMessageBytes: 64 * 1024,
   idleTimeout: 60,
   messageTimeout: 120,

@@ -10,7 +10,7 @@
 // taken in order, a send or recv preferring the next call of its size. A call no step names
 // (setsockopt, getsockname, a second write) is shown under the step before it on the same socket: it is
 // part of what Node did there. Calls that returned EAGAIN did nothing and are only counted.
-import { inTimeOrder, type SocketCall, type SocketEvent } from "../trace/events.js";
+import { inTimeOrder, isCall, type SocketCall, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import type { Syscall } from "./parse.js";
 import type { TracedSocket } from "./sockets.js";
@@ -89,7 +89,7 @@ function stepOfCall(call: Syscall): Step | undefined {
   return step === "recv" && call.result === 0 ? "eof" : step;
 }
 
-function stepOfEvent(e: SocketEvent): Step {
+function stepOfEvent(e: SocketEvent & { call: SocketCall }): Step {
   const step = STEP_OF_EVENT[e.call];
   return step === "recv" && e.bytes === 0 && !e.errno ? "eof" : step;
 }
@@ -109,7 +109,8 @@ export function matchSyscalls(
     return server;
   };
 
-  const ordered = inTimeOrder(events);
+  // Only calls have system calls under them; a happening (the end of a message) gets none.
+  const ordered = inTimeOrder(events).filter(isCall);
   for (const socket of sockets) {
     const own = ordered.filter((e) => socketOf(e) === socket);
     const stepFor = new Map<Syscall, SocketEvent>();
@@ -121,7 +122,7 @@ export function matchSyscalls(
       if (call) stepFor.set(call, e);
     }
 
-    let current = own[0];
+    let current: SocketEvent | undefined = own[0];
     for (const call of socket.calls) {
       if (wouldBlock(call)) {
         view.wouldBlock.push(call);

@@ -2,12 +2,12 @@
 // kernel's view beside the ladder — the real system calls, each under the step it made. The child
 // reports its steps as NDJSON (--json); strace's log says what the kernel was asked. Both are data;
 // this file only joins them and prints.
-import { formatOf } from "../commands/options.js";
+import { formatOf, messageEndOf } from "../commands/options.js";
 import type { RunFlags } from "../commands/run.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
 import { chooseTransport } from "../strategy.js";
-import type { SocketEvent } from "../trace/events.js";
+import { isCall, type SocketEvent } from "../trace/events.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { useColor } from "../views/paint.js";
@@ -19,6 +19,7 @@ import { kernelNotes, kernelSummary, renderKernelLadder, wrap } from "./view.js"
 
 export async function traceSyscalls(flags: RunFlags): Promise<void> {
   const name = chooseTransport(flags);
+  messageEndOf(flags.messageEnd, name); // a bad rule is said here, before strace starts
   const format = formatOf(flags, "ladder");
   if (format !== "ladder" && format !== "json") {
     throw new UsageError(`--trace-syscalls draws the ladder, or NDJSON with --json; not --format ${format}`);
@@ -35,7 +36,8 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
   if (format === "json") {
     lines.forEach((line, i) => {
       const r = records[i];
-      process.stdout.write(`${isEvent(r) ? withSyscalls(r, kernel) : line}\n`);
+      // A happening (the end of a message) is no call: it gets no syscalls list at all.
+      process.stdout.write(`${isEvent(r) && isCall(r) ? withSyscalls(r, kernel) : line}\n`);
     });
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
@@ -60,6 +62,7 @@ function childArgs(name: TransportName, flags: RunFlags): string[] {
     `--retries=${flags.retries}`,
     ...(flags.path === undefined ? [] : [`--path=${flags.path}`]),
     ...(flags.abstract ? ["--abstract"] : []),
+    ...(flags.messageEnd === undefined ? [] : [`--message-end=${flags.messageEnd}`]),
     ...(flags.logLevel === undefined ? [] : [`--log-level=${flags.logLevel}`]),
   ];
 }

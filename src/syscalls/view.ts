@@ -1,7 +1,7 @@
 // The ladder with the kernel's view under it: after each ladder row, the system calls strace saw for
 // that step, fd numbers as the kernel gave them. Every line fits in 100 columns; a call too long for
 // that loses the end of its arguments (…), never its name, fd or result.
-import { inTimeOrder, type SocketEvent } from "../trace/events.js";
+import { inTimeOrder, isCall, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
 import { notesFor } from "../views/notes.js";
@@ -27,6 +27,7 @@ export function renderKernelLadder(
   const lines = [header1, header2];
   inTimeOrder(events).forEach((event, i) => {
     lines.push(rows[i] as string);
+    if (!isCall(event)) return; // a happening, such as the end of a message, is no call of anyone's
     const style = event.side === "client" ? paint.client : paint.server;
     const placed = kernel.calls.get(event) ?? [];
     if (placed.length === 0)

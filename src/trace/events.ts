@@ -18,6 +18,16 @@ export type SocketCall =
   | "shutdown"
   | "close";
 
+/**
+ * What a run shows that no system call backs: drawn as what it is, never as a call, and in --json
+ * under a name that is not one of socket(2)'s. `message-end`: the server decided the message was
+ * complete (message-end.ts); `detail` says what ended it, `rule` the rule in force.
+ */
+export type Happening = "message-end";
+
+/** What an event is: a call, or a happening. */
+export type EventName = SocketCall | Happening;
+
 export interface SocketEvent {
   /** Microseconds since the trace began. */
   t: number;
@@ -27,7 +37,7 @@ export interface SocketEvent {
   side: Side;
   /** The server's session this call belongs to; the client has one session and no number. */
   session?: number;
-  call: SocketCall;
+  call: EventName;
   /**
    * Node made this call without a call of ours that names it: server.listen() is socket + bind +
    * listen, accept() happens before the 'connection' event, reads happen before 'data'. `via` says inside what.
@@ -44,6 +54,8 @@ export interface SocketEvent {
   /** Set when the call failed: the errno name, and the one-line message. */
   errno?: string;
   message?: string;
+  /** A message-end's rule, as `--message-end` takes it: "recv", "newline,pause:20". */
+  rule?: string;
 }
 
 /**
@@ -62,7 +74,7 @@ export interface Trace {
    * record nobody will see (the lab's lines show no send() or close()); failed calls are always
    * reported.
    */
-  wants(call: SocketCall): boolean;
+  wants(call: EventName): boolean;
 }
 
 export const noTrace: Trace = Object.assign(() => {}, { now: () => 0, wants: () => false });
@@ -87,6 +99,11 @@ export function eofCall(peer: "client" | "server") {
     bytes: 0,
     detail: `EOF: the ${peer} shut down its side`,
   } as const;
+}
+
+/** Whether an event is a socket call (not a Happening): only calls have system calls under them. */
+export function isCall(e: SocketEvent): e is SocketEvent & { call: SocketCall } {
+  return e.call !== "message-end";
 }
 
 /**

@@ -1,13 +1,13 @@
 // Stamps records into SocketEvents: microseconds since this tracer began, and what the transport is.
 import { performance } from "node:perf_hooks";
 import type { TransportInfo } from "../transports/transport.js";
-import type { CallRecord, SocketCall, SocketEvent, Trace } from "./events.js";
+import type { CallRecord, EventName, SocketEvent, Trace } from "./events.js";
 
 /** `wants` says which calls the sink shows (Trace.wants); by default, all of them. */
 export function createTracer(
   transport: TransportInfo,
   sink: (event: SocketEvent) => void,
-  wants: (call: SocketCall) => boolean = () => true,
+  wants: (call: EventName) => boolean = () => true,
 ): Trace {
   // performance.now() is a monotonic clock with sub-microsecond resolution, and far cheaper per call
   // than process.hrtime.bigint(): a busy server stamps several calls per session.
@@ -33,6 +33,7 @@ export function createTracer(
     detail: record.detail,
     errno: record.errno,
     message: record.message,
+    rule: record.rule,
   });
   return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants });
 }

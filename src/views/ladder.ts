@@ -1,7 +1,7 @@
 // The ladder diagram: client lane on the left, server lane on the right, one row per socket call in
 // time order, and an arrow across the middle for everything that crosses between them. Fits in 100
 // columns. It reads SocketEvents only.
-import { inTimeOrder, type SocketEvent } from "../trace/events.js";
+import { inTimeOrder, isCall, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { type Paint, painter } from "./paint.js";
 
@@ -30,7 +30,7 @@ function row(e: SocketEvent, transport: TransportInfo, paint: Paint): string {
   const cell = clip(callText(e), LANE).padEnd(LANE);
   const style = e.errno
     ? paint.error
-    : e.inferred
+    : e.inferred || !isCall(e)
       ? paint.inferred
       : e.side === "client"
         ? paint.client
@@ -71,6 +71,22 @@ export function callText(e: SocketEvent): string {
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":
       return `close()${star}`;
+    case "message-end":
+      return `message ended: ${endedByText(e)}`;
+  }
+}
+
+/** What ended a message, in a few words: "1st recv()", "newline", "EOF", "20 ms pause". */
+export function endedByText(e: SocketEvent): string {
+  switch (e.detail) {
+    case "recv":
+      return "1st recv()";
+    case "eof":
+      return "EOF";
+    case "pause":
+      return `${/pause:(\d+)/.exec(e.rule ?? "")?.[1] ?? "?"} ms pause`;
+    default:
+      return e.detail ?? "";
   }
 }
 

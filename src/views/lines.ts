@@ -1,14 +1,14 @@
 // The conversation as the classic lab printed it ("Server is listening on …", "Connection from …
 // has been established.", "Received from client: …"), adapted honestly for datagrams, which have no
 // listen() and no accept(). Reads SocketEvents and the transport's description; never a socket.
-import type { SocketCall, SocketEvent } from "../trace/events.js";
+import type { EventName, SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
 /** Most events print no line; a server calls lines() several times per session. */
 const NONE: readonly string[] = Object.freeze([]);
 
 /** The only calls that ever make a line (besides failures, which the sink reports). */
-export const CLASSIC_CALLS: ReadonlySet<SocketCall> = new Set([
+export const CLASSIC_CALLS: ReadonlySet<EventName> = new Set([
   "listen",
   "bind",
   "accept",
@@ -66,6 +66,7 @@ export class ClassicLines {
 export function callLine(e: SocketEvent): string {
   const who = e.session === undefined ? e.side : `${e.side} session ${e.session}`;
   if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
+  if (e.call === "message-end") return `${who}: message ended: ${e.detail} (--message-end ${e.rule})`;
   const parts = [`${who}: ${e.call}()`];
   if (e.local) parts.push(`local ${e.local}`);
   if (e.remote) parts.push(`remote ${e.remote}`);

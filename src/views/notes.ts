@@ -2,6 +2,7 @@
 // page it comes from. Every note is chosen by the transport's description or by what this run did.
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
+import { endedByText } from "./ladder.js";
 
 export function notesFor(events: readonly SocketEvent[], transport: TransportInfo): string[] {
   const notes: string[] = [];
@@ -33,6 +34,8 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
     );
   }
   notes.push(boundaryNote(server, client, transport));
+  const ended = server.find((e) => e.call === "message-end");
+  if (ended) notes.push(messageEndNote(ended));
   if (transport.family === "unix") {
     notes.push(
       bound.startsWith("@")
@@ -43,7 +46,8 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
   }
   if (client.some((e) => e.call === "shutdown") && transport.type === "stream") {
     notes.push(
-      "shutdown(SHUT_WR) sent EOF, ending the message, while the client could still read the ack. — shutdown(2)",
+      `shutdown(SHUT_WR) sent EOF${ended?.detail === "eof" ? ", ending the message," : ""} while the ` +
+        "client could still read the ack. — shutdown(2)",
     );
   }
   return notes;
@@ -58,5 +62,34 @@ function boundaryNote(server: SocketEvent[], client: SocketEvent[], transport: T
   const seen = `in this run ${sent} send()s arrived as ${received} recv()s`;
   return transport.preservesBoundaries
     ? `${transport.cType} keeps message boundaries: each send() arrives as exactly one recv() (${seen}). — unix(7), udp(7)`
-    : `SOCK_STREAM keeps no message boundaries: several send()s may arrive as one recv(), or one as several (${seen}); so the message ends at a newline, EOF or a pause. — tcp(7), unix(7), recv(2)`;
+    : `SOCK_STREAM keeps no message boundaries: several send()s may arrive as one recv(), or one as several (${seen}); so where a message ends is the server's rule, --message-end. — tcp(7), unix(7), recv(2)`;
+}
+
+/** Which rule ended the message in this run, and what that rule gets wrong. */
+function messageEndNote(e: SocketEvent): string {
+  const rule = `--message-end ${e.rule}`;
+  switch (e.detail) {
+    case "recv":
+      return (
+        `The first recv() was taken as the whole message, as the lab's server does (${rule}): a client ` +
+        "that sends and waits gets its ack at once, but a message that arrives in two pieces is acked " +
+        "after the first. — recv(2), tcp(7)"
+      );
+    case "newline":
+      return (
+        `A newline ended the message (${rule}): whatever way the stream cut it, the whole line was read; ` +
+        "a client that sends no newline waits for its EOF or the message timeout. — recv(2), tcp(7)"
+      );
+    case "pause":
+      return (
+        `The message ended when the client fell quiet for ${endedByText(e).replace(" pause", "")} ` +
+        `(${rule}): every session that sends and waits takes that long, and a client that pauses ` +
+        "mid-message gets a prefix acked. — recv(2), tcp(7)"
+      );
+    default:
+      return (
+        `EOF ended the message (${rule}): the client's shutdown(SHUT_WR) said nothing more would come, ` +
+        "so the message was whole however the stream cut it. — shutdown(2), recv(2)"
+      );
+  }
 }

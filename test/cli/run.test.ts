@@ -71,6 +71,54 @@ describe("playground run", () => {
   });
 });
 
+describe("--message-end: the ladder and the notes say which rule ended the message", () => {
+  it.each([
+    [
+      [],
+      "1st recv()",
+      /The first recv\(\) was taken as the whole message, as the lab's server does \(--message-end recv\)/,
+    ],
+    [["--message-end", "eof"], "EOF", /EOF ended the message \(--message-end eof\)/],
+    [["--message-end", "newline", "--message", "one line\n"], "newline", /A newline ended the message/],
+    // Our client shuts down its side right after sending: EOF comes before any newline or pause.
+    [
+      ["--message-end", "newline,pause:5000"],
+      "EOF",
+      /EOF ended the message \(--message-end newline,pause:5000\)/,
+    ],
+  ])("%j", async (flags, drawn, note) => {
+    const { code, stdout } = await playground(["--transport", "unix-stream", ...flags]);
+    expect(code).toBe(0);
+    // Drawn in the server's lane as what it is, with no star: it is no call.
+    expect(stdout).toMatch(
+      new RegExp(`^\\s+[\\d.]+\\s{60,}message ended: ${drawn.replace(/[()]/g, "\\$&")}$`, "m"),
+    );
+    expect(stdout.replace(/\n {4}/g, " ")).toMatch(note);
+  });
+
+  it("--json names it message-end, which is not one of socket(2)'s calls", async () => {
+    const { stdout } = await playground(["--transport", "tcp6", "--json"]);
+    const ends = stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line))
+      .filter((e) => e.call === "message-end");
+    expect(ends).toMatchObject([
+      { side: "server", session: 1, detail: "recv", rule: "recv", inferred: false },
+    ]);
+  });
+
+  it("records need no rule: seqpacket draws none, and refuses the flag", async () => {
+    const { stdout } = await playground(["--transport", "unix-seqpacket"]);
+    expect(stdout).not.toContain("message ended");
+    const refused = await playground(["--transport", "unix-seqpacket", "--message-end", "eof"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /--message-end is for stream sockets: on unix-seqpacket .* each record is one message/,
+    );
+  });
+});
+
 describe("bad command lines: one line, exit 2, no stack trace", () => {
   it.each([
     [
@@ -86,6 +134,13 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
     ],
     [["server", "--transport", "unix-stream", "--path", `/tmp/${"x".repeat(120)}`], /at most 107/],
     [["client", "--transport", "unix-dgram", "--port", "5"], /a unix socket takes --path/],
+    [
+      ["--message-end", "line"],
+      /--message-end line: 'line' is not a rule — give recv, newline, eof or pause:MS/,
+    ],
+    [["server", "--message-end", "pause:0"], /--message-end pause:0: the pause is whole milliseconds/],
+    [["server", "--transport", "udp4", "--message-end", "newline"], /--message-end is for stream sockets/],
+    [["--trace-syscalls", "--message-end", "x"], /'x' is not a rule/],
   ])("%j", async (args, message) => {
     const { code, stderr, stdout } = await playground(args);
     expect(code).toBe(2);

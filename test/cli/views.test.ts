@@ -67,7 +67,11 @@ describe.each(TRANSPORT_TABLE)("$name: the calls each side makes, in order", ({ 
     const { code, stdout } = await playground(["--transport", name, "--format", "mermaid"]);
     expect(code).toBe(0);
     const statements = stdout.trim().split("\n").slice(3, -1); // after the header, before the legend
-    const mermaidCalls = statements.map((line) => /(?:->>[CS]|Note over [CS]): (\w+)\(/.exec(line)?.[1]);
+    // A call is drawn as name(…); a happening as what it is ("message ended: …", --json's message-end).
+    const mermaidCalls = statements.map((line) => {
+      const drawn = /(?:->>[CS]|Note over [CS]): (?:(\w+)\(|(message ended):)/.exec(line);
+      return drawn?.[1] ?? (drawn?.[2] ? "message-end" : undefined);
+    });
     // Each run has its own timing, so compare the call sequences per side.
     for (const side of ["C", "S"] as const) {
       const ofSide = statements.map((l, i) =>

@@ -24,10 +24,11 @@ afterEach(async () => {
 /** `playground server` on port 0, or on a socket file in a fresh temp dir. */
 async function ourServer(
   transport: string,
+  more: string[] = [],
 ): Promise<{ server: ServerProcess; address: string; dir: string }> {
   const dir = tempDir();
   const where = transport.startsWith("unix") ? ["--path", join(dir, "server.sock")] : ["--port", "0"];
-  const server = track(new ServerProcess(["--transport", transport, ...where]));
+  const server = track(new ServerProcess(["--transport", transport, ...where, ...more]));
   return { server, address: await server.address(), dir };
 }
 
@@ -82,7 +83,7 @@ describe("nc (netcat-openbsd)", () => {
     await pipedSession(server, "nc", [host, port]);
   });
 
-  it("tcp4: no newline and no -N: the pause ends the message", async () => {
+  it("tcp4: no newline and no -N: the first recv() is the message (the default, the lab's rule)", async () => {
     requireTool("nc");
     const { server, address } = await ourServer("tcp4");
     const { host, port } = hostPort(address);
@@ -95,6 +96,32 @@ describe("nc (netcat-openbsd)", () => {
     expect(done.stdout).toBe(WELCOME + ACK);
     expect(done.code).toBe(0);
     await serverReceived(server, "hi");
+  });
+
+  it("tcp4 --message-end newline: a line typed in two parts is read whole", async () => {
+    requireTool("nc");
+    const { server, address } = await ourServer("tcp4", ["--message-end", "newline"]);
+    const { host, port } = hostPort(address);
+    const peer = new Peer("nc", [host, port]);
+    await peer.waitFor(WELCOME);
+    peer.write("hi ");
+    await server.waitFor(/Received from client \(session 1\): hi \n/); // read, and not yet the message
+    peer.write("there\n");
+    await peer.waitFor(ACK);
+    peer.end();
+    const done = await peer.exit();
+    expect(done.stdout).toBe(WELCOME + ACK);
+    await serverReceived(server, "there");
+  });
+
+  it("tcp4 --message-end eof: several lines through nc -N are one message, ended by EOF", async () => {
+    requireTool("nc");
+    const { server, address } = await ourServer("tcp4", ["--message-end", "eof", "--log-level", "debug"]);
+    const { host, port } = hostPort(address);
+    const peer = new Peer("nc", ["-N", host, port], { input: "one\ntwo\n" });
+    const done = await peer.exit();
+    expect(done.stdout).toBe(WELCOME + ACK);
+    await server.waitFor(/server session 1: message ended: eof \(--message-end eof\)/);
   });
 
   it("tcp4: typed at the terminal: welcome, then a line, then the ack", async () => {

@@ -133,3 +133,37 @@ describe("unix-stream abstract names: Node pads them to 108 bytes, Python does n
     expect(run.stderr).toMatch(/ECONNREFUSED/);
   });
 });
+
+describe.each(TRANSPORTS.filter((t) => t.type === "stream"))(
+  "$name: the lab's client, which sends no terminator and waits, is served at once",
+  (t) => {
+    /** `playground server` with these flags, and the classic client's run against it. */
+    async function classicSession(flags: string[]) {
+      requireTool(PYTHON);
+      const dir = tempDir();
+      const where = t.family === "unix" ? ["--path", join(dir, "server.sock")] : ["--port", "0"];
+      const server = track(
+        new ServerProcess(["--transport", t.name, ...where, "--log-level", "debug", ...flags]),
+      );
+      const address = await server.address();
+      return { server, run: await pythonClient(classicArgs(t, address), { TMPDIR: dir }) };
+    }
+
+    it("the first recv() ends the message, long before a pause of 600 s could", async () => {
+      // The client gives up after 5 s (its socket timeout): an ack at all means the pause did not end it.
+      const { server, run } = await classicSession(["--message-end", "recv,pause:600000"]);
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toBe(CLASSIC_CLIENT_OUTPUT);
+      await server.waitFor(/server session 1: message ended: recv \(--message-end recv,pause:600000\)/);
+    });
+
+    it("and the check can fail: with only the 600 s pause, the client gets no ack", async () => {
+      const { server, run } = await classicSession([
+        ...["--message-end", "pause:600000", "--message-timeout", "1"],
+      ]);
+      // The server closes the session at its message deadline: the client's second recv() reads EOF.
+      expect(run.stdout).not.toContain("Message received!");
+      await server.waitFor(/timeout: no whole message in 1 s/);
+    });
+  },
+);
