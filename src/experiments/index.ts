@@ -14,6 +14,7 @@ import type { Experiment } from "./experiment.js";
 import { halfClose } from "./half-close.js";
 import { ipv6DualStack } from "./ipv6-dual-stack.js";
 import { ipv6Only } from "./ipv6-only.js";
+import { labRulePrefix } from "./lab-rule-prefix.js";
 import { listenBacklogFull } from "./listen-backlog-full.js";
 import { messageBoundaries } from "./message-boundaries.js";
 import { recvBufferShort } from "./recv-buffer-short.js";
@@ -56,6 +57,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   dgramDisconnect,
   // send() and recv()
   messageBoundaries,
+  labRulePrefix,
   zeroLengthMessage,
   dgramTooLarge,
   recvBufferShort,

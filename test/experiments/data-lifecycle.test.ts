@@ -7,6 +7,7 @@ import { closeUnreadRst } from "../../src/experiments/close-unread-rst.js";
 import { dgramTooLarge } from "../../src/experiments/dgram-too-large.js";
 import type { Experiment } from "../../src/experiments/experiment.js";
 import { halfClose } from "../../src/experiments/half-close.js";
+import { labRulePrefix } from "../../src/experiments/lab-rule-prefix.js";
 import { listenBacklogFull } from "../../src/experiments/listen-backlog-full.js";
 import { recvBufferShort } from "../../src/experiments/recv-buffer-short.js";
 import { runExperiment } from "../../src/experiments/runner.js";
@@ -34,6 +35,7 @@ const EXPERIMENTS: Experiment[] = [
   unconnectedManyPeers,
   sockbufDoubling,
   unixPathPersists,
+  labRulePrefix,
 ];
 
 /**
@@ -87,5 +89,17 @@ describe.each(EXPERIMENTS)("$name", (experiment) => {
       });
     }
     expect(children()).toEqual(before);
+  });
+});
+
+describe("lab-rule-prefix: what each --message-end rule took as the message", () => {
+  it("the lab's rule acked the first piece; newline acked the whole line", async () => {
+    const runs = await runExperiment(labRulePrefix, ["tcp4", "unix-stream"]);
+    for (const { result } of runs) {
+      expect(result.evidence).toEqual([
+        `--message-end recv: the server read "Hello, " + "Server!"; it acked "Hello, " (the message ended by recv)`,
+        `--message-end newline: the server read "Hello, " + "Server!"; it acked "Hello, " + "Server!" (the message ended by newline)`,
+      ]);
+    }
   });
 });
