@@ -6,27 +6,29 @@ import type { LatencySummary } from "./histogram.js";
 import { type BenchRow, type BenchRun, defaultSize } from "./run.js";
 
 const WIDTH = { transport: 15, mode: 11, rate: 15, latency: 8, cpu: 8 };
+/** No line of the text is wider. */
+export const WIDTH_MAX = 100;
 
 export function renderBenchText(run: BenchRun): string {
   const { settings, machine } = run;
   const sizes = settings.size === undefined ? defaultSizes(run) : `${bytes(settings.size)} messages`;
-  const lines = [
+  // The header's lines hold names this machine chose (its CPU, its kernel): wrapped, as the notes are.
+  const said = [
     `playground bench: ${seconds(settings.durationSeconds)} measured per run after ${seconds(settings.warmupSeconds)} ` +
       `of warm-up; sessions from ${settings.concurrency} clients`,
     `messages: ${sizes}`,
     `machine: ${machine.cores} × ${machine.cpu}, ${machine.kernel}, Node ${machine.node}; ${run.date}`,
-    "",
-    header(),
   ];
+  const lines = [...said.map((text) => wrap(text, WIDTH_MAX, "  ")), "", header()];
   const notes: string[] = [];
   for (const row of run.rows) {
     lines.push(line(row));
     const note = noteFor(row);
-    if (note) notes.push(wrap(`  ${row.transport} ${row.mode}: ${note}`, 100, "    "));
+    if (note) notes.push(wrap(`  ${row.transport} ${row.mode}: ${note}`, WIDTH_MAX, "    "));
   }
   lines.push(
     "",
-    "Latency is the whole round trip (pingpong) or session (sessions); rates are per second of wall time.",
+    "Latency: a whole round trip (pingpong) or session (sessions, classic). Rates: per wall-time second.",
     "server CPU: the server process over the measured run, 100 % = one core.",
   );
   if (notes.length > 0) lines.push("", ...notes);
@@ -53,7 +55,7 @@ function line(row: BenchRow): string {
   if (result.mode === "pingpong") {
     rate = `${count(result.messagesPerSecond)} msg/s`;
     latency = result.latencyUs;
-  } else if (result.mode === "sessions") {
+  } else if (result.mode === "sessions" || result.mode === "classic") {
     rate = `${count(result.sessionsPerSecond)} ses/s`;
     latency = result.latencyUs;
   } else {
@@ -77,7 +79,7 @@ function noteFor(row: BenchRow): string | undefined {
     return `${count(sent)} datagrams sent, ${count(received)} received, ${count(lost)} lost (${lossPercent.toFixed(1)} %)${refusals}`;
   }
   if (result?.mode === "pingpong" && result.lost > 0) return `${result.lost} pings lost (no echo in 200 ms)`;
-  if (result?.mode === "sessions" && result.errors > 0)
+  if ((result?.mode === "sessions" || result?.mode === "classic") && result.errors > 0)
     return `${result.errors} sessions failed: ${result.firstError}`;
   return undefined;
 }
@@ -96,28 +98,36 @@ function defaultSizes(run: BenchRun): string {
 
 /** 12,345 as "12.3 k": three significant figures. */
 function count(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toPrecision(3)} M`;
-  if (n >= 1e3) return `${(n / 1e3).toPrecision(3)} k`;
-  return n >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(3);
+  return scaled(n, 1000, ["", " k", " M", " G", " T"]);
 }
 
 /** Bytes: 1024-based for sizes ("128 KiB"), 1000-based for rates ("2.41 GB"), as iperf3 prints them. */
 function bytes(n: number, base: 1000 | 1024 = 1024): string {
-  const units = base === 1024 ? ["B", "KiB", "MiB", "GiB"] : ["B", "kB", "MB", "GB"];
-  let value = n;
-  let unit = 0;
-  while (value >= base && unit < units.length - 1) {
-    value /= base;
-    unit++;
-  }
-  const digits = unit === 0 || Number.isInteger(value) ? value.toFixed(0) : value.toPrecision(3);
-  return `${digits} ${units[unit]}`;
+  const units = base === 1024 ? ["B", "KiB", "MiB", "GiB", "TiB"] : ["B", "kB", "MB", "GB", "TB"];
+  return scaled(
+    n,
+    base,
+    units.map((unit) => ` ${unit}`),
+  );
 }
 
 function duration(us: number): string {
-  if (us >= 1e6) return `${(us / 1e6).toPrecision(3)} s`;
-  if (us >= 1e3) return `${(us / 1e3).toPrecision(3)} ms`;
-  return `${us >= 100 ? us.toFixed(0) : us.toPrecision(3)} µs`;
+  return scaled(us, 1000, [" µs", " ms", " s"]);
+}
+
+/**
+ * `n` in the largest unit that keeps it below `base` once rounded, to three significant figures:
+ * 999,960 is "1.00 M", never "1.00e+3 k" (toPrecision's exponent form at a unit's top).
+ */
+function scaled(n: number, base: number, units: readonly string[]): string {
+  let value = n;
+  let unit = 0;
+  while (unit < units.length - 1 && Number(value.toPrecision(3)) >= base) {
+    value /= base;
+    unit++;
+  }
+  const digits = value >= 100 || Number.isInteger(value) ? value.toFixed(0) : value.toPrecision(3);
+  return `${digits}${units[unit]}`;
 }
 
 function seconds(s: number): string {
