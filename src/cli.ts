@@ -310,9 +310,9 @@ await yargs(hideBin(process.argv))
         })
         .option("mode", {
           type: "string",
-          choices: ["pingpong", "throughput", "sessions", "all"] as const,
+          choices: ["pingpong", "throughput", "sessions", "classic", "all"] as const,
           default: "all" as const,
-          describe: "round trips, bytes one way, or whole sessions from many clients",
+          describe: "round trips, bytes one way, whole sessions (ours, or the lab's classic client)",
         })
         .option("duration", {
           type: "number",
@@ -328,11 +328,17 @@ await yargs(hideBin(process.argv))
         .option("json", { type: "boolean", default: false, describe: "one JSON document, with the machine" })
         .example("$0 bench", "every transport in every mode: a minute")
         .example("$0 bench --transport tcp4 --mode sessions", "sessions per second over TCP")
+        .example(
+          "$0 bench --transport tcp4 --mode classic --concurrency 1",
+          "the lab's client, one at a time",
+        )
         .example("$0 bench --mode pingpong --size 1024", "round trips of 1 KiB messages")
         .example("$0 bench --json > bench.json", "the results, the machine and the date")
         .epilogue(
-          "sessions runs the real `playground server`; pingpong and throughput a small echo or sink\n" +
-            "server on the same transports (dist/bench/bench-server.js), each in a process of its own.\n" +
+          "sessions runs the real `playground server` against our client, which shuts down its side\n" +
+            "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no\n" +
+            "shutdown), on connection transports; pingpong and throughput run a small echo or sink server\n" +
+            "on the same transports (dist/bench/bench-server.js). Each server has a process of its own.\n" +
             "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
             TRANSPORTS_HELP,
         ),

@@ -5,6 +5,8 @@
 //   pingpong    bench-server.js echo: the playground's transports  pingpong.ts, one session
 //   throughput  bench-server.js sink: the playground's transports  throughput.ts, one session
 //   sessions    `playground server`, the real one                  sessions.ts, --concurrency clients
+//   classic     `playground server`, the real one                  sessions.ts, the lab's client.py
+//                                                                  (connection transports only)
 //
 // scripts/bench-floor.mjs runs the same loads against other servers (raw Node, the classic
 // one-at-a-time design) by passing its own ServerCommand.
@@ -22,8 +24,13 @@ import { type ServerProcess, startServerProcess, stopAllServers } from "./server
 import { type SessionsResult, sessions } from "./sessions.js";
 import { type ThroughputResult, throughput } from "./throughput.js";
 
-export const MODES = ["pingpong", "throughput", "sessions"] as const;
+export const MODES = ["pingpong", "throughput", "sessions", "classic"] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Whether a mode runs on a transport: the classic client differs from ours only on a connection. */
+export function modeApplies(mode: Mode, transport: { connectionOriented: boolean }): boolean {
+  return mode !== "classic" || transport.connectionOriented;
+}
 
 export interface BenchSettings {
   transports: TransportName[];
@@ -74,7 +81,7 @@ const BENCH_SERVER = fileURLToPath(new URL("./bench-server.js", import.meta.url)
 
 /** The playground's servers: the real `playground server` for sessions, the bench server for the rest. */
 export const playgroundServers: ServerCommand = (transport, mode, address) => {
-  if (mode === "sessions") {
+  if (mode === "sessions" || mode === "classic") {
     const where = transport.family === "unix" ? ["--path", address] : ["--port", "0"];
     return { name: "playground server", args: [CLI, "server", "--transport", transport.name, ...where] };
   }
@@ -101,6 +108,7 @@ export async function runBench(
   for (const name of settings.transports) {
     const transport = await loadTransport(name);
     for (const mode of settings.modes) {
+      if (!modeApplies(mode, transport)) continue;
       progress.step(`${name} ${mode}`, settings.warmupSeconds + settings.durationSeconds);
       rows.push(await benchOne(transport, mode, settings, servers));
     }
@@ -182,7 +190,8 @@ function loadFor(
     case "throughput":
       return throughput(transport, address, size, load);
     case "sessions":
-      return sessions(transport, address, settings.concurrency, load);
+    case "classic":
+      return sessions(transport, address, settings.concurrency, load, mode);
   }
 }
 

@@ -1,17 +1,23 @@
 // sessions: whole welcome → message → ack sessions against `playground server`, each on a connection
 // (or datagram socket) of its own, from --concurrency clients in a closed loop: each starts its next
-// session as soon as the last one ends, as netperf's TCP_CRR does. The client is the playground's own
-// (runClient), untraced.
+// session as soon as the last one ends, as netperf's TCP_CRR does. Two clients, untraced:
+//
+//   sessions  the playground's own (runClient): on a stream it shuts down its side after the message
+//   classic   the lab's client.py: connect, recv(1024) the welcome, sendall() the message, recv(1024)
+//             the ack, close() — no shutdown(SHUT_WR), so only the server's message-end rule tells
+//             it the message is over (connection transports only: a datagram client has no half-close)
 import { performance } from "node:perf_hooks";
 import { runClient } from "../protocol/client.js";
 import { MESSAGE } from "../protocol/messages.js";
 import { noTrace } from "../trace/events.js";
-import type { Transport } from "../transports/transport.js";
+import type { ConnectionTransport, Transport } from "../transports/transport.js";
 import { LatencyRecorder, type LatencySummary } from "./histogram.js";
 import { deadline, type LoadOptions, MAX_OPERATIONS, secondsSince } from "./load.js";
 
-export interface SessionsResult {
-  mode: "sessions";
+/** A sessions run; `mode` says which client made the sessions (one literal each, so that it narrows). */
+export type SessionsResult = SessionsRun & ({ mode: "sessions" } | { mode: "classic" });
+
+interface SessionsRun {
   concurrency: number;
   seconds: number;
   sessions: number;
@@ -25,6 +31,8 @@ export interface SessionsResult {
 
 /** The playground client's own defaults: 5 s per reply, datagrams sent up to 4 times. */
 const CLIENT = { message: Buffer.from(MESSAGE), timeout: 5, retries: 3 };
+/** The classic client's socket timeout, as client.py's settimeout(5). */
+const CLASSIC_TIMEOUT_MS = 5000;
 /** A run whose sessions mostly fail stops early instead of hammering a broken server for its duration. */
 const MAX_ERRORS = 100;
 
@@ -33,22 +41,18 @@ export async function sessions(
   server: string,
   concurrency: number,
   load: LoadOptions,
+  client: "sessions" | "classic" = "sessions",
 ): Promise<SessionsResult> {
-  await closedLoop(transport, server, concurrency, load.warmupSeconds, new LatencyRecorder());
+  const session = sessionOf(transport, server, client);
+  await closedLoop(session, concurrency, load.warmupSeconds, new LatencyRecorder());
   load.onMeasuring?.();
   const latencies = new LatencyRecorder();
   const start = performance.now();
-  const { errors, firstError } = await closedLoop(
-    transport,
-    server,
-    concurrency,
-    load.durationSeconds,
-    latencies,
-  );
+  const { errors, firstError } = await closedLoop(session, concurrency, load.durationSeconds, latencies);
   const seconds = secondsSince(start);
   if (latencies.count === 0) throw new Error(firstError ?? "no session completed");
   const result: SessionsResult = {
-    mode: "sessions",
+    mode: client,
     concurrency,
     seconds,
     sessions: latencies.count,
@@ -60,9 +64,51 @@ export async function sessions(
   return result;
 }
 
-async function closedLoop(
+/** One whole session of the chosen client; rejects when it failed. */
+function sessionOf(
   transport: Transport,
   server: string,
+  client: SessionsResult["mode"],
+): () => Promise<unknown> {
+  if (client === "sessions") return () => runClient(transport, server, CLIENT, noTrace);
+  if (transport.kind !== "connection")
+    throw new Error(`${transport.name} has no connection for the classic client`);
+  return () => classicSession(transport, server);
+}
+
+/**
+ * The lab's client.py on one connection: the first read is the welcome, the message goes out in one
+ * write, the next read is the ack, and then close() — as soon as the ack is in, whatever follows.
+ */
+async function classicSession(transport: ConnectionTransport, server: string): Promise<void> {
+  const connection = await transport.dial(server, noTrace);
+  await new Promise<void>((resolve, reject) => {
+    let reads = 0;
+    const timer = setTimeout(() => {
+      connection.destroy();
+      reject(new Error(`no ${reads === 0 ? "welcome" : "ack"} within ${CLASSIC_TIMEOUT_MS / 1000} s`));
+    }, CLASSIC_TIMEOUT_MS);
+    connection.setHandlers({
+      data: () => {
+        if (++reads === 1) {
+          connection.write(CLIENT.message).catch(() => {}); // a failed write shows as a close without the ack
+          return;
+        }
+        clearTimeout(timer);
+        connection.destroy(); // close(): the ack is in
+        resolve();
+      },
+      end: () => {},
+      close: (err) => {
+        clearTimeout(timer);
+        reject(err ?? new Error("the server closed before the ack"));
+      },
+    });
+  });
+}
+
+async function closedLoop(
+  session: () => Promise<unknown>,
   concurrency: number,
   seconds: number,
   latencies: LatencyRecorder,
@@ -76,7 +122,7 @@ async function closedLoop(
       started++;
       const start = performance.now();
       try {
-        await runClient(transport, server, CLIENT, noTrace);
+        await session();
         latencies.record(start, performance.now());
       } catch (err) {
         errors++;

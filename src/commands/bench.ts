@@ -3,7 +3,7 @@
 // progress bar on stderr only on a terminal. Ctrl-C stops every server and removes every socket file.
 import { progressBar } from "../bench/progress.js";
 import { renderBenchText } from "../bench/report.js";
-import { abortBench, type BenchSettings, MODES, type Mode, runBench } from "../bench/run.js";
+import { abortBench, type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../bench/run.js";
 import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
 import { familyTypeOf, parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
@@ -27,7 +27,12 @@ const MAX_CONCURRENCY = 1000;
 
 export async function bench(flags: BenchFlags): Promise<void> {
   const settings = check(flags);
-  const progress = progressBar(settings.transports.length * settings.modes.length);
+  const runs = settings.transports.flatMap((name) =>
+    settings.modes.filter((mode) =>
+      modeApplies(mode, { connectionOriented: familyTypeOf(name).type !== "dgram" }),
+    ),
+  );
+  const progress = progressBar(runs.length);
   const interrupted = (signal: NodeJS.Signals) => {
     progress.done();
     process.stderr.write(`playground: ${signal}: stopping the servers\n`);
@@ -47,6 +52,13 @@ export async function bench(flags: BenchFlags): Promise<void> {
 function check(flags: BenchFlags): BenchSettings {
   const transports = chooseTransports(flags.transport);
   const modes = flags.mode === "all" ? [...MODES] : [flags.mode];
+  if (flags.mode === "classic" && transports.every((name) => familyTypeOf(name).type === "dgram")) {
+    throw new UsageError(
+      `--mode classic: the lab's classic client needs a connection (${transports.join(", ")} ` +
+        "has none; on a datagram socket --mode sessions is already send-and-wait): add tcp4, tcp6, " +
+        "unix-stream or unix-seqpacket",
+    );
+  }
   if (!(flags.duration > 0 && flags.duration <= 600)) {
     throw new UsageError(
       `--duration ${flags.duration}: give the seconds per run, more than 0 and at most 600`,

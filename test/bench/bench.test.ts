@@ -49,9 +49,12 @@ describe("playground bench --json, every transport and mode", () => {
     expect(run.machine.kernel).toMatch(/^Linux /);
     expect(run.machine.node).toBe(process.version);
     expect(run.settings).toMatchObject({ durationSeconds: 0.2, warmupSeconds: 0, concurrency: 32 });
+    // classic (the lab's client, no half-close) runs where there is a connection to half-close.
     expect(run.rows.map((row) => `${row.transport} ${row.mode}`)).toEqual(
       TRANSPORT_NAMES.flatMap((name) =>
-        ["pingpong", "throughput", "sessions"].map((mode) => `${name} ${mode}`),
+        ["pingpong", "throughput", "sessions", "classic"]
+          .filter((mode) => mode !== "classic" || !["udp4", "udp6", "unix-dgram"].includes(name))
+          .map((mode) => `${name} ${mode}`),
       ),
     );
   });
@@ -77,7 +80,7 @@ describe("playground bench --json, every transport and mode", () => {
         expect(result.roundTrips).toBe(result.latencyUs.count);
         expect(result.messagesPerSecond).toBeGreaterThan(0);
         expect(result.messageBytes).toBe(64);
-      } else if (result.mode === "sessions") {
+      } else if (result.mode === "sessions" || result.mode === "classic") {
         expect(result.sessions).toBe(result.latencyUs.count);
         expect(result.sessionsPerSecond).toBeGreaterThan(0);
         expect(result.concurrency).toBe(32);
@@ -128,6 +131,10 @@ describe("playground bench: the table, and bad flags", () => {
     [["--duration", "0"], /--duration 0: give the seconds per run/],
     [["--transport", "tcp9"], /unknown --transport 'tcp9'/],
     [["--concurrency", "0"], /--concurrency 0: give a whole number of clients/],
+    [
+      ["--mode", "classic", "--transport", "udp4,unix-dgram"],
+      /--mode classic: the lab's classic client needs a connection/,
+    ],
     [
       ["--size", "100000", "--transport", "udp4"],
       /--size 100000: a datagram or seqpacket record holds at most/,
