@@ -13,6 +13,9 @@ import type { Connection, ConnectionHandlers, TransportName } from "../transport
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
 import { MessageReader, type ReadResult } from "./message-reader.js";
+
+const MORE: ReadResult = Object.freeze({ kind: "more" });
+
 import type { ProtocolOptions } from "./messages.js";
 
 /** How a session ended, for the close event and the server's count. */
@@ -28,6 +31,17 @@ class SessionDeadline extends Deadline {
 /** One reply on its way; its send timeout runs until the kernel has taken it. */
 class PendingSend extends SessionDeadline {
   timedOut = false;
+  /** Whether the kernel took all of it in time: set by send() as it writes. */
+  sent!: Promise<boolean>;
+
+  constructor(
+    session: StreamSession,
+    readonly data: Buffer,
+    /** When it was written, for its send() on the trace. */
+    readonly writtenAt: number,
+  ) {
+    super(session);
+  }
 }
 
 /** The clocks of every session on one server: one timer per kind of deadline, not per session. */
@@ -97,33 +111,46 @@ class StreamSession implements ConnectionHandlers {
     );
   }
 
+  // The peer waits for the welcome and the ack, not for our bookkeeping: each reply is written as
+  // soon as it is due, and the calls around it are reported afterwards, each at the time it was made.
+
   start(): void {
-    // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
-    this.call({ call: "accept", inferred: true, via: "'connection' event" });
+    const accepted = this.trace.now();
     // The clocks first: a connection may hand over events that came early as soon as it has handlers.
     this.clocks.message.start(this.deadline);
     this.clocks.idle.start(this.idle);
+    const welcome = this.send(this.options.welcome);
+    // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
+    this.call({ t: accepted, call: "accept", inferred: true, via: "'connection' event" });
+    this.reportSend(welcome);
     this.connection.setHandlers(this);
-    void this.send(this.options.welcome);
   }
 
   data(chunk: Buffer): void {
-    this.call(readCall(chunk));
-    if (!this.reading) return; // one message per session; later bytes are not read
-    this.clocks.idle.start(this.idle); // starts it over
-    this.onRead(this.reader.push(chunk));
-    if (this.reading && this.clocks.pause) {
+    const at = this.trace.now();
+    const result = this.reading ? this.reader.push(chunk) : MORE; // one message per session
+    const reply = this.answer(result);
+    this.call(readCall(chunk, at));
+    if (reply) this.reportAnswer(result, reply);
+    else if (this.reading) this.heard();
+  }
+
+  /** A piece of the message came: the idle clock, and the rule's pause if it has one, start over. */
+  private heard(): void {
+    this.clocks.idle.start(this.idle);
+    if (this.clocks.pause) {
       this.pause ??= new SessionDeadline(this);
-      this.clocks.pause.start(this.pause); // starts it over
+      this.clocks.pause.start(this.pause);
     }
   }
 
   end(): void {
-    this.call(eofCall("client"));
-    if (!this.reading) return;
-    const result = this.reader.finish("eof");
-    if (result.kind === "more") this.stop("peer-closed");
-    else this.onRead(result);
+    const at = this.trace.now();
+    const result = this.reading ? this.reader.finish("eof") : MORE;
+    const reply = this.answer(result);
+    this.call(eofCall("client", at));
+    if (reply) this.reportAnswer(result, reply);
+    else if (this.reading) this.stop("peer-closed"); // EOF before any message
   }
 
   close(err?: OpError): void {
@@ -144,7 +171,9 @@ class StreamSession implements ConnectionHandlers {
 
   /** The stream fell quiet mid-message for the rule's pause: what has arrived is the message. */
   paused(): void {
-    this.onRead(this.reader.finish("pause"));
+    const result = this.reader.finish("pause");
+    const reply = this.answer(result);
+    if (reply) this.reportAnswer(result, reply);
   }
 
   stop(result: SessionOutcome, why?: string): void {
@@ -183,36 +212,39 @@ class StreamSession implements ConnectionHandlers {
     if (this.pause) this.clocks.pause?.stop(this.pause);
   }
 
-  private onRead(result: ReadResult): void {
-    if (!this.reading || result.kind === "more") return;
+  /** A message is complete, or too long: stop reading and write the reply now. */
+  private answer(result: ReadResult): PendingSend | undefined {
+    if (!this.reading || result.kind === "more") return undefined;
     this.stopReading();
-    if (result.kind === "message") {
-      if (result.endedBy !== "record" && this.trace.wants("message-end")) {
-        const rule = formatMessageEnd(this.options.messageEnd);
-        this.call({ call: "message-end", inferred: false, detail: result.endedBy, rule });
-      }
-      void this.send(this.options.ack).then((sent) => sent && this.stop("acked"));
-    } else {
-      const line = Buffer.from(`error: message longer than ${result.limit} bytes\n`);
-      void this.send(line).then((sent) => sent && this.stop("too-long"));
-    }
+    const reply =
+      result.kind === "message"
+        ? this.send(this.options.ack)
+        : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`));
+    const outcome = result.kind === "message" ? "acked" : "too-long";
+    void reply.sent.then((sent) => sent && this.stop(outcome));
+    return reply;
   }
 
-  /** Whether the kernel took all of `data` in time. */
-  private async send(data: Buffer): Promise<boolean> {
-    if (this.trace.wants("send")) {
-      this.call({
-        call: "send",
-        inferred: false,
-        via: "socket.write()",
-        bytes: data.length,
-        preview: preview(data),
-      });
+  /** What answer() did, on the trace: the end of the message (on a stream), then the reply's send(). */
+  private reportAnswer(result: ReadResult, reply: PendingSend): void {
+    if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
+      const rule = formatMessageEnd(this.options.messageEnd);
+      this.call({ t: reply.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
-    const pending = new PendingSend(this);
+    this.reportSend(reply);
+  }
+
+  /** Write `data` now, under the send timeout; reportSend() puts it on the trace. */
+  private send(data: Buffer): PendingSend {
+    const pending = new PendingSend(this, data, this.trace.now());
     this.clocks.send.start(pending);
+    pending.sent = this.written(pending, this.connection.write(data));
+    return pending;
+  }
+
+  private async written(pending: PendingSend, write: Promise<void>): Promise<boolean> {
     try {
-      await this.connection.write(data);
+      await write;
       return !pending.timedOut;
     } catch (err) {
       if (!pending.timedOut) this.sendFailed(err as OpError);
@@ -220,6 +252,12 @@ class StreamSession implements ConnectionHandlers {
     } finally {
       this.clocks.send.stop(pending);
     }
+  }
+
+  private reportSend({ data, writtenAt }: PendingSend): void {
+    if (!this.trace.wants("send")) return;
+    const record = { t: writtenAt, call: "send", inferred: false, via: "socket.write()" } as const;
+    this.call({ ...record, bytes: data.length, preview: preview(data) });
   }
 
   private sendFailed(failure: OpError): void {

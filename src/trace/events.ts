@@ -79,9 +79,10 @@ export interface Trace {
 
 export const noTrace: Trace = Object.assign(() => {}, { now: () => 0, wants: () => false });
 
-/** A read on a connection, as a call: Node made the recv() before its 'data' event. */
-export function readCall(chunk: Buffer) {
+/** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
+export function readCall(chunk: Buffer, t?: number) {
   return {
+    t,
     call: "recv",
     inferred: true,
     via: "'data' event",
@@ -91,8 +92,9 @@ export function readCall(chunk: Buffer) {
 }
 
 /** The read that returned 0: the peer shut down its writing side. */
-export function eofCall(peer: "client" | "server") {
+export function eofCall(peer: "client" | "server", t?: number) {
   return {
+    t,
     call: "recv",
     inferred: true,
     via: "'end' event",

@@ -34,7 +34,7 @@ export function listenNet(
       server.on("error", () => {});
       const bound = describe(server.address() as string | net.AddressInfo);
       traceListen(trace, via, bound, via, bindDetail);
-      server.on("connection", (socket) => onConnection(netConnection(socket, name, bound, remoteOf(socket))));
+      server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;
       const close = () =>
@@ -93,12 +93,12 @@ function formatHostPort(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-/** A net.Socket seen through the Connection interface. */
+/** A net.Socket seen through the Connection interface; an accepted one learns its peer when asked. */
 export function netConnection(
   socket: net.Socket,
   name: TransportName,
   local: string,
-  remote: string,
+  remote?: string,
 ): Connection {
   return new NetConnection(socket, name, local, remote);
 }
@@ -115,7 +115,8 @@ class NetConnection implements Connection {
     private readonly socket: net.Socket,
     private readonly name: TransportName,
     readonly local: string,
-    readonly remote: string,
+    /** Unset on an accepted socket until asked: getpeername() was a tenth of a short session's CPU. */
+    private peer: string | undefined,
   ) {
     // Every socket has an error listener from its first moment: a reset from a peer must never crash us.
     socket.on("error", (err) => {
@@ -123,8 +124,15 @@ class NetConnection implements Connection {
     });
     socket.on("close", () => {
       const { failure } = this;
-      this.handlers?.close(failure ? toOpError(failure, opOf(failure), name, remote || local) : undefined);
+      this.handlers?.close(
+        failure ? toOpError(failure, opOf(failure), name, this.remote || local) : undefined,
+      );
     });
+  }
+
+  get remote(): string {
+    this.peer ??= remoteOf(this.socket);
+    return this.peer;
   }
 
   setHandlers(h: ConnectionHandlers): void {
