@@ -6,6 +6,11 @@
 //             for every transport and mode. Each pair runs back to back, in alternating order, for
 //             --rounds rounds; the ratio is the median of the paired ratios.
 //   classic   sessions per second against the lab's one-session-at-a-time design, on tcp4.
+//   lab client the lab's client.py (scripts/lab-client-load.py: recv, sendall with no terminator and no
+//             shutdown, recv, close) from 1 and from 32 processes, against `playground server` and
+//             against a raw node:net server that acks on the first read (floor-server.mjs lab), on
+//             tcp4, tcp6 and unix-stream; and the bench's own classic mode (the same client in Node)
+//             from one client.
 //   sockperf  pingpong against sockperf's ping-pong (round trips: --full-rtt), where it is installed.
 //   iperf3    throughput against iperf3, TCP and UDP, where it is installed.
 //   memory    --idle concurrent idle sessions held by one `playground server` on tcp4: its RSS.
@@ -49,10 +54,12 @@ const { machine } = await import("../dist/compare/compare.js");
 const { runClient } = await import("../dist/protocol/client.js");
 const { noTrace } = await import("../dist/trace/events.js");
 const { pingpong } = await import("../dist/bench/pingpong.js");
+const { freshAddress } = await import("../dist/commands/addresses.js");
 
 const CLI = here("../dist/cli.js");
 const FLOOR = here("./floor-server.mjs");
 const IDLE_CLIENTS = here("./idle-clients.mjs");
+const LAB_CLIENT_LOAD = here("./lab-client-load.py");
 const BENCH_SERVER = here("../dist/bench/bench-server.js");
 const settings = {
   durationSeconds: Number(flags.duration),
@@ -80,7 +87,7 @@ const floorServers = (service) => (transport, mode, address) => ({
   name: `floor ${service ?? mode}`,
   args: [
     FLOOR,
-    service ?? { pingpong: "echo", throughput: "sink", sessions: "session" }[mode],
+    service ?? { pingpong: "echo", throughput: "sink", sessions: "session", classic: "lab" }[mode],
     transport.name,
     address,
   ],
@@ -111,13 +118,17 @@ const METRIC = {
   pingpong: { of: (r) => r.latencyUs.p50Us, higherIsBetter: false, show: us, target: "≤ 1.1" },
   throughput: { of: (r) => r.bytesPerSecond, higherIsBetter: true, show: rate, target: "≥ 0.9" },
   sessions: { of: (r) => r.sessionsPerSecond, higherIsBetter: true, show: perSecond, target: "≥ 0.95" },
+  classic: { of: (r) => r.sessionsPerSecond, higherIsBetter: true, show: perSecond, target: "≥ 0.95" },
 };
 /** Where the issue sets a target; elsewhere the ratio is reported only. */
 const TARGETED = {
   pingpong: () => true,
   throughput: (t) => t === "tcp4" || t === "unix-stream",
   sessions: (t) => t === "tcp4" || t === "unix-stream",
+  classic: (t) => ["tcp4", "tcp6", "unix-stream"].includes(t),
 };
+/** The lab's client only differs from ours where there is a connection to half-close. */
+const STREAMS = ["tcp4", "tcp6", "unix-stream"];
 
 /**
  * Other processes' CPU (100 = a core) above which a run is measured again, after a pause, up to
@@ -129,10 +140,10 @@ const othersSeen = [];
 let roundsLeftOut = 0;
 
 /** One run; undefined when other processes kept taking more than OTHERS_MAX of the CPU. */
-async function quietRun(transport, mode, servers) {
+async function quietRun(transport, mode, servers, runSettings) {
   for (let attempt = 0; attempt <= RETRIES; attempt++) {
     if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 5000));
-    const row = await benchOne(transport, mode, settings, servers);
+    const row = await benchOne(transport, mode, runSettings, servers);
     if (row.error) throw new Error(`${transport.name} ${mode} (${row.server}): ${row.error}`);
     if (row.othersCpuPercent <= OTHERS_MAX) {
       othersSeen.push(row.othersCpuPercent);
@@ -143,7 +154,7 @@ async function quietRun(transport, mode, servers) {
   return undefined;
 }
 
-async function pair(name, mode, servers) {
+async function pair(name, mode, servers, runSettings = settings) {
   const transport = await loadTransport(name);
   const runs = { playground: [], other: [] };
   // --rounds paired rounds on a quiet machine, in alternating order; at most twice as many tries.
@@ -151,7 +162,12 @@ async function pair(name, mode, servers) {
     const order = round % 2 === 0 ? ["playground", "other"] : ["other", "playground"];
     const rows = {};
     for (const side of order) {
-      rows[side] = await quietRun(transport, mode, side === "playground" ? playgroundServers : servers);
+      rows[side] = await quietRun(
+        transport,
+        mode,
+        side === "playground" ? playgroundServers : servers,
+        runSettings,
+      );
       if (!rows[side]) break;
     }
     if (!rows.playground || !rows.other) {
@@ -192,13 +208,16 @@ async function pair(name, mode, servers) {
 function cpuPerOperation(row) {
   const r = row.result;
   const cpuUs = (row.serverCpuPercent / 100) * r.seconds * 1e6;
-  const operations = { pingpong: r.roundTrips, sessions: r.sessions, throughput: r.bytesReceived / 1e6 }[
-    r.mode
-  ];
+  const operations = {
+    pingpong: r.roundTrips,
+    sessions: r.sessions,
+    classic: r.sessions,
+    throughput: r.bytesReceived / 1e6,
+  }[r.mode];
   return cpuUs / operations;
 }
 
-const OPERATION = { pingpong: "round trip", sessions: "session", throughput: "MB" };
+const OPERATION = { pingpong: "round trip", sessions: "session", classic: "session", throughput: "MB" };
 
 // ---- external tools --------------------------------------------------------------------------------
 
@@ -341,6 +360,52 @@ async function iperf3(protocol, size) {
   }
 }
 
+// ---- the lab's client ----------------------------------------------------------------------------
+
+const FAMILY_OF = { tcp4: "inet", tcp6: "inet6", "unix-stream": "unix" };
+
+/** The lab's client.py as a load (lab-client-load.py) against one server, `playground` or `floor`. */
+async function labClientRun(name, side, clients) {
+  const transport = await loadTransport(name);
+  const fresh = freshAddress(name, {});
+  const servers = side === "playground" ? playgroundServers : floorServers();
+  const server = await startServerProcess(servers(transport, "classic", fresh.address).args);
+  try {
+    const inet = /^\[?(.*?)\]?:(\d+)$/.exec(server.address);
+    const where = inet ? [inet[1], inet[2]] : [server.address];
+    const timing = ["--seconds", settings.durationSeconds, "--warmup", settings.warmupSeconds];
+    const args = [LAB_CLIENT_LOAD, FAMILY_OF[name], ...where, "--clients", clients, ...timing].map(String);
+    const result = JSON.parse(await runTool("python3", args, 120_000));
+    if (result.sessions === 0) throw new Error(`${name} lab client against ${side}: no session completed`);
+    return result;
+  } finally {
+    await server.stop();
+    fresh.cleanup();
+  }
+}
+
+/** --rounds paired runs in alternating order: the medians, and the medians of the paired ratios. */
+async function labClientPair(name, clients) {
+  const runs = { playground: [], floor: [] };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? ["playground", "floor"] : ["floor", "playground"];
+    for (const side of order) runs[side].push(await labClientRun(name, side, clients));
+  }
+  const summary = (of) => ({
+    playground: median(runs.playground.map(of)),
+    floor: median(runs.floor.map(of)),
+    ratio: median(runs.playground.map((r, i) => of(r) / of(runs.floor[i]))),
+  });
+  return {
+    transport: name,
+    clients,
+    rate: summary((r) => r.sessionsPerSecond),
+    p50Us: summary((r) => r.p50Us),
+    failures: [...runs.playground, ...runs.floor].reduce((n, r) => n + r.failures, 0),
+    runs,
+  };
+}
+
 // ---- memory: idle sessions -----------------------------------------------------------------------
 
 function openFileLimit() {
@@ -442,7 +507,7 @@ function median(xs) {
 }
 
 function us(n) {
-  return `${n.toPrecision(3)} µs`;
+  return n >= 1000 ? `${(n / 1000).toPrecision(3)} ms` : `${n.toPrecision(3)} µs`;
 }
 
 function rate(bytesPerSecond) {
@@ -494,6 +559,7 @@ try {
   }
   for (const name of transports) {
     for (const mode of modes) {
+      if (mode === "classic" && !["tcp4", "tcp6", "unix-stream", "unix-seqpacket"].includes(name)) continue;
       say(`floor: ${name} ${mode}`);
       // Pingpong pairs run with the load and its server on one CPU (the server inherits the pin):
       // unpinned, a round trip's p50 jumps between about 20 and 70 µs with where the scheduler puts
@@ -506,11 +572,53 @@ try {
       data.floor.push(result);
       const metric = METRIC[mode];
       const target = TARGETED[mode](name) ? verdict(result.ratio, metric.target) : "(reported)";
-      const label = mode === "pingpong" ? `pingpong p50${pinned ? " (one CPU)" : ""}` : mode;
+      const label =
+        mode === "pingpong"
+          ? `pingpong p50${pinned ? " (one CPU)" : ""}`
+          : mode === "classic"
+            ? `classic (the lab's client, ${settings.concurrency} at once)`
+            : mode;
       out.push(
         `| ${name} | ${label} | ${metric.show(result.playground)} | ${metric.show(result.other)} | ` +
           `${result.ratio.toFixed(2)} | ${target} | ${result.serverCpuPerOp.playground.toFixed(1)} / ` +
           `${result.serverCpuPerOp.other.toFixed(1)} per ${OPERATION[mode]} |`,
+      );
+    }
+  }
+
+  const labClients = modes.includes("classic") ? STREAMS.filter((t) => transports.includes(t)) : [];
+  if (labClients.length > 0) {
+    data.labClient = [];
+    out.push(
+      "",
+      "The lab's client (no terminator, no shutdown) against `playground server` (default `--message-end recv`) " +
+        "and against a raw node:net server that acks on the first read (floor-server.mjs lab):",
+      "",
+      "| transport | client | clients | sessions/s: pg / floor | ratio | target | session p50: pg / floor | ratio | target |",
+      "|---|---|---:|---|---:|---|---|---:|---|",
+    );
+    for (const name of labClients) {
+      for (const clients of [1, 32]) {
+        say(`lab client: ${name}, ${clients} python3 client(s)`);
+        const r = await labClientPair(name, clients);
+        data.labClient.push(r);
+        out.push(
+          `| ${name} | client.py (python3) | ${clients} | ${perSecond(r.rate.playground)} / ${perSecond(r.rate.floor)} | ` +
+            `${r.rate.ratio.toFixed(2)} | ${verdict(r.rate.ratio, "≥ 0.95")} | ${us(r.p50Us.playground)} / ${us(r.p50Us.floor)} | ` +
+            `${r.p50Us.ratio.toFixed(2)} | ${verdict(r.p50Us.ratio, "≤ 1.2")} |`,
+        );
+      }
+      // The bench's own classic mode, the same client in Node, from one client (32 are in the table above).
+      say(`lab client: ${name}, playground bench --mode classic, 1 client`);
+      const one = await pair(name, "classic", floorServers(), { ...settings, concurrency: 1 });
+      const p50 = (row) => row.result.latencyUs.p50Us;
+      const p50Ratio = median(one.runs.playground.map((row, i) => p50(row) / p50(one.runs.other[i])));
+      data.labClient.push({ transport: name, clients: 1, bench: one, p50Ratio });
+      out.push(
+        `| ${name} | bench --mode classic (node) | 1 | ${perSecond(one.playground)} / ${perSecond(one.other)} | ` +
+          `${one.ratio.toFixed(2)} | ${verdict(one.ratio, "≥ 0.95")} | ` +
+          `${us(median(one.runs.playground.map(p50)))} / ${us(median(one.runs.other.map(p50)))} | ` +
+          `${p50Ratio.toFixed(2)} | ${verdict(p50Ratio, "≤ 1.2")} |`,
       );
     }
   }

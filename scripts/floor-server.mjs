@@ -4,10 +4,12 @@
 // bench-floor.mjs runs the same loads against it and against the playground's servers; the ratio is
 // what those layers cost.
 //
-//   node scripts/floor-server.mjs session|classic|echo|sink TRANSPORT ADDRESS
+//   node scripts/floor-server.mjs session|lab|classic|echo|sink TRANSPORT ADDRESS
 //
 //   session  the lab's exchange, many sessions at once: welcome, then the ack once the message is in
 //            (a newline, or the peer's shutdown on a stream; one record or datagram otherwise)
+//   lab      the same, with the ack on the first read, as the lab's server.py does (recv(1024)): what
+//            the lab's client, which never shuts down its side, is served by at once
 //   classic  the same exchange the lab's way: one session at a time, served fully before the next
 //            (stream transports only)
 //   echo     what arrives goes back (src/bench/wire.ts)
@@ -27,9 +29,9 @@ const REPORT_REQUEST = 0x3f;
 const MAX_PEERS = 1000;
 
 const [service, transport, address] = process.argv.slice(2);
-const services = ["session", "classic", "echo", "sink"];
+const services = ["session", "lab", "classic", "echo", "sink"];
 if (!services.includes(service) || !transport || !address) {
-  process.stderr.write("usage: floor-server.mjs session|classic|echo|sink TRANSPORT ADDRESS\n");
+  process.stderr.write("usage: floor-server.mjs session|lab|classic|echo|sink TRANSPORT ADDRESS\n");
   process.exit(2);
 }
 
@@ -59,6 +61,13 @@ function streamHandler() {
         counted.datagrams++;
       });
       socket.on("end", () => socket.end(JSON.stringify(counted)));
+    };
+  }
+  if (service === "lab") {
+    return (socket) => {
+      socket.write(WELCOME);
+      socket.once("data", () => socket.end(ACK));
+      socket.on("end", () => socket.end());
     };
   }
   return (socket) => {
