@@ -123,6 +123,8 @@ class StreamSession implements ConnectionHandlers {
     // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
     this.call({ t: accepted, call: "accept", inferred: true, via: "'connection' event" });
     this.reportSend(welcome);
+    // The peer's address is learned now, while the socket is open, so a failure can name it later.
+    void this.connection.remote;
     this.connection.setHandlers(this);
   }
 
