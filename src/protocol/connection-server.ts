@@ -31,14 +31,14 @@ class SessionDeadline extends Deadline {
 /** One reply on its way; its send timeout runs until the kernel has taken it. */
 class PendingSend extends SessionDeadline {
   timedOut = false;
-  /** Whether the kernel took all of it in time: set by send() as it writes. */
-  sent!: Promise<boolean>;
 
   constructor(
     session: StreamSession,
     readonly data: Buffer,
     /** When it was written, for its send() on the trace. */
     readonly writtenAt: number,
+    /** How the session ends once the kernel has taken it; undefined: it goes on (the welcome). */
+    readonly then: SessionOutcome | undefined,
   ) {
     super(session);
   }
@@ -218,13 +218,9 @@ class StreamSession implements ConnectionHandlers {
   private answer(result: ReadResult): PendingSend | undefined {
     if (!this.reading || result.kind === "more") return undefined;
     this.stopReading();
-    const reply =
-      result.kind === "message"
-        ? this.send(this.options.ack)
-        : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`));
-    const outcome = result.kind === "message" ? "acked" : "too-long";
-    void reply.sent.then((sent) => sent && this.stop(outcome));
-    return reply;
+    return result.kind === "message"
+      ? this.send(this.options.ack, "acked")
+      : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`), "too-long");
   }
 
   /** What answer() did, on the trace: the end of the message (on a stream), then the reply's send(). */
@@ -236,24 +232,29 @@ class StreamSession implements ConnectionHandlers {
     this.reportSend(reply);
   }
 
-  /** Write `data` now, under the send timeout; reportSend() puts it on the trace. */
-  private send(data: Buffer): PendingSend {
-    const pending = new PendingSend(this, data, this.trace.now());
+  /**
+   * Write `data` now, under the send timeout, and end the session with `then` once the kernel has
+   * taken it; reportSend() puts it on the trace. Callbacks, not an async function: two replies a
+   * session, and each promise more was a measurable part of a short session's cost.
+   */
+  private send(data: Buffer, then?: SessionOutcome): PendingSend {
+    const pending = new PendingSend(this, data, this.trace.now(), then);
     this.clocks.send.start(pending);
-    pending.sent = this.written(pending, this.connection.write(data));
+    this.connection.write(data).then(
+      () => this.written(pending),
+      (err: OpError) => this.notWritten(pending, err),
+    );
     return pending;
   }
 
-  private async written(pending: PendingSend, write: Promise<void>): Promise<boolean> {
-    try {
-      await write;
-      return !pending.timedOut;
-    } catch (err) {
-      if (!pending.timedOut) this.sendFailed(err as OpError);
-      return false;
-    } finally {
-      this.clocks.send.stop(pending);
-    }
+  private written(pending: PendingSend): void {
+    this.clocks.send.stop(pending);
+    if (!pending.timedOut && pending.then) this.stop(pending.then);
+  }
+
+  private notWritten(pending: PendingSend, failure: OpError): void {
+    this.clocks.send.stop(pending);
+    if (!pending.timedOut) this.sendFailed(failure);
   }
 
   private reportSend({ data, writtenAt }: PendingSend): void {
