@@ -8,6 +8,7 @@
 // recv() as the message and so promises no such thing).
 //
 //   npm run build && npx tsx scripts/soak.ts [--sessions 2000] [--concurrency 50] [--seed 42] [--transports tcp4,udp4]
+//       [--message-end newline]   (recv, the server's default, shows what a rule that takes a prefix loses)
 //
 // --sessions is per transport. A brief run is in test/hardening/soak.test.ts; figures go in
 // BENCHMARKS.md.
@@ -38,6 +39,8 @@ export interface SoakOptions {
   seed: number;
   faults: Faults;
   transports?: Array<"tcp4" | "udp4">;
+  /** The stream server's --message-end: newline (the default here) keeps whole messages. */
+  messageEnd?: string;
 }
 
 export interface SoakReport {
@@ -67,7 +70,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport[]> {
 
 async function soakOne(transport: "tcp4" | "udp4", options: SoakOptions): Promise<SoakReport> {
   const random = seededRandom(options.seed);
-  const whole = transport === "tcp4" ? ["--message-end", "newline"] : [];
+  const whole = transport === "tcp4" ? ["--message-end", options.messageEnd ?? "newline"] : [];
   const server = new ServerProcess([
     ...["--transport", transport, "--port", "0", "--json", "--drain-timeout", "5", ...whole],
     ...["--idle-timeout", "3", "--message-timeout", "5", "--max-connections", "4096"],
@@ -233,6 +236,7 @@ async function main(): Promise<void> {
       concurrency: { type: "string", default: "50" },
       seed: { type: "string", default: String(Date.now() % 1_000_000) },
       transports: { type: "string", default: "tcp4,udp4" },
+      "message-end": { type: "string", default: "newline" },
     },
   });
   const options = {
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
     seed: Number(values.seed),
     faults: DEFAULT_FAULTS,
     transports: values.transports.split(",") as Array<"tcp4" | "udp4">,
+    messageEnd: values["message-end"],
   };
   const f = options.faults;
   console.log(
