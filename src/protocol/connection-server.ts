@@ -44,6 +44,12 @@ class PendingSend extends SessionDeadline {
   }
 }
 
+/** What answer() did: the reply on its way, and when our side was shut down behind it. */
+interface Reply {
+  sent: PendingSend;
+  shutAt: number;
+}
+
 /** The clocks of every session on one server: one timer per kind of deadline, not per session. */
 export class SessionClocks {
   readonly idle: Deadlines<SessionDeadline>;
@@ -184,9 +190,8 @@ class StreamSession implements ConnectionHandlers {
     this.reason = why;
     this.stopReading();
     if (result === "acked" || result === "too-long") {
-      // A graceful close: our FIN after the reply; the linger clock waits for the peer's.
-      this.call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
-      this.connection.end();
+      // A graceful close: our FIN went right behind the reply (answer()); the linger clock waits for
+      // the peer's.
       this.linger ??= new SessionDeadline(this);
       this.clocks.linger.start(this.linger);
     } else {
@@ -214,22 +219,35 @@ class StreamSession implements ConnectionHandlers {
     if (this.pause) this.clocks.pause?.stop(this.pause);
   }
 
-  /** A message is complete, or too long: stop reading and write the reply now. */
-  private answer(result: ReadResult): PendingSend | undefined {
+  /**
+   * A message is complete, or too long: stop reading, write the reply now, and shut down our side
+   * right behind it, as the lab's server closes after its send(). end() sends the FIN once the reply
+   * is out, so a client that reads the ack and closes finds our FIN already there, as it would from
+   * server.py: the session's TIME-WAIT stays with the server, and the client's next connect() does
+   * not have to find a port around it.
+   */
+  private answer(result: ReadResult): Reply | undefined {
     if (!this.reading || result.kind === "more") return undefined;
     this.stopReading();
-    return result.kind === "message"
-      ? this.send(this.options.ack, "acked")
-      : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`), "too-long");
+    const sent =
+      result.kind === "message"
+        ? this.send(this.options.ack, "acked")
+        : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`), "too-long");
+    const shutAt = this.trace.now();
+    this.connection.end();
+    return { sent, shutAt };
   }
 
-  /** What answer() did, on the trace: the end of the message (on a stream), then the reply's send(). */
-  private reportAnswer(result: ReadResult, reply: PendingSend): void {
+  /** What answer() did, on the trace: the end of the message (on a stream), the reply's send(), our FIN. */
+  private reportAnswer(result: ReadResult, { sent, shutAt }: Reply): void {
     if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
       const rule = formatMessageEnd(this.options.messageEnd);
-      this.call({ t: reply.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
+      this.call({ t: sent.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
-    this.reportSend(reply);
+    this.reportSend(sent);
+    if (this.trace.wants("shutdown")) {
+      this.call({ t: shutAt, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+    }
   }
 
   /**
