@@ -3,7 +3,7 @@
 import { runClient } from "../protocol/client.js";
 import { DEFAULT_PROTOCOL, HELLO, MESSAGE } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
-import { noTrace, type SocketEvent } from "../trace/events.js";
+import { isCall, noTrace, type SocketEvent } from "../trace/events.js";
 import { createTracer } from "../trace/tracer.js";
 import type { Transport } from "../transports/transport.js";
 
@@ -34,7 +34,7 @@ export async function tracedSession(transport: Transport, address: string): Prom
 export function setupCalls(events: readonly SocketEvent[]): SetupCalls {
   const before = (side: "server" | "client") => {
     const calls: string[] = [];
-    for (const e of events.filter((x) => x.side === side)) {
+    for (const e of events.filter((x) => x.side === side && isCall(x))) {
       if (["send", "sendto", "recv", "recvfrom", "shutdown", "close"].includes(e.call)) break;
       calls.push(`${e.call}${e.inferred ? "*" : ""}`);
     }

@@ -36,15 +36,20 @@ export const unixPathTooLong: Experiment = {
       name === "unix-dgram"
         ? await outcomeOf(bindDatagram(name, context, path))
         : await outcomeOf(listen(name, context, undefined, path));
-    // The check is the playground's own: no socket call is made, so record the refusal by hand.
-    const refused = {
-      side: "server",
-      call: "bind",
-      inferred: false,
-      via: "the playground's path check",
-    } as const;
-    if (outcome !== "succeeded")
-      context.trace({ ...refused, local: path, errno: outcome, detail: "no bind() made" });
+    // The check is the playground's own: the kernel was never asked, so it is drawn as a refusal,
+    // not as a bind() that failed.
+    if (outcome !== "succeeded") {
+      context.trace({
+        side: "server",
+        call: "refused",
+        inferred: false,
+        via: "the playground's path check",
+        local: path,
+        detail: "bind",
+        errno: outcome,
+        message: `the ${LENGTH}-byte path does not fit sun_path (at most ${UNIX_PATH_MAX} bytes): no bind() made`,
+      });
+    }
     const raw =
       name === "unix-stream" ? await rawNetListen(context, path) : rawAddonBind(name, context, path);
     return { outcome, evidence: [`playground: bind ${outcome} for the ${LENGTH}-byte path`, ...raw] };

@@ -1,7 +1,7 @@
 // The client's half of a stream or seqpacket session: connect, read the welcome, send the message,
 // read the ack, close — the classic lab's client, which never learns its family.
 import { OpError } from "../errors.js";
-import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
+import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
 import { DEFAULT_PAUSE_MS, type MessageEnd } from "./message-end.js";
 import { MessageReader, type ReadResult } from "./message-reader.js";
@@ -101,7 +101,7 @@ class Replies {
         this.wake?.();
       },
       end: () => {
-        call(eofCall("server"));
+        call(eofEvent("server"));
         this.ended = true;
         this.pushTail(this.tail.finish("eof"));
         this.wake?.();

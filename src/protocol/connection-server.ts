@@ -8,7 +8,7 @@
 // shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
 // holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
 import { OpError } from "../errors.js";
-import { type CallRecord, eofCall, preview, readCall, type Trace } from "../trace/events.js";
+import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
@@ -156,7 +156,7 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    this.call(eofCall("client", at));
+    this.call(eofEvent("client", at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) this.stop("peer-closed"); // EOF before any message
   }

@@ -50,7 +50,7 @@ const STEP_OF_CALL: Record<string, Step> = {
   close: "close",
 };
 
-const STEP_OF_EVENT: Record<SocketCall, Step> = {
+const STEP_OF_EVENT: Record<SocketCall | "eof", Step> = {
   socket: "socket",
   bind: "bind",
   listen: "listen",
@@ -62,6 +62,8 @@ const STEP_OF_EVENT: Record<SocketCall, Step> = {
   recvfrom: "recv",
   shutdown: "shutdown",
   close: "close",
+  // Not a call: Node's 'end' event. A read() that returned 0 is shown under it when there was one.
+  eof: "eof",
 };
 
 /** A call shown under a step, with the fd of the socket it made or acted on. */
@@ -89,8 +91,13 @@ function stepOfCall(call: Syscall): Step | undefined {
   return step === "recv" && call.result === 0 ? "eof" : step;
 }
 
-function stepOfEvent(e: SocketEvent & { call: SocketCall }): Step {
-  const step = STEP_OF_EVENT[e.call];
+/**
+ * The step an event stands for; none for a happening no system call can back (a message's end, a
+ * refusal). A read of 0 bytes, an empty datagram or record, is matched as a read that returned 0.
+ */
+function stepOfEvent(e: SocketEvent): Step | undefined {
+  if (!isCall(e) && e.call !== "eof") return undefined;
+  const step = STEP_OF_EVENT[e.call as SocketCall | "eof"];
   return step === "recv" && e.bytes === 0 && !e.errno ? "eof" : step;
 }
 
@@ -109,8 +116,8 @@ export function matchSyscalls(
     return server;
   };
 
-  // Only calls have system calls under them; a happening (the end of a message) gets none.
-  const ordered = inTimeOrder(events).filter(isCall);
+  // Only steps have system calls under them: a message's end or a refusal gets none.
+  const ordered = inTimeOrder(events).filter((e) => stepOfEvent(e) !== undefined);
   for (const socket of sockets) {
     const own = ordered.filter((e) => socketOf(e) === socket);
     const stepFor = new Map<Syscall, SocketEvent>();

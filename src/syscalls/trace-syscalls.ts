@@ -36,8 +36,9 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
   if (format === "json") {
     lines.forEach((line, i) => {
       const r = records[i];
-      // A happening (the end of a message) is no call: it gets no syscalls list at all.
-      process.stdout.write(`${isEvent(r) && isCall(r) ? withSyscalls(r, kernel) : line}\n`);
+      // A message's end or a refusal is no call: it gets no syscalls list at all (an EOF does).
+      const steps = isEvent(r) && (isCall(r) || r.call === "eof");
+      process.stdout.write(`${steps ? withSyscalls(r, kernel) : line}\n`);
     });
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);

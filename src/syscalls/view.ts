@@ -27,14 +27,21 @@ export function renderKernelLadder(
   const lines = [header1, header2];
   inTimeOrder(events).forEach((event, i) => {
     lines.push(rows[i] as string);
-    if (!isCall(event)) return; // a happening, such as the end of a message, is no call of anyone's
-    const style = event.side === "client" ? paint.client : paint.server;
     const placed = kernel.calls.get(event) ?? [];
-    if (placed.length === 0)
-      lines.push(paint.inferred(`${MARK}(no system call for this step in the strace log)`));
+    // A message's end or a refusal is no call of anyone's; an EOF may or may not have a read() = 0.
+    if (!isCall(event) && event.call !== "eof") return;
+    const style = event.side === "client" ? paint.client : paint.server;
+    if (placed.length === 0) lines.push(paint.inferred(`${MARK}${missing(event)}`));
     for (const { call } of placed) lines.push(`${MARK}${style(fitCall(call, WIDTH - MARK.length))}`);
   });
   return `${lines.join("\n")}\n${legend}`;
+}
+
+/** What a step with no system call under it says instead. */
+function missing(event: SocketEvent): string {
+  return event.call === "eof"
+    ? "(no read() = 0: libuv took epoll's hang-up after a short read as EOF)"
+    : "(no system call for this step in the strace log)";
 }
 
 /** `name(args) = result (errno text)`, cut down to `width`: the errno text goes first, then args' end. */
@@ -97,13 +104,12 @@ export function kernelNotes(
         `so fds 0 to ${Math.min(...fds) - 1} were already open when the first one was made. — socket(2)`,
     );
   }
-  const silentEof = events.some(
-    (e) => e.bytes === 0 && !e.errno && e.call.startsWith("recv") && (kernel.calls.get(e) ?? []).length === 0,
-  );
+  const silentEof = events.some((e) => e.call === "eof" && (kernel.calls.get(e) ?? []).length === 0);
   if (silentEof && transport.builtOn.startsWith("node:net")) {
     notes.push(
-      "An EOF step with no read() = 0 under it: after a short read, libuv took the hang-up that epoll " +
-        "reported (POLLHUP) as EOF and skipped that read(). — libuv src/unix/stream.c",
+      "An EOF with no read() = 0 under it: after a short read, libuv took the hang-up that epoll " +
+        "reported (POLLHUP) as EOF and skipped that read(); that is why EOF is drawn as Node's 'end' " +
+        "event, not as a recv() call. — libuv src/unix/stream.c",
     );
   }
   return notes;

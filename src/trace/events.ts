@@ -19,11 +19,20 @@ export type SocketCall =
   | "close";
 
 /**
- * What a run shows that no system call backs: drawn as what it is, never as a call, and in --json
- * under a name that is not one of socket(2)'s. `message-end`: the server decided the message was
- * complete (message-end.ts); `detail` says what ended it, `rule` the rule in force.
+ * What a run shows that is not a call of anyone's: drawn as what it is, never as a call, and in --json
+ * under a name that is not one of socket(2)'s.
+ *
+ *   message-end  the server decided a stream message was complete (message-end.ts); `detail` says
+ *                what ended it, `rule` the rule in force
+ *   eof          Node's 'end' event: the peer shut down its side. Sometimes a read() returned 0, and
+ *                sometimes libuv took epoll's hang-up after a short read as EOF and read nothing:
+ *                --trace-syscalls shows which
+ *   refused      the playground refused before making the call it names in `detail` (a socket path
+ *                too long for sun_path, say): the kernel was never asked
  */
-export type Happening = "message-end";
+export type Happening = "message-end" | "eof" | "refused";
+
+const HAPPENINGS: ReadonlySet<string> = new Set<Happening>(["message-end", "eof", "refused"]);
 
 /** What an event is: a call, or a happening. */
 export type EventName = SocketCall | Happening;
@@ -91,21 +100,20 @@ export function readCall(chunk: Buffer, t?: number) {
   } as const;
 }
 
-/** The read that returned 0: the peer shut down its writing side. */
-export function eofCall(peer: "client" | "server", t?: number) {
+/** Node's 'end' event: the peer shut down its writing side (a Happening: see above). */
+export function eofEvent(peer: "client" | "server", t?: number) {
   return {
     t,
-    call: "recv",
-    inferred: true,
+    call: "eof",
+    inferred: false,
     via: "'end' event",
-    bytes: 0,
-    detail: `EOF: the ${peer} shut down its side`,
+    detail: `the ${peer} shut down its side`,
   } as const;
 }
 
-/** Whether an event is a socket call (not a Happening): only calls have system calls under them. */
+/** Whether an event is a socket call, not a Happening. */
 export function isCall(e: SocketEvent): e is SocketEvent & { call: SocketCall } {
-  return e.call !== "message-end";
+  return !HAPPENINGS.has(e.call);
 }
 
 /**

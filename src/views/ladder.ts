@@ -46,6 +46,7 @@ function row(e: SocketEvent, transport: TransportInfo, paint: Paint): string {
 /** The call as C would write it, shortened; `*` marks a call Node made without one of ours naming it. */
 export function callText(e: SocketEvent): string {
   const star = e.inferred ? "*" : "";
+  if (e.call === "refused") return `refused before ${e.detail}()`;
   if (e.errno) return `${e.call}() ✗ ${e.errno}`;
   switch (e.call) {
     case "socket":
@@ -63,16 +64,16 @@ export function callText(e: SocketEvent): string {
       return `${e.call}(${e.bytes} B)${star}`;
     case "recv":
     case "recvfrom":
-      // recv() = 0 is EOF on a stream or seqpacket socket; on a datagram socket, an empty datagram.
-      return e.bytes === 0 && e.type !== "dgram"
-        ? `${e.call}() = 0: EOF${star}`
-        : `${e.call}(${e.bytes} B)${star}`;
+      // A read of 0 bytes here is an empty datagram or record; EOF is drawn as the 'end' event it is.
+      return `${e.call}(${e.bytes} B)${star}`;
     case "shutdown":
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":
       return `close()${star}`;
     case "message-end":
       return `message ended: ${endedByText(e)}`;
+    case "eof":
+      return "EOF ('end' event)";
   }
 }
 

@@ -22,7 +22,7 @@ async function jsonEvents(name: string): Promise<SocketEvent[]> {
 }
 
 const calls = (events: SocketEvent[], side: "client" | "server") =>
-  events.filter((e) => e.side === side).map((e) => (e.bytes === 0 ? "eof" : e.call));
+  events.filter((e) => e.side === side).map((e) => e.call);
 
 describe.each(TRANSPORT_TABLE)("$name: the calls each side makes, in order", ({ name, type }) => {
   it("matches the socket API of its type", async () => {
@@ -67,10 +67,13 @@ describe.each(TRANSPORT_TABLE)("$name: the calls each side makes, in order", ({ 
     const { code, stdout } = await playground(["--transport", name, "--format", "mermaid"]);
     expect(code).toBe(0);
     const statements = stdout.trim().split("\n").slice(3, -1); // after the header, before the legend
-    // A call is drawn as name(…); a happening as what it is ("message ended: …", --json's message-end).
+    // A call is drawn as name(…); a happening as what it is: "message ended: …" and "EOF ('end'
+    // event)" are --json's message-end and eof.
     const mermaidCalls = statements.map((line) => {
-      const drawn = /(?:->>[CS]|Note over [CS]): (?:(\w+)\(|(message ended):)/.exec(line);
-      return drawn?.[1] ?? (drawn?.[2] ? "message-end" : undefined);
+      const drawn = /(?:->>[CS]|Note over [CS]): (?:(\w+)\(|(message ended):|(EOF) \('end' event\))/.exec(
+        line,
+      );
+      return drawn?.[1] ?? (drawn?.[2] ? "message-end" : drawn?.[3] ? "eof" : undefined);
     });
     // Each run has its own timing, so compare the call sequences per side.
     for (const side of ["C", "S"] as const) {
