@@ -18,7 +18,11 @@ export interface CompareRow {
   type: Transport["type"];
   socket: string;
   calls: SetupCalls;
-  /** Round trips before the welcome's first byte reached the client: connect's, then the welcome's way (or hello and welcome). */
+  /**
+   * Round trips before the welcome's first byte reached the client: half the one-way trips, which
+   * are connect's (TCP: SYN, SYN-ACK, ACK), then the welcome's way; a datagram client's hello first.
+   * Checked against the wire by test/compare/claims.test.ts.
+   */
   roundTripsToFirstByte: number;
   connectionOriented: boolean;
   boundaries: { kept: boolean; observed: BoundaryObservation };
@@ -69,7 +73,7 @@ export async function compareOne(
     type: transport.type,
     socket: `${transport.cFamily}, ${transport.cType}`,
     calls: setupCalls(events),
-    roundTripsToFirstByte: transport.connectRoundTrips + (transport.connectionOriented ? 0.5 : 1),
+    roundTripsToFirstByte: (transport.connectTrips + (transport.connectionOriented ? 1 : 2)) / 2,
     connectionOriented: transport.connectionOriented,
     boundaries: { kept: transport.preservesBoundaries, observed },
     reliable: transport.reliable,

@@ -10,7 +10,7 @@ const stream = {
   cType: "SOCK_STREAM",
   builtOn: "node:net",
   connectionOriented: true,
-  connectRoundTrips: 1,
+  connectTrips: 3,
   preservesBoundaries: false,
   reliable: true,
   addressForm: "ip:port",

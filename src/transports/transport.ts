@@ -32,10 +32,11 @@ export interface TransportInfo {
   readonly builtOn: string;
   readonly connectionOriented: boolean;
   /**
-   * Round trips connect() takes before data can flow: TCP's three-way handshake is one (tcp(7)); a
-   * unix connect() is completed inside the kernel, with nothing sent; a datagram socket has none.
+   * One-way trips between the hosts before accept() can return: TCP's three-way handshake is three
+   * (SYN, SYN-ACK, ACK: the listener's accept() waits for the ACK; tcp(7)); a unix connect() is
+   * completed inside the kernel with nothing sent, and a datagram socket has no connection: none.
    */
-  readonly connectRoundTrips: 0 | 1;
+  readonly connectTrips: 0 | 3;
   /** One send() arrives as one recv(). */
   readonly preservesBoundaries: boolean;
   /** Delivered in order, without loss (UDP is neither). */

@@ -18,7 +18,7 @@ const datagram = {
   cType: "SOCK_DGRAM",
   builtOn: "node:dgram",
   connectionOriented: false,
-  connectRoundTrips: 0,
+  connectTrips: 0,
   preservesBoundaries: true,
   reliable: false,
   addressForm: "ip:port",

@@ -23,7 +23,7 @@ export const unixDgram: DatagramTransport = {
   cType: "SOCK_DGRAM",
   builtOn: "node-unix-socket DgramSocket",
   connectionOriented: false,
-  connectRoundTrips: 0,
+  connectTrips: 0,
   preservesBoundaries: true,
   reliable: true,
   addressForm: "path",

@@ -22,7 +22,7 @@ export const unixSeqpacket: ConnectionTransport = {
   cType: "SOCK_SEQPACKET",
   builtOn: "node-unix-socket SeqpacketServer/SeqpacketSocket",
   connectionOriented: true,
-  connectRoundTrips: 0,
+  connectTrips: 0,
   preservesBoundaries: true,
   reliable: true,
   addressForm: "path",

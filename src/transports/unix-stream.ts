@@ -16,7 +16,7 @@ export const unixStream: ConnectionTransport = {
   cType: "SOCK_STREAM",
   builtOn: "node:net (path sockets)",
   connectionOriented: true,
-  connectRoundTrips: 0,
+  connectTrips: 0,
   preservesBoundaries: false,
   reliable: true,
   addressForm: "path or @abstract",

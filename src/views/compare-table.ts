@@ -95,9 +95,10 @@ function legend(comparison: Comparison): string {
   );
   return [
     anyInferred ? "* Node made the call inside another one (server.listen() is socket+bind+listen)." : "",
-    "RTTs: round trips before the welcome's first byte reached the client (connect's handshake, then",
-    "the welcome's way; a datagram client must send its hello first). boundaries: the message sent in",
-    "two send()s, and the sizes the server's recv()s returned. Session: connect to close, one at a time.",
+    "RTTs: round trips before the welcome's first byte reached the client. TCP: SYN, SYN-ACK and ACK",
+    "before accept() returns, then the welcome, four one-way trips; a unix connect() sends nothing; a",
+    "datagram client sends its hello first. boundaries: the message sent in two send()s, and the sizes",
+    "the server's recv()s returned. Session: connect to close, one at a time.",
     "client bind(): automatic = the kernel gives an inet client an ephemeral port; a unix datagram client",
     "must bind a path to be answered; a unix stream or seqpacket client stays unnamed.",
   ]

@@ -39,6 +39,7 @@ const TOOLS: Record<string, { install: string; probe?: (help: string) => boolean
     probe: (help) => help.includes("OpenBSD netcat"),
   },
   socat: { install: "apt-get install socat" },
+  tcpdump: { install: "apt-get install tcpdump" },
   [PYTHON]: { install: "apt-get install python3" },
 };
 
