@@ -65,6 +65,12 @@ export interface SocketEvent {
   message?: string;
   /** A message-end's rule, as `--message-end` takes it: "recv", "newline,pause:20". */
   rule?: string;
+  /**
+   * The address a bind() was given, where that is not the address the socket ended up with: port 0
+   * (the kernel chose the port in `local`), or a socket file bound under a private name and then
+   * linked into place. The ladder draws the call with what the kernel received.
+   */
+  requested?: string;
 }
 
 /**

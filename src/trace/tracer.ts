@@ -34,6 +34,7 @@ export function createTracer(
     errno: record.errno,
     message: record.message,
     rule: record.rule,
+    requested: record.requested,
   });
   return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants });
 }

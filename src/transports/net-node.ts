@@ -4,7 +4,7 @@
 import net from "node:net";
 import { toOpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
-import { traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
+import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
 
 export function listenNet(
@@ -14,7 +14,8 @@ export function listenNet(
   onConnection: (connection: Connection) => void,
   describe: (bound: string | net.AddressInfo) => string,
   trace: Trace,
-  bindDetail?: string,
+  /** Where the socket is really bound, when that is a private name later linked to `address`. */
+  placedAt?: string,
 ): Promise<Listener> {
   const via = "server.listen()"; // one Node call for three socket calls
   return new Promise((resolve, reject) => {
@@ -33,7 +34,8 @@ export function listenNet(
       // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
       server.on("error", () => {});
       const bound = describe(server.address() as string | net.AddressInfo);
-      traceListen(trace, via, bound, via, bindDetail);
+      const requested = placedAt ?? address; // what bind() was given: port 0 stays 0
+      traceListen(trace, via, bound, via, { requested, detail: placedAt && placedDetail(placedAt) });
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;

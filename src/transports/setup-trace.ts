@@ -3,16 +3,20 @@
 import type { OpError } from "../errors.js";
 import type { CallRecord, Side, Trace } from "../trace/events.js";
 
-/** socket(), bind() and listen(), all made inside one Node call. */
+/**
+ * socket(), bind() and listen(), all made inside one Node call. `requested` is what bind() was given
+ * when the socket ended up at another `local`: port 0, or a private name later linked into place.
+ */
 export function traceListen(
   trace: Trace,
   via: string,
   local: string,
   socketVia = via,
-  bindDetail?: string,
+  bind: { requested?: string; detail?: string } = {},
 ): void {
+  const requested = bind.requested === local ? undefined : bind.requested;
   trace({ side: "server", call: "socket", inferred: true, via: socketVia });
-  trace({ side: "server", call: "bind", inferred: true, via, local, detail: bindDetail });
+  trace({ side: "server", call: "bind", inferred: true, via, local, requested, detail: bind.detail });
   trace({ side: "server", call: "listen", inferred: true, via, local, detail: "backlog 4096" });
 }
 

@@ -52,7 +52,16 @@ function udpTransport(info: TransportInfo): DatagramTransport {
         socket.bind({ address: host, port, exclusive: true }, () => {
           socket.removeAllListeners("error");
           const bound = udpSocket(socket, info, "server", trace);
-          trace({ side: "server", call: "bind", inferred: false, via: "socket.bind()", local: bound.local });
+          // bind() got `address` as given: with port 0 the kernel chose the port in bound.local.
+          const requested = address === bound.local ? undefined : address;
+          trace({
+            side: "server",
+            call: "bind",
+            inferred: false,
+            via: "socket.bind()",
+            local: bound.local,
+            requested,
+          });
           resolve(bound);
         });
       });
@@ -90,6 +99,8 @@ function udpTransport(info: TransportInfo): DatagramTransport {
             inferred: true,
             via,
             local: connected.local,
+            // Node binds the wildcard, port 0, before connect(): the kernel picks both at connect().
+            requested: info.family === "inet6" ? "[::]:0" : "0.0.0.0:0",
             detail: "ephemeral port",
           });
           trace({

@@ -31,10 +31,11 @@ export const unixSeqpacket: ConnectionTransport = {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
     // The library binds synchronously inside listen(); `at` is where (a private name when placed).
-    const listenAt = async (at: string, trace: Trace, bindDetail?: string) => {
+    const listenAt = async (at: string, trace: Trace) => {
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
-        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", bindDetail);
+        const detail = at === path ? undefined : placedDetail(at);
+        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", { requested: at, detail });
         return server;
       } catch (err) {
         trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });
@@ -56,7 +57,7 @@ export const unixSeqpacket: ConnectionTransport = {
       let placed: PlacedSocket<{ close(): void }>;
       try {
         placed = await placeSocketFile(path, options.socketFile.mode, "unix-seqpacket", (at) =>
-          listenAt(at, gate, placedDetail(at)),
+          listenAt(at, gate),
         );
       } finally {
         gate.open(); // a failure is said too

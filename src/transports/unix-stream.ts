@@ -4,7 +4,6 @@
 import { gatedTrace } from "../trace/gate.js";
 import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
 import { dialNet, listenNet } from "./net-node.js";
-import { placedDetail } from "./setup-trace.js";
 import { type PlacedSocket, placeSocketFile } from "./socket-file.js";
 import type { ConnectionTransport, Listener } from "./transport.js";
 
@@ -32,15 +31,7 @@ export const unixStream: ConnectionTransport = {
     let placed: PlacedSocket<Listener>;
     try {
       placed = await placeSocketFile(path, options.socketFile.mode, "unix-stream", (privatePath) =>
-        listenNet(
-          "unix-stream",
-          address,
-          { path: privatePath },
-          onConnection,
-          describe,
-          gate,
-          placedDetail(privatePath),
-        ),
+        listenNet("unix-stream", address, { path: privatePath }, onConnection, describe, gate, privatePath),
       );
     } finally {
       gate.open(); // a failure is said too

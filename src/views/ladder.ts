@@ -52,7 +52,7 @@ export function callText(e: SocketEvent): string {
     case "socket":
       return `socket()${star}`;
     case "bind":
-      return `bind(${e.local ?? ""})${star}`;
+      return bindText(e, star);
     case "listen":
       return `listen(${e.detail ?? ""})${star}`;
     case "accept":
@@ -75,6 +75,16 @@ export function callText(e: SocketEvent): string {
     case "eof":
       return "EOF ('end' event)";
   }
+}
+
+/**
+ * bind() with what the kernel was given; where that was port 0, the port it chose: a fresh address is
+ * port 0 on loopback, and the port is the kernel's answer, not part of the call.
+ */
+function bindText(e: SocketEvent, star: string): string {
+  const given = e.requested ?? e.local ?? "";
+  const chosen = given.endsWith(":0") && e.local ? ` → :${e.local.slice(e.local.lastIndexOf(":") + 1)}` : "";
+  return `bind(${given})${star}${chosen}`;
 }
 
 /** What ended a message, in a few words: "1st recv()", "newline", "EOF", "20 ms pause". */

@@ -40,6 +40,7 @@ const TOOLS: Record<string, { install: string; probe?: (help: string) => boolean
   },
   socat: { install: "apt-get install socat" },
   tcpdump: { install: "apt-get install tcpdump" },
+  strace: { install: "apt-get install strace" },
   [PYTHON]: { install: "apt-get install python3" },
 };
 

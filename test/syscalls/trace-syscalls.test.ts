@@ -2,9 +2,9 @@
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { findStrace } from "../../src/syscalls/strace.js";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { playground } from "../helpers/cli.js";
+import { requireTool } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 afterEach(removeTempDirs);
@@ -36,7 +36,10 @@ function socketsSaid(stdout: string): Map<string, number> {
   );
 }
 
-describe.skipIf(!findStrace())("playground --trace-syscalls (needs strace)", () => {
+describe("playground --trace-syscalls (needs strace)", () => {
+  // Fails, saying what to install, where strace is missing: never a silent skip.
+  beforeAll(() => requireTool("strace"));
+
   describe.concurrent.each(TRANSPORTS)("$name", ({ name, family, type, accept }) => {
     it("shows the real calls under the ladder, with the fds they returned, in 100 columns", async () => {
       // A TMPDIR of its own (not tempDir(): its afterEach would empty it under the concurrent tests)
