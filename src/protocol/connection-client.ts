@@ -149,7 +149,7 @@ class Replies {
       const pausing = this.tail.buffered > 0;
       let paused = false;
       await new Promise<void>((resolve) => {
-        const wait = pausing ? Math.min(left, DEFAULT_PAUSE_MS) : left;
+        const wait = pausing ? Math.min(left, ACK_END.pauseMs ?? DEFAULT_PAUSE_MS) : left;
         const timer = setTimeout(() => {
           paused = pausing;
           resolve();

@@ -12,9 +12,7 @@ import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../tra
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
-import { MessageReader, type ReadResult } from "./message-reader.js";
-
-const MORE: ReadResult = Object.freeze({ kind: "more" });
+import { MessageReader, MORE, type ReadResult } from "./message-reader.js";
 
 import type { ProtocolOptions } from "./messages.js";
 
@@ -42,12 +40,9 @@ class PendingSend extends SessionDeadline {
   ) {
     super(session);
   }
-}
 
-/** What answer() did: the reply on its way, and when our side was shut down behind it. */
-interface Reply {
-  sent: PendingSend;
-  shutAt: number;
+  /** When our side was shut down right behind it (answer()); reported once the reply has left. */
+  shutAt: number | undefined;
 }
 
 /** The clocks of every session on one server: one timer per kind of deadline, not per session. */
@@ -222,32 +217,27 @@ class StreamSession implements ConnectionHandlers {
   /**
    * A message is complete, or too long: stop reading, write the reply now, and shut down our side
    * right behind it, as the lab's server closes after its send(). end() sends the FIN once the reply
-   * is out, so a client that reads the ack and closes finds our FIN already there, as it would from
-   * server.py: the session's TIME-WAIT stays with the server, and the client's next connect() does
-   * not have to find a port around it.
+   * has left, so a client that reads the ack and closes usually finds it there already.
    */
-  private answer(result: ReadResult): Reply | undefined {
+  private answer(result: ReadResult): PendingSend | undefined {
     if (!this.reading || result.kind === "more") return undefined;
     this.stopReading();
-    const sent =
+    const reply =
       result.kind === "message"
         ? this.send(this.options.ack, "acked")
         : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`), "too-long");
-    const shutAt = this.trace.now();
+    reply.shutAt = this.trace.now();
     this.connection.end();
-    return { sent, shutAt };
+    return reply;
   }
 
-  /** What answer() did, on the trace: the end of the message (on a stream), the reply's send(), our FIN. */
-  private reportAnswer(result: ReadResult, { sent, shutAt }: Reply): void {
+  /** What answer() did, on the trace: the end of the message (on a stream), then the reply's send(). */
+  private reportAnswer(result: ReadResult, reply: PendingSend): void {
     if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
-      const rule = formatMessageEnd(this.options.messageEnd);
-      this.call({ t: sent.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
+      const rule = formatMessageEnd(this.options.messageEnd); // only where a view shows it
+      this.call({ t: reply.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
-    this.reportSend(sent);
-    if (this.trace.wants("shutdown")) {
-      this.call({ t: shutAt, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
-    }
+    this.reportSend(reply);
   }
 
   /**
@@ -267,7 +257,13 @@ class StreamSession implements ConnectionHandlers {
 
   private written(pending: PendingSend): void {
     this.clocks.send.stop(pending);
-    if (!pending.timedOut && pending.then) this.stop(pending.then);
+    if (pending.timedOut) return;
+    // The FIN left behind the reply only now that the reply has: a reply that never left has none.
+    if (pending.shutAt !== undefined && this.trace.wants("shutdown")) {
+      const t = pending.shutAt;
+      this.call({ t, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+    }
+    if (pending.then) this.stop(pending.then);
   }
 
   private notWritten(pending: PendingSend, failure: OpError): void {

@@ -4,7 +4,7 @@
 //
 //   rule      the message ends                      what it gets wrong
 //   recv      with the first recv() that has data   a message that arrives in two pieces is acked
-//             (the lab's server.py: recv(1024))     after the first: the rest is never read
+//             (the lab's server.py: recv(1024))     after the first: the rest is no part of it
 //   newline   at the first "\n" (nc, socat lines)   a client that sends none waits for EOF or the
 //                                                   message timeout
 //   eof       at the peer's shutdown(SHUT_WR)        a client that sends and waits (the lab's) waits
@@ -32,7 +32,7 @@ export type EndedBy = "recv" | "newline" | "eof" | "pause" | "record";
 /** The lab's rule, the default: a client that sends without a terminator and waits is served at once. */
 export const LAB_RULE: MessageEnd = { recv: true, newline: false };
 
-/** Whole messages however a stream cuts them: a newline, or EOF (what the fault-proxy soak uses). */
+/** Whole messages however a stream cuts them: a newline, or EOF (the fault-proxy soak's rule). */
 export const WHOLE_LINES: MessageEnd = { recv: false, newline: true };
 
 export const DEFAULT_PAUSE_MS = 20;
@@ -53,6 +53,8 @@ export function parseMessageEnd(text: string): MessageEnd {
     else if (part === "newline") newline = true;
     else if (part === "eof") {
       // EOF ends every message anyway; naming it alone says that nothing else does.
+    } else if (pause && pauseMs !== undefined) {
+      throw new UsageError(`--message-end ${text}: one pause at most — ${HOW_TO}`);
     } else if (pause) pauseMs = pauseOf(text, pause[1]);
     else throw new UsageError(`--message-end ${text}: '${part}' is not a rule — ${HOW_TO}`);
   }

@@ -8,7 +8,8 @@ export type ReadResult =
   | { kind: "message"; message: Buffer; endedBy: EndedBy }
   | { kind: "too-long"; limit: number };
 
-const MORE: ReadResult = Object.freeze({ kind: "more" });
+/** The one "more" every reader returns: nothing to allocate while a message is still coming. */
+export const MORE: ReadResult = Object.freeze({ kind: "more" });
 
 export class MessageReader {
   private pieces: Buffer[] = [];

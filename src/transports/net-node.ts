@@ -117,7 +117,7 @@ class NetConnection implements Connection {
     private readonly socket: net.Socket,
     private readonly name: TransportName,
     readonly local: string,
-    /** Unset on an accepted socket until asked: getpeername() was a tenth of a short session's CPU. */
+    /** Unset on an accepted socket until asked: a server asks after its welcome is on its way. */
     private peer: string | undefined,
   ) {
     // Every socket has an error listener from its first moment: a reset from a peer must never crash us.

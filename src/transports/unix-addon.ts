@@ -212,6 +212,8 @@ class SeqpacketConnection implements Connection {
   #error: OpError | undefined;
   #peerEnded = false;
   #shut = false; // end() or destroy() called: no more writes
+  /** end() waiting for the writes before it: the library may shut down before a queued write. */
+  #endAfterWrites: (() => void) | undefined;
   #destroying = false;
   #closed = false; // the library emitted 'close': never call into it again
 
@@ -254,6 +256,7 @@ class SeqpacketConnection implements Connection {
         this.socket.write(data, 0, data.length, () => {
           this.#writes.delete(reject);
           resolve();
+          if (this.#writes.size === 0) this.#endAfterWrites?.();
         });
       } catch (err) {
         this.#writes.delete(reject);
@@ -262,12 +265,18 @@ class SeqpacketConnection implements Connection {
     });
   }
 
+  /** shutdown(SHUT_WR) once every write before it has left, as the Connection interface promises. */
   end(): void {
     if (this.#shut) return;
     this.#shut = true;
     // Deferred: once both sides are shut the library closes the socket, and closing inside one of its
     // own callbacks aborts the process.
-    setImmediate(() => this.#call(() => this.socket.end()));
+    const shutdown = () => {
+      this.#endAfterWrites = undefined;
+      setImmediate(() => this.#call(() => this.socket.end()));
+    };
+    if (this.#writes.size === 0) shutdown();
+    else this.#endAfterWrites = shutdown;
   }
 
   destroy(): void {

@@ -1,6 +1,7 @@
 // The ladder diagram: client lane on the left, server lane on the right, one row per socket call in
 // time order, and an arrow across the middle for everything that crosses between them. Fits in 100
 // columns. It reads SocketEvents only.
+import { parseMessageEnd } from "../protocol/message-end.js";
 import { inTimeOrder, isCall, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { type Paint, painter } from "./paint.js";
@@ -95,7 +96,7 @@ export function endedByText(e: SocketEvent): string {
     case "eof":
       return "EOF";
     case "pause":
-      return `${/pause:(\d+)/.exec(e.rule ?? "")?.[1] ?? "?"} ms pause`;
+      return `${parseMessageEnd(e.rule ?? "pause").pauseMs} ms pause`;
     default:
       return e.detail ?? "";
   }

@@ -1,8 +1,9 @@
 // A few notes after the diagram on what was special about this family and type, each citing the man
 // page it comes from. Every note is chosen by the transport's description or by what this run did.
+
+import { keepsWholeMessages, type MessageEnd, parseMessageEnd } from "../protocol/message-end.js";
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { endedByText } from "./ladder.js";
 
 export function notesFor(events: readonly SocketEvent[], transport: TransportInfo): string[] {
   const notes: string[] = [];
@@ -65,31 +66,29 @@ function boundaryNote(server: SocketEvent[], client: SocketEvent[], transport: T
     : `SOCK_STREAM keeps no message boundaries: several send()s may arrive as one recv(), or one as several (${seen}); so where a message ends is the server's rule, --message-end. — tcp(7), unix(7), recv(2)`;
 }
 
-/** Which rule ended the message in this run, and what that rule gets wrong. */
+/** What ended the message in this run, and what the rule in force gets wrong. */
 function messageEndNote(e: SocketEvent): string {
-  const rule = `--message-end ${e.rule}`;
-  switch (e.detail) {
-    case "recv":
-      return (
-        `The first recv() was taken as the whole message, as the lab's server does (${rule}): a client ` +
-        "that sends and waits gets its ack at once, but a message that arrives in two pieces is acked " +
-        "after the first. — recv(2), tcp(7)"
-      );
-    case "newline":
-      return (
-        `A newline ended the message (${rule}): whatever way the stream cut it, the whole line was read; ` +
-        "a client that sends no newline waits for its EOF or the message timeout. — recv(2), tcp(7)"
-      );
-    case "pause":
-      return (
-        `The message ended when the client fell quiet for ${endedByText(e).replace(" pause", "")} ` +
-        `(${rule}): every session that sends and waits takes that long, and a client that pauses ` +
-        "mid-message gets a prefix acked. — recv(2), tcp(7)"
-      );
-    default:
-      return (
-        `EOF ended the message (${rule}): the client's shutdown(SHUT_WR) said nothing more would come, ` +
-        "so the message was whole however the stream cut it. — shutdown(2), recv(2)"
-      );
+  const rule = parseMessageEnd(e.rule ?? "recv");
+  const what = {
+    recv: "The first recv() was taken as the whole message, as the lab's server does",
+    newline: "A newline ended the message",
+    pause: `The message ended when the client fell quiet for ${rule.pauseMs} ms`,
+    eof: "EOF ended the message: the client's shutdown(SHUT_WR) said nothing more would come",
+  }[e.detail as "recv" | "newline" | "pause" | "eof"];
+  return `${what} (--message-end ${e.rule}). ${tradeOf(rule)} — recv(2), tcp(7)`;
+}
+
+/** What a rule gets wrong, in one sentence: a stream keeps no boundaries, so every rule trades. */
+function tradeOf(rule: MessageEnd): string {
+  if (keepsWholeMessages(rule)) {
+    const waits = rule.newline
+      ? "a client that sends no newline and waits gets its ack only at its EOF, or none by the message timeout"
+      : "a client that sends and waits without shutting down its side gets no ack: the message timeout ends it";
+    return `This rule reads whole messages however the stream cuts them, but ${waits}.`;
   }
+  const served = rule.recv ? "at once" : `after ${rule.pauseMs} ms of quiet`;
+  const prefix = rule.recv
+    ? "a message that arrives in two pieces is acked after the first"
+    : "a client that pauses mid-message gets the part before the pause acked";
+  return `A client that sends and waits is served ${served}, but ${prefix}.`;
 }

@@ -78,13 +78,17 @@ describe("--message-end: the ladder and the notes say which rule ended the messa
       "1st recv()",
       /The first recv\(\) was taken as the whole message, as the lab's server does \(--message-end recv\)/,
     ],
-    [["--message-end", "eof"], "EOF", /EOF ended the message \(--message-end eof\)/],
+    [
+      ["--message-end", "eof"],
+      "EOF",
+      /EOF ended the message: .* \(--message-end eof\)\. This rule reads whole messages/,
+    ],
     [["--message-end", "newline", "--message", "one line\n"], "newline", /A newline ended the message/],
     // Our client shuts down its side right after sending: EOF comes before any newline or pause.
     [
       ["--message-end", "newline,pause:5000"],
       "EOF",
-      /EOF ended the message \(--message-end newline,pause:5000\)/,
+      /EOF ended the message: .* \(--message-end newline,pause:5000\)\. A client that sends and waits is served after 5000 ms/,
     ],
   ])("%j", async (flags, drawn, note) => {
     const { code, stdout } = await playground(["--transport", "unix-stream", ...flags]);
@@ -141,6 +145,8 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
     [["server", "--message-end", "pause:0"], /--message-end pause:0: the pause is whole milliseconds/],
     [["server", "--transport", "udp4", "--message-end", "newline"], /--message-end is for stream sockets/],
     [["--trace-syscalls", "--message-end", "x"], /'x' is not a rule/],
+    [["--message-end", "recv", "--message-end", "eof"], /--message-end given 2 times: give it once/],
+    [["--message-end", "pause:5,pause:9"], /one pause at most/],
   ])("%j", async (args, message) => {
     const { code, stderr, stdout } = await playground(args);
     expect(code).toBe(2);

@@ -100,18 +100,20 @@ describe("nc (netcat-openbsd)", () => {
 
   it("tcp4 --message-end newline: a line typed in two parts is read whole", async () => {
     requireTool("nc");
-    const { server, address } = await ourServer("tcp4", ["--message-end", "newline"]);
+    const { server, address } = await ourServer("tcp4", ["--message-end", "newline", "--log-level", "debug"]);
     const { host, port } = hostPort(address);
     const peer = new Peer("nc", [host, port]);
     await peer.waitFor(WELCOME);
     peer.write("hi ");
     await server.waitFor(/Received from client \(session 1\): hi \n/); // read, and not yet the message
+    expect(server.output).not.toContain("message ended");
+    expect(peer.stdout).toBe(WELCOME); // no ack for a part
     peer.write("there\n");
     await peer.waitFor(ACK);
     peer.end();
     const done = await peer.exit();
     expect(done.stdout).toBe(WELCOME + ACK);
-    await serverReceived(server, "there");
+    await server.waitFor(/server session 1: message ended: newline \(--message-end newline\)/);
   });
 
   it("tcp4 --message-end eof: several lines through nc -N are one message, ended by EOF", async () => {
