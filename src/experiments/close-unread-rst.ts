@@ -116,6 +116,10 @@ export const closeUnreadRst: Experiment = {
           `${drained.seen.join(", ") || "nothing"}, ${drainedError === "open" || drainedError === "closed" ? "no error" : drainedError}`,
         ...(outcome === "EBADF" && kernel !== "EBADF" ? [EBADF_IS_LIBUV] : []),
       ],
+      // The kernel's own answer came from the python3 client: what we saw otherwise is the library's.
+      ...(outcome !== kernel && kernel === "ECONNRESET"
+        ? { bentBy: "node-unix-socket (libuv's uv_poll)" }
+        : {}),
     };
   },
 };

@@ -46,6 +46,12 @@ export interface Observation {
   outcome: string;
   /** What shows it: an strace line, a /proc/net/unix entry, sizes read, a message. */
   evidence?: string[];
+  /**
+   * Where this run showed something other than what the kernel does, who bent it ("node-unix-socket",
+   * "Node (libuv)"): the verdict is "differs", and says so. Set only with evidence of the kernel's own
+   * answer (a python3 peer making the plain calls).
+   */
+  bentBy?: string;
 }
 
 export type Verdict = "matches" | "differs" | "not applicable" | "failed";
@@ -59,5 +65,7 @@ export interface Result {
   evidence?: string[];
   /** Why not applicable, or what broke when the run itself failed. */
   reason?: string;
+  /** Who showed something other than the kernel's answer, where a run differs for that reason. */
+  bentBy?: string;
   ms: number;
 }

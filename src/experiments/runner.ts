@@ -51,12 +51,14 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
   try {
     const observation = await withTimeLimit(experiment.run(name, context));
     const verdict: Verdict = observation.outcome === expected ? "matches" : "differs";
+    const bentBy = verdict === "differs" ? observation.bentBy : undefined;
     const result = {
       ...base,
       verdict,
       expected,
       observed: observation.outcome,
       evidence: observation.evidence,
+      ...(bentBy === undefined ? {} : { bentBy }),
     };
     return { result: { ...result, ms: performance.now() - start }, events };
   } catch (err) {

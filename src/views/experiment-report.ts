@@ -41,7 +41,8 @@ export async function renderReport(
 }
 
 function verdictTable(results: readonly Result[]): string {
-  const rows = results.map((r) => [r.transport, r.expected ?? "—", r.observed ?? "—", r.verdict]);
+  const verdict = (r: Result) => (r.bentBy ? `${r.verdict}: ${r.bentBy}` : r.verdict);
+  const rows = results.map((r) => [r.transport, r.expected ?? "—", r.observed ?? "—", verdict(r)]);
   const header = ["transport", "expected (Linux)", "observed (this run)", "verdict"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   const line = (cells: string[]) =>
@@ -96,7 +97,8 @@ export function renderSummary(
   for (const r of flat.filter((x) => x.verdict === "differs" || x.verdict === "failed")) {
     lines.push(
       wrap(
-        `  ${r.experiment} on ${r.transport}: expected ${r.expected}, observed ${r.observed ?? r.reason}`,
+        `  ${r.experiment} on ${r.transport}: expected ${r.expected}, observed ${r.observed ?? r.reason}` +
+          (r.bentBy ? ` (bent by ${r.bentBy}, not the kernel)` : ""),
         100,
         "    ",
       ),

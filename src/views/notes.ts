@@ -31,7 +31,8 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
   if (!transport.connectionOriented && client.some((e) => e.call === "connect")) {
     notes.push(
       "connect() on a datagram socket sends nothing: it only sets the default peer for send() and " +
-        "makes the kernel drop datagrams from anyone else. — connect(2), udp(7)",
+        "makes the kernel refuse datagrams from anyone else, answering each with ICMP port unreachable " +
+        "(a stranger that is connect()ed hears ECONNREFUSED). — connect(2), udp(7)",
     );
   }
   notes.push(boundaryNote(server, client, transport));
