@@ -17,7 +17,8 @@ const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C name
 const ABSTRACT_HELP = `Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on
 disk. Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length
 (Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.
-unix-dgram and unix-seqpacket take paths only: node-unix-socket cuts an abstract name at its NUL.`;
+unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at
+its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.`;
 
 const MESSAGE_END_HELP = `Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:
   recv      the first recv() is the message, as the lab's server.py (the default): a client that

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { familyTypeOf } from "../strategy.js";
-import { formatInet, isAbstract, UNIX_PATH_MAX } from "../transports/address.js";
+import { formatInet, isAbstract, UNIX_PATH_MAX, whyNoAbstract } from "../transports/address.js";
 import type { TransportName } from "../transports/transport.js";
 
 export const DEFAULT_PORT = 1234;
@@ -82,15 +82,11 @@ function checkUnixPath(name: TransportName, path: string): string {
   return path;
 }
 
-/**
- * node-unix-socket takes a path as a C string, so "\0name" ends at its first byte and every abstract
- * name binds the same address of 108 NULs (seen with strace and /proc/net/unix): refuse rather than fake it.
- */
+/** Only unix-stream takes an @name here (see whyNoAbstract): refuse rather than fake it. */
 function refuseAbstract(name: TransportName, flag: string): void {
   if (name === "unix-stream") return;
   throw new UsageError(
-    `${flag}: ${name} cannot use an abstract name — node-unix-socket cuts it at the leading NUL, so every ` +
-      "@name would be the same all-NUL address; use a path, or --transport unix-stream",
+    `${flag}: ${name} cannot use an abstract name — ${whyNoAbstract(name)}; use a path, or --transport unix-stream`,
   );
 }
 

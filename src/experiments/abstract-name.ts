@@ -18,9 +18,10 @@ export const abstractName: Experiment = {
   ],
   expected: { "unix-stream": "no file; ECONNREFUSED after close" },
   notApplicable:
-    "TCP and UDP have no names. unix-dgram and unix-seqpacket could take abstract names in the kernel, but " +
-    "node-unix-socket cuts a name at its first NUL byte, so every @name would bind the same 108 NULs; the " +
-    "playground refuses @names there (EINVAL).",
+    "TCP and UDP have no names. unix-dgram and unix-seqpacket take abstract names in the kernel, but the " +
+    "playground refuses @names there (EINVAL): node-unix-socket's seqpacket socket cuts the name at its " +
+    "leading NUL, so every @name would be one all-NUL address, and its datagram socket pads the name to " +
+    "108 bytes, which the playground's unix-dgram does not take yet.",
   explain:
     "An abstract name lives in the kernel only: no file is made, and when the last socket bound to it " +
     "closes the name is free again, so connect() is refused — there is no file to be stale. Node passes the " +

@@ -59,3 +59,17 @@ export function abstractNameNote(address: string): string {
     `ABSTRACT-CONNECT:${name},unix-tightsocklen=0; in Python, connect to "\\0${name}".ljust(108, "\\0").`
   );
 }
+
+/**
+ * Why an @name is refused on the library's transports (both seen with strace and /proc/net/unix): its
+ * seqpacket socket cuts the name at the leading NUL, so listen() and connect() all use one all-NUL
+ * address; its datagram socket binds and sends to the name NUL-padded to 108 bytes, which a peer that
+ * uses the exact length never meets, and which the playground's unix-dgram does not take yet.
+ */
+export function whyNoAbstract(transport: TransportName): string {
+  return transport === "unix-seqpacket"
+    ? "node-unix-socket's seqpacket socket cuts an @name at its leading NUL, so every @name would be one " +
+        "all-NUL address"
+    : "node-unix-socket binds an @name only NUL-padded to 108 bytes, and the playground's unix-dgram " +
+        "does not take abstract names yet";
+}

@@ -26,7 +26,7 @@ import { resolve } from "node:path";
 import { getSystemErrorMap } from "node:util";
 import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../errors.js";
-import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
+import { describeUnix, isAbstract, unixKernelPath, whyNoAbstract } from "./address.js";
 import type {
   Connection,
   ConnectionHandlers,
@@ -57,10 +57,7 @@ function load(context: ErrorContext): typeof Addon {
 /** unixKernelPath, minus what this library cannot pass to the kernel intact. */
 export function addonKernelPath(address: string, transport: TransportName, op: Op): string {
   if (isAbstract(address)) {
-    const hint =
-      "node-unix-socket cuts a name at its first NUL byte, so every @name would bind the same all-NUL " +
-      "address — use a path (unix-stream takes @names)";
-    throw new OpError(op, transport, address, "EINVAL", hint);
+    throw new OpError(op, transport, address, "EINVAL", `${whyNoAbstract(transport)} — use a path`);
   }
   if (address.includes("\0")) {
     throw new OpError(op, transport, address, "EINVAL", "a socket path cannot hold a NUL byte");

@@ -2,7 +2,8 @@
 // ordered on Linux: when the receiver's queue is full the sender waits (EAGAIN) instead of the
 // kernel dropping datagrams (unix(7), net.unix.max_dgram_qlen).
 //
-// Paths only: the library cannot bind or reach an abstract @name (see unix-addon.ts). It does not
+// Paths only, for now: the library binds and sends to an abstract @name only NUL-padded to 108 bytes
+// (address.ts, whyNoAbstract). It does not
 // unlink socket files either, so each socket here removes the file it bound when it closes.
 import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -44,8 +45,8 @@ export const unixDgram: DatagramTransport = {
   },
   // A unix datagram client must bind a name of its own or the server has nowhere to answer: its
   // recvfrom() gets an empty address (unix(7)), and Linux does not autobind on sendto(). So it binds
-  // a path in a private temp dir, which close() removes again. (An abstract name would leave no file,
-  // but the library cannot bind one.)
+  // a path in a private temp dir, which close() removes again. (An abstract name would leave no file;
+  // the library would bind one only NUL-padded.)
   async open(server, trace) {
     addonKernelPath(server, "unix-dgram", "connect"); // refuse what we could never send to, before making files
     const dir = mkdtempSync(join(os.tmpdir(), "playground-"));

@@ -2,7 +2,7 @@
 // such socket, so it comes from node-unix-socket, through unix-addon.ts, which keeps that library's
 // sharp edges to itself.
 //
-// Paths only: the library cannot bind or reach an abstract @name (see unix-addon.ts), and unlike
+// Paths only: the library cuts an abstract @name at its leading NUL (address.ts, whyNoAbstract), and unlike
 // node:net it leaves the socket file behind on close, so our listener removes the file it made.
 import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
