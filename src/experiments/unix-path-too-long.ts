@@ -6,13 +6,14 @@ import type { TransportName } from "../transports/transport.js";
 import { listenSeqpacket, openDgram } from "../transports/unix-addon.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
 import { bindDatagram, listen, outcomeOf } from "./sockets.js";
+import { python } from "./steps-data.js";
 
 /** Bytes in the path tried: well over sun_path's 108. */
 const LENGTH = 120;
 
 export const unixPathTooLong: Experiment = {
   name: "unix-path-too-long",
-  summary: `a ${LENGTH}-byte socket path does not fit sun_path: the playground refuses it, raw Node cuts it`,
+  summary: `a ${LENGTH}-byte path overflows sun_path: the kernel says EINVAL; the playground refuses first, Node cuts it`,
   claim: {
     page: "unix(7)",
     section: "DESCRIPTION (Address format)",
@@ -20,18 +21,21 @@ export const unixPathTooLong: Experiment = {
   },
   steps: [
     `make a path of ${LENGTH} bytes in a temp dir`,
+    "ask the kernel: a python3 peer calls bind() with the whole path, a sockaddr longer than sockaddr_un",
     "bind (and listen) there through the playground",
     "then the same with the library underneath, unchecked: node:net server.listen(), or node-unix-socket bind()",
   ],
-  expected: { "unix-stream": "ENAMETOOLONG", "unix-dgram": "ENAMETOOLONG", "unix-seqpacket": "ENAMETOOLONG" },
+  expected: { "unix-stream": "EINVAL", "unix-dgram": "EINVAL", "unix-seqpacket": "EINVAL" },
   notApplicable: "TCP and UDP addresses have no path.",
   explain:
-    `A pathname and its closing NUL must fit in sun_path's 108 bytes, so the playground refuses anything ` +
-    `over ${UNIX_PATH_MAX} bytes before calling bind() (the kernel itself could only answer EINVAL). Raw ` +
-    "node:net does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves " +
-    "the cut file behind on close. node-unix-socket refuses, with a message of its own.",
+    "A pathname and its closing NUL must fit in sun_path's 108 bytes: given a longer address the kernel " +
+    `answers EINVAL. Through Node it is never asked. The playground refuses anything over ${UNIX_PATH_MAX} ` +
+    "bytes before calling bind(), with ENAMETOOLONG, the name a path too long has elsewhere; raw node:net " +
+    "does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves the cut " +
+    "file behind on close. node-unix-socket refuses, with a message of its own.",
   async run(name, context) {
     const path = join(context.dir, "a".repeat(LENGTH - context.dir.length - 1));
+    const kernel = (await python(context, KERNEL_BIND, name, path).json<string>()) ?? "no answer";
     const outcome =
       name === "unix-dgram"
         ? await outcomeOf(bindDatagram(name, context, path))
@@ -52,9 +56,28 @@ export const unixPathTooLong: Experiment = {
     }
     const raw =
       name === "unix-stream" ? await rawNetListen(context, path) : rawAddonBind(name, context, path);
-    return { outcome, evidence: [`playground: bind ${outcome} for the ${LENGTH}-byte path`, ...raw] };
+    const evidence = [
+      `the kernel (python3, bind() with the whole ${LENGTH}-byte path): ${kernel}`,
+      `playground: ${outcome === "succeeded" ? "bound" : `refused with ${outcome}, before any bind()`}`,
+      ...raw,
+    ];
+    // The kernel never sees the path: what we observe is the playground's own refusal.
+    const bentBy = "the playground";
+    return outcome === kernel ? { outcome, evidence } : { outcome, evidence, bentBy };
   },
 };
+
+/** bind() with a sockaddr_un longer than the struct: what the kernel says (python's own check skipped). */
+const KERNEL_BIND = `
+import ctypes, errno, json, socket, struct, sys
+kind = {"unix-stream": socket.SOCK_STREAM, "unix-dgram": socket.SOCK_DGRAM}.get(sys.argv[1], socket.SOCK_SEQPACKET)
+s = socket.socket(socket.AF_UNIX, kind)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.bind.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32]
+address = struct.pack("H", socket.AF_UNIX) + sys.argv[2].encode() + b"\\0"
+failed = libc.bind(s.fileno(), ctypes.create_string_buffer(address, len(address)), len(address))
+print(json.dumps(errno.errorcode[ctypes.get_errno()] if failed else "succeeded"), flush=True)
+`;
 
 /** node:net with no length check, as any Node program would call it. */
 async function rawNetListen(context: ExperimentContext, path: string): Promise<string[]> {

@@ -25,7 +25,7 @@ export async function renderReport(
 ): Promise<string> {
   const { claim } = experiment;
   const parts = [
-    `${experiment.name}: ${experiment.summary}`,
+    wrap(`${experiment.name}: ${experiment.summary}`, 100, "  "),
     "",
     wrap(`${claim.page}, ${claim.section}: “${claim.text}”`, 100, "  "),
     "",
