@@ -1,8 +1,12 @@
 // A unix socket file is a door anyone who can write to it may knock on (unix(7)), so a long-running
 // server places its file the careful way:
-//   - it binds inside a fresh 0700 directory next to the path, with umask 0177, so no other user can
-//     connect during any instant, then chmods it to --mode and links it into place (link(2) never
-//     replaces what is already there, unlike rename(2));
+//   - it refuses a directory another user can write to, unless the sticky bit keeps them from
+//     renaming or deleting what is ours (as OpenSSH's StrictModes and PostgreSQL do for theirs):
+//     there, another user could swap the socket or the private directory for a symlink;
+//   - it binds inside a fresh 0700 directory next to the path with the umask that gives the file
+//     --mode as bind() creates it: no chmod(2) ever follows a path someone could have swapped in the
+//     meantime (a server run as root would change the mode of the symlink's target); then it links
+//     the file into place (link(2) never replaces what is already there, unlike rename(2));
 //   - a socket file nobody answers (stale: a crashed server's) is replaced; a live server's path is
 //     never taken; a regular file, directory or symlink there is never deleted;
 //   - on exit it removes the path only if it is still its own file (same inode), never a newer one.
@@ -10,11 +14,10 @@
 // unlinking a newer server's file. A datagram socket must be bound where it is (`inPlace`): it answers
 // from the address it was bound to, and a peer checks that address. There umask 0177 alone closes the
 // window, and node-unix-socket does not unlink by name.
-import { linkSync, lstatSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
-import { chmod } from "node:fs/promises";
+import { linkSync, lstatSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import { basename, dirname, join } from "node:path";
-import { OpError } from "../errors.js";
+import { OpError, UsageError } from "../errors.js";
 import type { TransportName } from "./transport.js";
 
 export interface PlacedSocket<T> {
@@ -32,18 +35,17 @@ export async function placeSocketFile<T>(
   bindAt: (privatePath: string) => Promise<T>,
   inPlace = false,
 ): Promise<PlacedSocket<T>> {
+  refuseSharedDirectory(path);
   await clearTheWay(path, transport);
   if (inPlace) {
-    const value = await withUmask(() => bindAt(path));
-    await chmod(path, mode);
+    const value = await withMode(mode, () => bindAt(path));
     const { ino } = lstatSync(path);
     return { value, boundAs: path, remove: () => removeIfOurs(path, ino) };
   }
   const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
   const boundAs = join(dir, "socket");
   try {
-    const value = await withUmask(() => bindAt(boundAs));
-    await chmod(boundAs, mode);
+    const value = await withMode(mode, () => bindAt(boundAs));
     const { ino } = lstatSync(boundAs);
     try {
       linkSync(boundAs, path);
@@ -62,14 +64,39 @@ export async function placeSocketFile<T>(
   }
 }
 
-/** bind() creates the file: with umask 0177 it is 0600 from its first instant. */
-function withUmask<T>(bind: () => Promise<T>): Promise<T> {
-  const old = process.umask(0o177);
+/**
+ * bind() creates the socket file with the mode 0777 less the umask (unix(7)): with the umask set from
+ * `mode` the file has --mode from its first instant, and nothing changes it afterwards.
+ */
+export function withMode<T>(mode: number, bind: () => T): T {
+  const old = process.umask(0o777 & ~mode);
   try {
     return bind(); // node:net and node-unix-socket both bind synchronously, inside this call
   } finally {
     process.umask(old);
   }
+}
+
+/**
+ * Refuse a directory another user can write to without the sticky bit (or that another user owns):
+ * they could replace our socket, or the private directory we bind in, with a symlink while we start.
+ */
+function refuseSharedDirectory(path: string): void {
+  const dir = dirname(path);
+  const { mode, uid } = statSync(dir);
+  const sticky = (mode & 0o1000) !== 0;
+  const me = process.getuid?.() ?? 0;
+  const who =
+    uid !== me && uid !== 0
+      ? `belongs to another user (uid ${uid})`
+      : !sticky && mode & 0o022
+        ? `can be written by ${mode & 0o002 ? "every user" : "its group"} and has no sticky bit`
+        : undefined;
+  if (who === undefined) return;
+  throw new UsageError(
+    `--path ${path}: the directory ${dir} ${who}, so another user could swap the socket for a symlink ` +
+      "while the server starts — use a directory only you can write to, or one with the sticky bit (like /tmp)",
+  );
 }
 
 function removeIfOurs(path: string, ino: number): void {

@@ -27,6 +27,7 @@ import { getSystemErrorMap } from "node:util";
 import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../errors.js";
 import { describeUnix, isAbstract, unixKernelPath, whyNoAbstract } from "./address.js";
+import { withMode } from "./socket-file.js";
 import type {
   Connection,
   ConnectionHandlers,
@@ -332,7 +333,12 @@ const QUEUED_SEND_PATIENCE_MS = 200;
  * A datagram socket, bound to `kernelPath` (throws an OpError), or unbound: then it can send, but
  * nobody can answer it. close() does not remove the socket file; whoever chose the path does.
  */
-export function openDgram(kernelPath: string | undefined, context: ErrorContext): DatagramSocket {
+export function openDgram(
+  kernelPath: string | undefined,
+  context: ErrorContext,
+  /** The socket file's mode, where a server chose one: kept when #renew() binds the path again. */
+  mode?: number,
+): DatagramSocket {
   const socket = new (load(context).DgramSocket)();
   try {
     if (kernelPath !== undefined) socket.bind(kernelPath);
@@ -340,7 +346,7 @@ export function openDgram(kernelPath: string | undefined, context: ErrorContext)
     socket.close();
     throw addonError(err, "bind", context);
   }
-  return new AddonDgramSocket(socket, kernelPath, context);
+  return new AddonDgramSocket(socket, kernelPath, context, mode);
 }
 
 class AddonDgramSocket implements DatagramSocket {
@@ -360,6 +366,7 @@ class AddonDgramSocket implements DatagramSocket {
     socket: Addon.DgramSocket,
     private readonly kernelPath: string | undefined,
     private readonly context: ErrorContext,
+    private readonly mode: number | undefined,
   ) {
     this.local = kernelPath === undefined ? "" : describeUnix(kernelPath);
     this.#socket = this.#adopt(socket);
@@ -439,7 +446,10 @@ class AddonDgramSocket implements DatagramSocket {
     if (this.kernelPath === undefined) return;
     try {
       rmSync(this.kernelPath, { force: true }); // the old socket's file, which close() leaves behind
-      fresh.bind(this.kernelPath);
+      const { kernelPath, mode } = this;
+      // The new file gets the server's --mode as it is made, not the process umask.
+      if (mode === undefined) fresh.bind(kernelPath);
+      else withMode(mode, () => fresh.bind(kernelPath));
     } catch (err) {
       this.#deliver((h) => h.error(addonError(err, "bind", this.context)));
       fresh.close();

@@ -39,7 +39,7 @@ export const unixDgram: DatagramTransport = {
         trace,
       );
     }
-    const bindHere = async () => bound(path, address, "server", trace);
+    const bindHere = async () => bound(path, address, "server", trace, options.socketFile?.mode);
     const placed = await placeSocketFile(path, options.socketFile.mode, "unix-dgram", bindHere, true);
     return removingOnClose(placed.value, placed.remove, "server", trace);
   },
@@ -61,10 +61,10 @@ export const unixDgram: DatagramTransport = {
   },
 };
 
-function bound(kernelPath: string, address: string, side: Side, trace: Trace): DatagramSocket {
+function bound(kernelPath: string, address: string, side: Side, trace: Trace, mode?: number): DatagramSocket {
   trace({ side, call: "socket", inferred: true, via: "new DgramSocket()" });
   try {
-    const socket = openDgram(kernelPath, { transport: "unix-dgram", address });
+    const socket = openDgram(kernelPath, { transport: "unix-dgram", address }, mode);
     const detail = side === "client" ? "so that the server can answer" : undefined;
     trace({ side, call: "bind", inferred: false, via: "socket.bind()", local: socket.local, detail });
     return socket;

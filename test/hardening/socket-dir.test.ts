@@ -1,0 +1,149 @@
+// A server run as root must never change the mode of a file an attacker chooses. The attack: another
+// user who can write to the directory of --path swaps the socket file for a symlink between bind()
+// and a chmod(), and the server's chmod() changes the symlink's target. So the socket gets --mode as
+// bind() makes it (no chmod at all), and a directory another user can write to without the sticky
+// bit is refused. The attacker here is a real second user, made for the test and removed after it.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { playground, ServerProcess } from "../helpers/cli.js";
+import { requireTool, stopAll, track } from "../helpers/peers.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+const UNIX = ["unix-stream", "unix-dgram", "unix-seqpacket"] as const;
+const ATTACKER = `pgattack${process.pid % 100000}`;
+
+afterEach(async () => {
+  await stopAll();
+  removeTempDirs();
+});
+
+function asRoot(): void {
+  if (process.getuid?.() !== 0)
+    throw new Error("these tests need root (a second user is made): run them as root, as CI does");
+}
+
+describe.each(UNIX)("%s --mode: the socket file gets its mode as bind() makes it", (transport) => {
+  it("--mode 666 with no chmod(2) anywhere (strace), and the file is 0666 while the server runs", async () => {
+    requireTool("strace");
+    const dir = tempDir();
+    const path = join(dir, "s.sock");
+    const log = join(tempDir(), "strace.log");
+    const child = spawn(
+      "strace",
+      [
+        "-f",
+        "-qq",
+        "-e",
+        "trace=chmod,fchmod,fchmodat",
+        "-o",
+        log,
+        process.execPath,
+        ...serverArgs(transport, path, "666"),
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+    });
+    const exited = new Promise((resolve) => child.once("close", resolve));
+    try {
+      for (let i = 0; i < 200 && !/Server is (listening on|bound to)/.test(out); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(out).toMatch(/Server is (listening on|bound to)/);
+      expect((statSync(path).mode & 0o777).toString(8)).toBe("666");
+    } finally {
+      // SIGTERM to the server, not to strace (which would only let go of it); then strace ends too.
+      spawnSync("pkill", ["-TERM", "-f", `^${process.execPath} .*--path ${path}`]);
+      await exited;
+    }
+    const calls = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => /chmod/.test(l));
+    expect(calls).toEqual([]);
+  });
+});
+
+function serverArgs(transport: string, path: string, mode: string): string[] {
+  const cli = new URL("../../dist/cli.js", import.meta.url).pathname;
+  return [cli, "server", "--transport", transport, "--path", path, "--mode", mode];
+}
+
+describe("a directory other users can write to", () => {
+  it.each(UNIX)(
+    "%s: refused without the sticky bit (exit 2, one line); fine with it, as in /tmp",
+    async (transport) => {
+      const dir = tempDir();
+      chmodSync(dir, 0o777);
+      const refused = await playground(["server", "--transport", transport, "--path", join(dir, "s.sock")]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        new RegExp(
+          `--path ${dir}/s.sock: the directory ${dir} can be written by every user and has no sticky bit`,
+        ),
+      );
+      expect(refused.stderr.trim().split("\n")[0]).toMatch(/^playground: /);
+      chmodSync(dir, 0o1777);
+      const server = track(new ServerProcess(["--transport", transport, "--path", join(dir, "s.sock")]));
+      expect(await server.address()).toBe(join(dir, "s.sock"));
+    },
+  );
+
+  it("another user's directory is refused too", async () => {
+    asRoot();
+    const dir = tempDir();
+    chownSync(dir, 65534, 65534); // nobody
+    chmodSync(dir, 0o755);
+    const refused = await playground(["server", "--transport", "unix-stream", "--path", join(dir, "s.sock")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/belongs to another user \(uid 65534\)/);
+  });
+});
+
+describe("the attack: another user swaps the socket for a symlink to a root-owned file", () => {
+  beforeAll(() => {
+    asRoot();
+    execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", ATTACKER]);
+  });
+  afterAll(() => {
+    spawnSync("pkill", ["-KILL", "-u", ATTACKER]); // exits 1 when none is left: fine
+    execFileSync("userdel", [ATTACKER]);
+  });
+
+  it("10 starts of unix-dgram with --mode 666 in a shared directory leave the target 0600", async () => {
+    const dir = tempDir();
+    chmodSync(dir, 0o777); // writable by the attacker, no sticky bit
+    const target = join(tempDir(), "secret");
+    writeFileSync(target, "root only\n", { mode: 0o600 });
+    const path = join(dir, "s.sock");
+    // As the other user, until killed: whenever a socket file appears at the path, rename a symlink to
+    // the target over it: one rename(2), no fork, so it lands within microseconds. perl, which Debian
+    // always has (perl-base), not python3: the other user may not reach root's python.
+    const swap = 'my ($p, $t) = @ARGV; while (1) { if (-S $p) { symlink($t, "$p.x"); rename("$p.x", $p); } }';
+    // setpriv execs perl itself (runuser would fork), so killing it kills the attacker.
+    const uid = execFileSync("id", ["-u", ATTACKER], { encoding: "utf8" }).trim();
+    const attacker = spawn(
+      "setpriv",
+      [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "perl", "-e", swap, path, target],
+      { stdio: "ignore" },
+    );
+    const attackerGone = new Promise((resolve) => attacker.once("close", resolve));
+    try {
+      for (let i = 0; i < 10; i++) {
+        const run = await playground(
+          ["server", "--transport", "unix-dgram", "--path", path, "--mode", "666", "--idle-timeout", "1"],
+          3_000,
+        );
+        expect(run.code, run.stderr).not.toBe(0); // refused: it never serves from a shared directory
+        expect((statSync(target).mode & 0o777).toString(8)).toBe("600");
+      }
+    } finally {
+      attacker.kill("SIGKILL");
+      await attackerGone;
+    }
+    expect(existsSync(target)).toBe(true);
+  });
+});
