@@ -73,13 +73,41 @@ function capture(port: string): { ready: Promise<void>; stop(): Promise<string> 
       if (err.includes("listening on")) resolve();
     });
     child.once("exit", (code) => reject(new Error(`tcpdump exited ${code}: ${err.trim()}`)));
+    child.once("error", reject);
   });
-  const stop = () =>
-    new Promise<string>((resolve) => {
-      setTimeout(() => child.kill("SIGINT"), 200); // the last packets flushed first
-      child.once("close", () => resolve(out));
-    });
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const stop = async () => {
+    setTimeout(() => child.kill("SIGINT"), 200); // the last packets flushed first
+    await closed;
+    return out;
+  };
   return { ready, stop };
+}
+
+/** A child's stdout, a line at a time, from one listener. */
+function linesOf(child: ChildProcess): { next(): Promise<string> } {
+  const ready: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  let rest = "";
+  child.stdout?.on("data", (chunk) => {
+    rest += chunk;
+    const parts = rest.split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) {
+      const waiter = waiting.shift();
+      if (waiter) waiter(line);
+      else ready.push(line);
+    }
+  });
+  return {
+    next: () =>
+      new Promise((resolve, reject) => {
+        const line = ready.shift();
+        if (line !== undefined) return resolve(line);
+        waiting.push(resolve);
+        setTimeout(() => reject(new Error("no line from the python3 session within 5 s")), 5000).unref();
+      }),
+  };
 }
 
 describe.each(["tcp4", "tcp6"])("%s: round trips before the welcome, on the wire", (name) => {
@@ -89,25 +117,21 @@ describe.each(["tcp4", "tcp6"])("%s: round trips before the welcome, on the wire
     if (process.getuid?.() !== 0)
       throw new Error("tcpdump on lo needs root: run the tests as root (CI does)");
     const session = spawn(PYTHON, [FACTS, name, "handshake"], { stdio: ["pipe", "pipe", "inherit"] });
+    const lines = linesOf(session);
+    let dump: ReturnType<typeof capture> | undefined;
     let said = "";
-    const line = (n: number) =>
-      new Promise<string>((resolve) => {
-        const check = () => {
-          const lines = said.split("\n");
-          if (lines.length > n) resolve(lines[n - 1] as string);
-        };
-        session.stdout?.on("data", (d) => {
-          said += d;
-          check();
-        });
-        check();
-      });
-    const port = await line(1);
-    const dump = capture(port);
-    await dump.ready;
-    session.stdin?.write("go\n");
-    expect(JSON.parse(await line(2))).toEqual({ welcome: "Welcome to the server!" });
-    const packets = (await dump.stop()).split("\n").filter((l) => / (IP|IP6) /.test(l));
+    let port = "";
+    try {
+      port = await lines.next();
+      dump = capture(port);
+      await dump.ready;
+      session.stdin?.write("go\n");
+      expect(JSON.parse(await lines.next())).toEqual({ welcome: "Welcome to the server!" });
+    } finally {
+      session.kill();
+      said = dump ? await dump.stop() : "";
+    }
+    const packets = said.split("\n").filter((l) => / (IP|IP6) /.test(l));
     // "IP 127.0.0.1.41234 > 127.0.0.1.40000: tcp 0": which way it went, and its length.
     const trips = packets.map((p) => {
       const m = / (\S+)\.(\d+) > (\S+)\.(\d+): tcp (\d+)/.exec(p);
