@@ -117,7 +117,7 @@ export const closeUnreadRst: Experiment = {
         ...(outcome === "EBADF" && kernel !== "EBADF" ? [EBADF_IS_LIBUV] : []),
       ],
       // The kernel's own answer came from the python3 client: what we saw otherwise is the library's.
-      ...(outcome !== kernel && kernel === "ECONNRESET"
+      ...(outcome === "EBADF" && kernel === "ECONNRESET"
         ? { bentBy: "node-unix-socket (libuv's uv_poll)" }
         : {}),
     };

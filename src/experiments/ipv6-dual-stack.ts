@@ -70,7 +70,7 @@ async function viaTcp(context: ExperimentContext): Promise<[string, string]> {
   const { port } = server.address() as net.AddressInfo;
   const local = formatInet("::", port);
   context.trace({ side: "server", call: "socket", inferred: true, via, detail: "IPV6_V6ONLY off" });
-  context.trace({ side: "server", call: "bind", inferred: true, via, local });
+  context.trace({ side: "server", call: "bind", inferred: true, via, local, requested: formatInet("::", 0) });
   context.trace({ side: "server", call: "listen", inferred: true, via, local });
   const client = await (await connectionTransport("tcp4")).dial(formatInet("127.0.0.1", port), context.trace);
   context.defer(() => client.destroy());

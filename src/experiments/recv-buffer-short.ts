@@ -82,7 +82,9 @@ export const recvBufferShort: Experiment = {
     const address =
       typeof where === "number" ? (name === "udp6" ? `[::1]:${where}` : `127.0.0.1:${where}`) : where;
     const via = "python3";
-    traceChild(context, { side: "server", call: "bind", via, local: address });
+    // The peer bound port 0 (the kernel chose `where`), or its path.
+    const requested = typeof where === "number" ? address.replace(/\d+$/, "0") : undefined;
+    traceChild(context, { side: "server", call: "bind", via, local: address, requested });
     if (seqpacket) traceChild(context, { side: "server", call: "listen", via, detail: "backlog 1" });
 
     const node = seqpacket

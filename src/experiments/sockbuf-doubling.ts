@@ -77,6 +77,7 @@ async function viaNode(type: "udp4" | "udp6", context: ExperimentContext): Promi
     inferred: false,
     via: "socket.bind()",
     local: formatInet(socket.address().address, socket.address().port),
+    requested: formatInet(type === "udp6" ? "::1" : "127.0.0.1", 0),
     detail: "then SO_RCVBUF, SO_SNDBUF",
   });
   const sizes = { rcvbuf: socket.getRecvBufferSize(), sndbuf: socket.getSendBufferSize() };

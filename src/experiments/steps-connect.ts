@@ -132,10 +132,12 @@ export class TracedUdpSocket {
   readonly socket: dgram.Socket;
   readonly inbox: Inbox;
   #closed = false;
+  /** Whether Node has bound this socket (it binds once, before its first connect() or send()). */
+  #bound = false;
 
   constructor(
     private readonly context: ExperimentContext,
-    type: "udp4" | "udp6",
+    private readonly type: "udp4" | "udp6",
     private readonly side: Side,
     options: { reuseAddr?: boolean; ipv6Only?: boolean } = {},
   ) {
@@ -176,7 +178,9 @@ export class TracedUdpSocket {
       this.socket.once("error", failed);
       this.socket.bind({ address: host, port }, () => {
         this.socket.off("error", failed);
-        this.context.trace({ ...record, local: this.local() });
+        this.#bound = true;
+        // With port 0 the kernel chose the port: the call itself was given 0.
+        this.context.trace({ ...record, local: this.local(), requested: port === 0 ? address : undefined });
         resolve();
       });
     });
@@ -186,7 +190,9 @@ export class TracedUdpSocket {
   connect(address: string): Promise<void> {
     const { host, port } = parseInet(address);
     const t = this.context.trace.now();
-    const unbound = this.local() === "";
+    // Node binds the wildcard, port 0, before its first connect() only: after a disconnect() the
+    // socket has no port, but Node's next connect() binds nothing (the kernel gives it one in connect()).
+    const unbound = !this.#bound;
     const record = { t, side: this.side, call: "connect", inferred: false, via: "socket.connect()" } as const;
     return new Promise((resolve, reject) => {
       this.socket.connect(port, host, (err?: NodeJS.ErrnoException) => {
@@ -195,8 +201,18 @@ export class TracedUdpSocket {
           return reject(err);
         }
         const local = this.local();
-        if (unbound)
-          this.context.trace({ ...record, call: "bind", inferred: true, local, detail: "ephemeral port" });
+        this.#bound = true;
+        if (unbound) {
+          const requested = this.type === "udp6" ? "[::]:0" : "0.0.0.0:0";
+          this.context.trace({
+            ...record,
+            call: "bind",
+            inferred: true,
+            local,
+            requested,
+            detail: "ephemeral port",
+          });
+        }
         this.context.trace({ ...record, local, remote: address });
         resolve();
       });

@@ -62,6 +62,7 @@ export const udpDropFullRcvbuf: Experiment = {
       inferred: false,
       via: "socket.bind()",
       local,
+      requested: formatInet(host, 0),
       detail: `SO_RCVBUF ${rcvbuf}`,
     });
 

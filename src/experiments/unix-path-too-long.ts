@@ -95,6 +95,7 @@ async function rawNetListen(context: ExperimentContext, path: string): Promise<s
   }
   const made = readdirSync(context.dir).map((file) => join(context.dir, file));
   context.trace({ side: "server", call: "bind", inferred: true, via, local: made[0] ?? path });
+  context.trace({ side: "server", call: "listen", inferred: true, via, local: made[0] ?? path });
   await new Promise((done) => server.close(done));
   context.trace({
     side: "server",
@@ -127,12 +128,14 @@ function rawAddonBind(name: TransportName, context: ExperimentContext, path: str
     context.defer(() => socket.close());
   } catch (err) {
     const said = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+    // The library checks the length itself: strace shows no bind() at all, so none is drawn.
     context.trace({
       side: "server",
-      call: "bind",
+      call: "refused",
       inferred: false,
-      via,
+      via: `node-unix-socket's ${via}`,
       local: path,
+      detail: "bind",
       errno: (err as { code?: string }).code,
       message: said,
     });

@@ -101,7 +101,7 @@ class Replies {
         this.wake?.();
       },
       end: () => {
-        call(eofEvent("server"));
+        call(eofEvent("server", undefined, transport.preservesBoundaries));
         this.ended = true;
         this.pushTail(this.tail.finish("eof"));
         this.wake?.();

@@ -151,7 +151,7 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    this.call(eofEvent("client", at));
+    this.call(eofEvent("client", at, this.transport.preservesBoundaries));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) this.stop("peer-closed"); // EOF before any message
   }

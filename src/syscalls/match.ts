@@ -10,7 +10,7 @@
 // taken in order, a send or recv preferring the next call of its size. A call no step names
 // (setsockopt, getsockname, a second write) is shown under the step before it on the same socket: it is
 // part of what Node did there. Calls that returned EAGAIN did nothing and are only counted.
-import { inTimeOrder, isCall, type SocketCall, type SocketEvent } from "../trace/events.js";
+import { hasSyscalls, inTimeOrder, type SocketCall, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import type { Syscall } from "./parse.js";
 import type { TracedSocket } from "./sockets.js";
@@ -96,7 +96,7 @@ function stepOfCall(call: Syscall): Step | undefined {
  * refusal). A read of 0 bytes, an empty datagram or record, is matched as a read that returned 0.
  */
 function stepOfEvent(e: SocketEvent): Step | undefined {
-  if (!isCall(e) && e.call !== "eof") return undefined;
+  if (!hasSyscalls(e)) return undefined;
   const step = STEP_OF_EVENT[e.call as SocketCall | "eof"];
   return step === "recv" && e.bytes === 0 && !e.errno ? "eof" : step;
 }

@@ -7,7 +7,7 @@ import type { RunFlags } from "../commands/run.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
 import { chooseTransport } from "../strategy.js";
-import { isCall, type SocketEvent } from "../trace/events.js";
+import { hasSyscalls, type SocketEvent } from "../trace/events.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { useColor } from "../views/paint.js";
@@ -37,8 +37,7 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
     lines.forEach((line, i) => {
       const r = records[i];
       // A message's end or a refusal is no call: it gets no syscalls list at all (an EOF does).
-      const steps = isEvent(r) && (isCall(r) || r.call === "eof");
-      process.stdout.write(`${steps ? withSyscalls(r, kernel) : line}\n`);
+      process.stdout.write(`${isEvent(r) && hasSyscalls(r) ? withSyscalls(r, kernel) : line}\n`);
     });
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);

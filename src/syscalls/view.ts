@@ -1,7 +1,7 @@
 // The ladder with the kernel's view under it: after each ladder row, the system calls strace saw for
 // that step, fd numbers as the kernel gave them. Every line fits in 100 columns; a call too long for
 // that loses the end of its arguments (…), never its name, fd or result.
-import { inTimeOrder, isCall, type SocketEvent } from "../trace/events.js";
+import { hasSyscalls, inTimeOrder, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
 import { notesFor } from "../views/notes.js";
@@ -29,19 +29,19 @@ export function renderKernelLadder(
     lines.push(rows[i] as string);
     const placed = kernel.calls.get(event) ?? [];
     // A message's end or a refusal is no call of anyone's; an EOF may or may not have a read() = 0.
-    if (!isCall(event) && event.call !== "eof") return;
+    if (!hasSyscalls(event)) return;
     const style = event.side === "client" ? paint.client : paint.server;
-    if (placed.length === 0) lines.push(paint.inferred(`${MARK}${missing(event)}`));
+    if (placed.length === 0) lines.push(paint.inferred(`${MARK}${missing(event, transport)}`));
     for (const { call } of placed) lines.push(`${MARK}${style(fitCall(call, WIDTH - MARK.length))}`);
   });
   return `${lines.join("\n")}\n${legend}`;
 }
 
 /** What a step with no system call under it says instead. */
-function missing(event: SocketEvent): string {
-  return event.call === "eof"
-    ? "(no read() = 0: libuv took epoll's hang-up after a short read as EOF)"
-    : "(no system call for this step in the strace log)";
+function missing(event: SocketEvent, transport: TransportInfo): string {
+  if (event.call === "eof" && transport.builtOn.startsWith("node:net"))
+    return "(no read() = 0: libuv took epoll's hang-up after a short read as EOF)";
+  return "(no system call for this step in the strace log)";
 }
 
 /** `name(args) = result (errno text)`, cut down to `width`: the errno text goes first, then args' end. */

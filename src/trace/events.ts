@@ -27,12 +27,13 @@ export type SocketCall =
  *   eof          Node's 'end' event: the peer shut down its side. Sometimes a read() returned 0, and
  *                sometimes libuv took epoll's hang-up after a short read as EOF and read nothing:
  *                --trace-syscalls shows which
- *   refused      the playground refused before making the call it names in `detail` (a socket path
- *                too long for sun_path, say): the kernel was never asked
+ *   refused      the playground, or a library, refused before making the call it names in `detail`
+ *                (a socket path too long for sun_path, say): the kernel was never asked
  */
-export type Happening = "message-end" | "eof" | "refused";
+const HAPPENING_NAMES = ["message-end", "eof", "refused"] as const;
+export type Happening = (typeof HAPPENING_NAMES)[number];
 
-const HAPPENINGS: ReadonlySet<string> = new Set<Happening>(["message-end", "eof", "refused"]);
+const HAPPENINGS: ReadonlySet<string> = new Set(HAPPENING_NAMES);
 
 /** What an event is: a call, or a happening. */
 export type EventName = SocketCall | Happening;
@@ -106,20 +107,30 @@ export function readCall(chunk: Buffer, t?: number) {
   } as const;
 }
 
-/** Node's 'end' event: the peer shut down its writing side (a Happening: see above). */
-export function eofEvent(peer: "client" | "server", t?: number) {
+/**
+ * Node's 'end' event: the peer shut down its writing side (a Happening: see above). On a record
+ * socket (seqpacket) recv() returns 0 for an empty record too, and node-unix-socket cannot tell.
+ */
+export function eofEvent(peer: "client" | "server", t?: number, records = false) {
   return {
     t,
     call: "eof",
     inferred: false,
     via: "'end' event",
-    detail: `the ${peer} shut down its side`,
+    detail: records
+      ? `recv() returned 0: the ${peer} shut down its side, or sent an empty record`
+      : `the ${peer} shut down its side`,
   } as const;
 }
 
 /** Whether an event is a socket call, not a Happening. */
 export function isCall(e: SocketEvent): e is SocketEvent & { call: SocketCall } {
   return !HAPPENINGS.has(e.call);
+}
+
+/** Whether system calls can stand under an event: every call, and an EOF (a read() that returned 0). */
+export function hasSyscalls(e: SocketEvent): boolean {
+  return isCall(e) || e.call === "eof";
 }
 
 /**

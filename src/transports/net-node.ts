@@ -34,7 +34,8 @@ export function listenNet(
       // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
       server.on("error", () => {});
       const bound = describe(server.address() as string | net.AddressInfo);
-      const requested = placedAt ?? address; // what bind() was given: port 0 stays 0
+      // What bind() was given, where the socket ended up elsewhere: port 0, or a private name.
+      const requested = placedAt ?? ("port" in options && options.port === 0 ? address : undefined);
       traceListen(trace, via, bound, via, { requested, detail: placedAt && placedDetail(placedAt) });
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.

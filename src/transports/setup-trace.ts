@@ -14,9 +14,9 @@ export function traceListen(
   socketVia = via,
   bind: { requested?: string; detail?: string } = {},
 ): void {
-  const requested = bind.requested === local ? undefined : bind.requested;
+  const { requested, detail } = bind;
   trace({ side: "server", call: "socket", inferred: true, via: socketVia });
-  trace({ side: "server", call: "bind", inferred: true, via, local, requested, detail: bind.detail });
+  trace({ side: "server", call: "bind", inferred: true, via, local, requested, detail });
   trace({ side: "server", call: "listen", inferred: true, via, local, detail: "backlog 4096" });
 }
 

@@ -52,8 +52,8 @@ function udpTransport(info: TransportInfo): DatagramTransport {
         socket.bind({ address: host, port, exclusive: true }, () => {
           socket.removeAllListeners("error");
           const bound = udpSocket(socket, info, "server", trace);
-          // bind() got `address` as given: with port 0 the kernel chose the port in bound.local.
-          const requested = address === bound.local ? undefined : address;
+          // bind() was given port 0: the kernel chose the port in bound.local.
+          const requested = port === 0 ? address : undefined;
           trace({
             side: "server",
             call: "bind",

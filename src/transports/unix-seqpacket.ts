@@ -34,8 +34,8 @@ export const unixSeqpacket: ConnectionTransport = {
     const listenAt = async (at: string, trace: Trace) => {
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
-        const detail = at === path ? undefined : placedDetail(at);
-        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", { requested: at, detail });
+        const placed = at === path ? {} : { requested: at, detail: placedDetail(at) };
+        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", placed);
         return server;
       } catch (err) {
         trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });

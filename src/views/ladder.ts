@@ -79,12 +79,13 @@ export function callText(e: SocketEvent): string {
 }
 
 /**
- * bind() with what the kernel was given; where that was port 0, the port it chose: a fresh address is
- * port 0 on loopback, and the port is the kernel's answer, not part of the call.
+ * bind() with what the kernel was given; where that was port 0, the port it chose, after an arrow:
+ * "bind(127.0.0.1:0)* → 41965". A fresh address is port 0; the port is the kernel's answer.
  */
 function bindText(e: SocketEvent, star: string): string {
   const given = e.requested ?? e.local ?? "";
-  const chosen = given.endsWith(":0") && e.local ? ` → :${e.local.slice(e.local.lastIndexOf(":") + 1)}` : "";
+  const portZero = e.family !== "unix" && e.requested?.endsWith(":0") && e.local;
+  const chosen = portZero ? ` → ${e.local?.slice(e.local.lastIndexOf(":") + 1)}` : "";
   return `bind(${given})${star}${chosen}`;
 }
 

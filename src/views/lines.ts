@@ -65,10 +65,11 @@ export class ClassicLines {
 /** Any event as one plain line, for --log-level debug and for failures. */
 export function callLine(e: SocketEvent): string {
   const who = e.session === undefined ? e.side : `${e.side} session ${e.session}`;
+  if (e.call === "refused")
+    return `${who}: refused before ${e.detail}() by ${e.via}: ${e.message ?? e.errno}`;
   if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
   if (e.call === "message-end") return `${who}: message ended: ${e.detail} (--message-end ${e.rule})`;
   if (e.call === "eof") return `${who}: EOF ('end' event): ${e.detail}`;
-  if (e.call === "refused") return `${who}: ${e.detail}() not made: ${e.message ?? e.errno}`;
   const parts = [`${who}: ${e.call}()`];
   if (e.local) parts.push(`local ${e.local}`);
   if (e.remote) parts.push(`remote ${e.remote}`);

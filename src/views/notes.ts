@@ -9,7 +9,8 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
   const notes: string[] = [];
   const server = events.filter((e) => e.side === "server" && !e.errno);
   const client = events.filter((e) => e.side === "client" && !e.errno);
-  const bound = server.find((e) => e.call === "bind")?.local ?? "";
+  const bind = server.find((e) => e.call === "bind");
+  const bound = bind?.local ?? "";
 
   if (transport.connectionOriented) {
     notes.push(
@@ -38,14 +39,7 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
   notes.push(boundaryNote(server, client, transport));
   const ended = server.find((e) => e.call === "message-end");
   if (ended) notes.push(messageEndNote(ended));
-  if (transport.family === "unix") {
-    notes.push(
-      bound.startsWith("@")
-        ? `${bound} is an abstract name: no file, and it vanished when the socket closed. — unix(7)`
-        : `The address ${bound} is a file that bind() created; closing the socket does not remove it, ` +
-            `so it must be unlink()ed (${transport.builtOn.startsWith("node:net") ? "node:net does that on server.close()" : "node-unix-socket does not, so the playground does"}). — unix(7)`,
-    );
-  }
+  if (transport.family === "unix") notes.push(socketFileNote(bound, bind?.requested, transport));
   if (client.some((e) => e.call === "shutdown") && transport.type === "stream") {
     notes.push(
       `shutdown(SHUT_WR) sent EOF${ended?.detail === "eof" ? ", ending the message," : ""} while the ` +
@@ -53,6 +47,26 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
     );
   }
   return notes;
+}
+
+/** What the socket's name is, and who removes its file. */
+function socketFileNote(bound: string, placedAt: string | undefined, transport: TransportInfo): string {
+  if (bound.startsWith("@"))
+    return `${bound} is an abstract name: no file, and it vanished when the socket closed. — unix(7)`;
+  if (placedAt) {
+    return (
+      `The address ${bound} is a file: bind() created it as ${placedAt}, in a private 0700 directory, and ` +
+      "the playground linked it into place (link(2) never replaces a file). Closing the socket does not " +
+      "remove it: the playground unlinks it on exit, if it is still its own. — unix(7), link(2)"
+    );
+  }
+  const unlinks = transport.builtOn.startsWith("node:net")
+    ? "node:net does that on server.close()"
+    : "node-unix-socket does not, so the playground does";
+  return (
+    `The address ${bound} is a file that bind() created; closing the socket does not remove it, so it ` +
+    `must be unlink()ed (${unlinks}). — unix(7)`
+  );
 }
 
 /** Boundaries as this run saw them: the sends of one side against the receives of the other. */

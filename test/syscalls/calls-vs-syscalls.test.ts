@@ -9,6 +9,7 @@ import { isCall } from "../../src/trace/events.js";
 import { callText } from "../../src/views/ladder.js";
 import { playground } from "../helpers/cli.js";
 import { requireTool } from "../helpers/peers.js";
+import { addressIn } from "../helpers/sockaddr.js";
 
 interface Syscall {
   fd: number;
@@ -35,18 +36,6 @@ const NAMES: Record<string, string[]> = {
   shutdown: ["shutdown"],
   close: ["close"],
 };
-
-/** The socket address in a strace line, as the playground writes addresses ("127.0.0.1:80", "[::1]:80", a path, "@name"). */
-function addressIn(text: string): string | undefined {
-  const inet = /sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)/.exec(text);
-  if (inet) return `${inet[2]}:${inet[1]}`;
-  const inet6 = /sin6_port=htons\((\d+)\).*?inet_pton\(AF_INET6, "([^"]+)"/.exec(text);
-  if (inet6) return `[${inet6[2]}]:${inet6[1]}`;
-  const abstract = /sun_path=@"((?:[^"\\]|\\.)*)"/.exec(text);
-  if (abstract) return `@${(abstract[1] as string).replace(/(\\0)+$/, "")}`;
-  const path = /sun_path="((?:[^"\\]|\\.)*)"/.exec(text);
-  return path ? path[1] : undefined;
-}
 
 /** What disagrees between one drawn call and the system calls under it; empty when all agree. */
 function disagreements(e: Traced): string[] {
