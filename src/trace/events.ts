@@ -155,13 +155,31 @@ export function preview(data: Buffer): string {
       .toString("utf8")
       .replace(/\r?\n$/, ""),
   ]
-    .map((c) => {
-      const code = c.charCodeAt(0);
-      if (code >= 0x20 && code !== 0x7f) return c;
-      return ESCAPES[c] ?? `\\x${code.toString(16).padStart(2, "0")}`;
-    })
+    .map(escapeControl)
     .join("");
   return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text;
+}
+
+/** C0 controls, DEL and C1 controls: what a terminal may act on instead of showing. */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+function escapeControl(c: string): string {
+  const code = c.charCodeAt(0);
+  if (!isControl(code)) return c;
+  return ESCAPES[c] ?? `\\x${code.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * Text a peer may have chosen (a unix socket's path, an error naming it) as it may be shown: every C0
+ * and C1 control escaped, so that no peer can forge a line or send a terminal its control sequences.
+ */
+export function printable(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    if (isControl(text.charCodeAt(i))) return [...text].map(escapeControl).join("");
+  }
+  return text;
 }
 
 function isPrintableAscii(data: Buffer, end: number): boolean {

@@ -1,7 +1,7 @@
 // Stamps records into SocketEvents: microseconds since this tracer began, and what the transport is.
 import { performance } from "node:perf_hooks";
 import type { TransportInfo } from "../transports/transport.js";
-import type { CallRecord, EventName, SocketEvent, Trace } from "./events.js";
+import { type CallRecord, type EventName, printable, type SocketEvent, type Trace } from "./events.js";
 
 /** `wants` says which calls the sink shows (Trace.wants); by default, all of them. */
 export function createTracer(
@@ -26,13 +26,14 @@ export function createTracer(
     call: record.call,
     inferred: record.inferred,
     via: record.via,
-    local: record.local,
-    remote: record.remote,
+    // Addresses, and what is said about them, may come from a peer (a unix socket's path): escaped.
+    local: record.local && printable(record.local),
+    remote: record.remote && printable(record.remote),
     bytes: record.bytes,
     preview: record.preview,
-    detail: record.detail,
+    detail: record.detail && printable(record.detail),
     errno: record.errno,
-    message: record.message,
+    message: record.message && printable(record.message),
     rule: record.rule,
     requested: record.requested,
   });
