@@ -23,8 +23,10 @@ export const AMPLIFICATION_LIMIT = 3;
 interface PeerState {
   session: number;
   hello: string;
-  /** Set once acked: a resent message gets the ack again instead of opening a new session. */
+  /** Set once answered: a resent message gets the answer again instead of opening a new session. */
   message?: string;
+  /** The answer when it was not the ack: the error line for a message too long. */
+  reply?: Buffer;
   received: number;
   sent: number;
   /** A welcome the budget did not allow yet. */
@@ -91,8 +93,16 @@ export function serveDatagrams(
     if (peers.size > options.maxPeers) forget(peers.keys().next().value as string);
   };
 
+  /** The error line for a message over --max-message-bytes, or one the transport may have cut. */
+  const tooLong = (data: Buffer, cut: boolean | undefined) =>
+    cut
+      ? Buffer.from(`error: message longer than the ${data.length} bytes this server can read whole\n`)
+      : data.length > options.maxMessageBytes
+        ? Buffer.from(`error: message longer than ${options.maxMessageBytes} bytes\n`)
+        : undefined;
+
   socket.setHandlers({
-    message(data, peer) {
+    message(data, peer, cut) {
       const received = (session?: number) =>
         trace({
           side: "server",
@@ -118,7 +128,7 @@ export function serveDatagrams(
       if (state) {
         received(state.session);
         state.received += data.length;
-        if (state.message) return send(options.ack, peer, state); // the ack was lost: again
+        if (state.message) return send(state.reply ?? options.ack, peer, state); // the reply was lost: again
         if (state.held || digest === state.hello) {
           // More of the hello, or the hello again: the welcome, once the budget allows.
           remember(peer, state, options.idleTimeout * 1000);
@@ -126,8 +136,10 @@ export function serveDatagrams(
         }
         active--;
         state.message = digest;
+        // Too long a message gets the error line a stream would, not the ack; the session ends.
+        state.reply = tooLong(data, cut);
         remember(peer, state, REMEMBER_ACKED_MS);
-        return send(options.ack, peer, state);
+        return send(state.reply ?? options.ack, peer, state);
       }
       if (!accepting) return received();
       const session = nextSession();

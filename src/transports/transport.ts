@@ -93,7 +93,11 @@ export interface ConnectionTransport extends TransportInfo {
 }
 
 export interface DatagramHandlers {
-  message(data: Buffer, from: string): void;
+  /**
+   * A datagram. `cut` is set where it may have arrived longer than `data`: the transport could not
+   * read all of it (node-unix-socket reads 65,535 bytes and drops the rest, with no MSG_TRUNC).
+   */
+  message(data: Buffer, from: string, cut?: boolean): void;
   /** An asynchronous error on the socket (an ICMP error, say); the socket stays usable. */
   error(err: OpError): void;
 }

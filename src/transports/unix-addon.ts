@@ -376,7 +376,9 @@ class AddonDgramSocket implements DatagramSocket {
     // `from` is "" when the sender never bound, and also when it bound an abstract name: the
     // library cuts that at its leading NUL.
     socket.on("data", (data: Buffer, from: string) => {
-      if (!this.#closed) this.#deliver((h) => h.message(data, describeUnix(from)));
+      // A full buffer may be a longer datagram the library cut without a word: say it may be.
+      const cut = data.length >= ADDON_DGRAM_MAX;
+      if (!this.#closed) this.#deliver((h) => h.message(data, describeUnix(from), cut));
     });
     // The library closes the socket before it emits 'error' (a failed recvmsg).
     socket.on("error", (err: unknown) =>

@@ -5,7 +5,7 @@
 import dgram from "node:dgram";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { playground, ServerProcess } from "../helpers/cli.js";
+import { playground, runProgram, ServerProcess } from "../helpers/cli.js";
 import { hostPort, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -277,5 +277,52 @@ describe("unix-dgram: replies to vanished peers", () => {
     expect(healthy.stdout).toContain(ACK);
     expect(healthy.code).toBe(0);
     expect(server.child.exitCode).toBe(null);
+  });
+});
+
+// --max-message-bytes holds for datagrams as for streams, and a datagram the transport could not read
+// whole is not acked as if it were: both get the error line a stream's too-long message gets.
+const DATAGRAM_MESSAGE = `
+import os, socket, sys
+family, server, size = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if family == "unix":
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(os.path.join(sys.argv[4], "client.sock"))
+    to = server
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    host, port = server.rsplit(":", 1)
+    to = (host, int(port))
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+s.settimeout(5)
+s.sendto(b"HELLO socket-playground", to)
+print(s.recv(200).decode(), flush=True)
+s.sendto(b"m" * size, to)
+print(s.recv(200).decode(), flush=True)
+`;
+
+describe("datagram messages too long", () => {
+  it("udp4 --max-message-bytes 100: a 1,000-byte message gets the error line, not the ack", async () => {
+    requireTool(PYTHON);
+    const server = track(
+      new ServerProcess(["--transport", "udp4", "--port", "0", "--max-message-bytes", "100"]),
+    );
+    const address = await server.address();
+    const run = await runProgram(PYTHON, ["-c", DATAGRAM_MESSAGE, "inet", address, "1000"]);
+    expect(run.stdout).toBe(`${WELCOME}\nerror: message longer than 100 bytes\n\n`);
+  });
+
+  it("unix-dgram: a 65,537-byte datagram, which node-unix-socket cuts to 65,535, is not acked as whole", async () => {
+    requireTool(PYTHON);
+    const dir = tempDir();
+    const path = join(dir, "s.sock");
+    const server = track(
+      new ServerProcess(["--transport", "unix-dgram", "--path", path, "--max-message-bytes", "100000"]),
+    );
+    await server.address();
+    const run = await runProgram(PYTHON, ["-c", DATAGRAM_MESSAGE, "unix", path, "65537", dir]);
+    expect(run.stdout).toBe(
+      `${WELCOME}\nerror: message longer than the 65535 bytes this server can read whole\n\n`,
+    );
   });
 });
