@@ -80,7 +80,11 @@ function transportOptions(y: Argv) {
 function clientOptions(y: Argv) {
   return y
     .option("message", { alias: "m", type: "string", default: MESSAGE, describe: "what the client sends" })
-    .option("timeout", { type: "number", default: 5, describe: "seconds to wait for each reply" })
+    .option("timeout", {
+      type: "number",
+      default: 5,
+      describe: "seconds the whole session may take, connect to close",
+    })
     .option("retries", {
       type: "number",
       default: 3,
@@ -246,7 +250,7 @@ await yargs(hideBin(process.argv))
         .example("$0 client --family unix --type dgram --path /tmp/sp.sock", "to a unix datagram server")
         .example("$0 client --port 1234 --message 'hi there'", "send your own message")
         .epilogue(
-          `Exit code 0 when the ack arrived, 1 when the exchange failed, 2 for bad flags.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+          `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad\nflags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
         ),
     handled(async () => (await import("./commands/client.js")).client),
   )

@@ -5,10 +5,11 @@ import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../tra
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
 import { DEFAULT_PAUSE_MS, type MessageEnd } from "./message-end.js";
 import { MessageReader, type ReadResult } from "./message-reader.js";
+import { checkAck } from "./messages.js";
 
 export interface ClientOptions {
   message: Buffer;
-  /** Seconds to wait for each reply before giving up. */
+  /** Seconds the whole session may take, from connect() to the server's close. */
   timeout: number;
 }
 
@@ -17,16 +18,27 @@ export interface ClientResult {
   ack: Buffer;
 }
 
+/**
+ * The most a reply may hold before it is over: the lab's replies are a few dozen bytes, and a server
+ * that sends without end must not make the client hold gigabytes.
+ */
+export const MAX_REPLY_BYTES = 64 * 1024;
+
 export async function runConnectionClient(
   transport: ConnectionTransport,
   server: string,
   options: ClientOptions,
   trace: Trace,
 ): Promise<ClientResult> {
-  const connection = await transport.dial(server, trace);
+  // One deadline for the whole session: a server that never answers, or never closes, or that
+  // sends without end, cannot keep the client longer than --timeout.
+  const deadline = Date.now() + options.timeout * 1000;
+  const connection = await withDeadline(transport.dial(server, trace), deadline, () =>
+    timedOut(transport, server, "no connection", options.timeout),
+  );
   const call = (record: Omit<CallRecord, "side" | "local" | "remote">) =>
     trace({ side: "client", local: connection.local, remote: server, ...record });
-  const replies = new Replies(connection, transport, server, options.timeout, call);
+  const replies = new Replies(connection, transport, server, options.timeout, deadline, call);
   try {
     // The first recv() is the welcome, as in the lab (recv(1024)).
     const welcome = await replies.next("welcome");
@@ -48,7 +60,9 @@ export async function runConnectionClient(
     if (!transport.preservesBoundaries) shutdown();
     const ack = await replies.next("ack");
     if (transport.preservesBoundaries) shutdown();
-    await replies.closed;
+    checkAck(ack, transport.name, server);
+    // The server's close, within what is left of the session; a server that never closes is left.
+    if (!(await replies.closedBy(deadline))) connection.destroy();
     return { welcome, ack };
   } catch (err) {
     if (err instanceof OpError)
@@ -60,6 +74,23 @@ export async function runConnectionClient(
       });
     connection.destroy();
     throw err;
+  }
+}
+
+function timedOut(transport: ConnectionTransport, server: string, what: string, seconds: number): OpError {
+  return new OpError("recv", transport.name, server, "ETIMEDOUT", `${what} within ${seconds} s`);
+}
+
+/** `work`, or the error `late()` makes if `deadline` passes first. */
+async function withDeadline<T>(work: Promise<T>, deadline: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -75,18 +106,24 @@ const ACK_END: MessageEnd = { recv: false, newline: true, pauseMs: DEFAULT_PAUSE
  */
 class Replies {
   private records: Buffer[] = [];
+  private buffered = 0;
   private reads = 0;
-  private readonly tail = new MessageReader(false, Number.MAX_SAFE_INTEGER, ACK_END);
+  /** Replies handed out: after the welcome and the ack, what else comes is read and let go. */
+  private taken = 0;
+  private readonly tail = new MessageReader(false, MAX_REPLY_BYTES, ACK_END);
   private ended = false;
+  /** What the server said last, for an error that names it (a busy line instead of the welcome). */
+  private said: Buffer | undefined;
   private failure: OpError | undefined;
   private wake: (() => void) | undefined;
-  readonly closed: Promise<void>;
+  private readonly closed: Promise<void>;
 
   constructor(
-    connection: Connection,
+    private readonly connection: Connection,
     private readonly transport: ConnectionTransport,
     private readonly server: string,
     private readonly timeout: number,
+    private readonly deadline: number,
     call: (record: Omit<CallRecord, "side" | "local" | "remote">) => void,
   ) {
     let markClosed!: () => void;
@@ -96,7 +133,8 @@ class Replies {
     connection.setHandlers({
       data: (chunk) => {
         call(readCall(chunk));
-        if (transport.preservesBoundaries || this.reads++ === 0) this.records.push(chunk);
+        if (this.taken >= 2 || this.failure) return;
+        if (transport.preservesBoundaries || this.reads++ === 0) this.record(chunk);
         else this.pushTail(this.tail.push(chunk));
         this.wake?.();
       },
@@ -109,42 +147,57 @@ class Replies {
       close: (err) => {
         call({ call: "close", inferred: true, via: "'close' event" });
         this.ended = true;
-        this.failure = err;
+        this.failure ??= err;
         markClosed();
         this.wake?.();
       },
     });
   }
 
+  /** A whole reply; more than MAX_REPLY_BYTES waiting ends the session. */
+  private record(reply: Buffer): void {
+    this.buffered += reply.length;
+    if (this.buffered > MAX_REPLY_BYTES) this.tooMuch();
+    else this.records.push(reply);
+  }
+
   private pushTail(result: ReadResult) {
-    if (result.kind === "message") this.records.push(result.message);
+    if (result.kind === "message") this.record(result.message);
+    else if (result.kind === "too-long") this.tooMuch();
+  }
+
+  private tooMuch(): void {
+    const hint = `the server sent more than ${MAX_REPLY_BYTES} bytes without finishing a reply`;
+    this.failure = new OpError("recv", this.transport.name, this.server, "EMSGSIZE", hint);
+    this.connection.destroy();
+  }
+
+  /** Whether the server closed the connection before `deadline`. */
+  closedBy(deadline: number): Promise<boolean> {
+    return withDeadline(
+      this.closed.then(() => true),
+      deadline,
+      () => new Error("late"),
+    ).catch(() => false);
   }
 
   async next(what: "welcome" | "ack"): Promise<Buffer> {
-    const deadline = Date.now() + this.timeout * 1000;
     for (;;) {
       const reply = this.records.shift();
-      if (reply) return reply;
+      if (reply) {
+        this.taken++;
+        this.buffered -= reply.length;
+        this.said = reply;
+        return reply;
+      }
       if (this.failure) throw this.failure;
       if (this.ended) {
-        throw new OpError(
-          "recv",
-          this.transport.name,
-          this.server,
-          "ECONNRESET",
-          `the server closed before the ${what}`,
-        );
+        const said = this.said && what === "ack" ? `said "${preview(this.said)}" and ` : "";
+        const hint = `the server ${said}closed before the ${what}`;
+        throw new OpError("recv", this.transport.name, this.server, "ECONNRESET", hint);
       }
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new OpError(
-          "recv",
-          this.transport.name,
-          this.server,
-          "ETIMEDOUT",
-          `no ${what} within ${this.timeout} s`,
-        );
-      }
+      const left = this.deadline - Date.now();
+      if (left <= 0) throw timedOut(this.transport, this.server, `no ${what}`, this.timeout);
       // With part of a stream ack in hand, a pause ends it.
       const pausing = this.tail.buffered > 0;
       let paused = false;

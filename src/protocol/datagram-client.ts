@@ -4,7 +4,7 @@ import { OpError } from "../errors.js";
 import { type CallRecord, preview, type Trace } from "../trace/events.js";
 import type { DatagramSocket, DatagramTransport } from "../transports/transport.js";
 import type { ClientOptions, ClientResult } from "./connection-client.js";
-import { HELLO } from "./messages.js";
+import { checkAck, HELLO } from "./messages.js";
 
 export interface DatagramClientOptions extends ClientOptions {
   /** How many times a datagram is sent again when no reply comes. */
@@ -19,6 +19,8 @@ export async function runDatagramClient(
   options: DatagramClientOptions,
   trace: Trace,
 ): Promise<ClientResult> {
+  // One deadline for the whole session, as on a connection: the two exchanges share --timeout.
+  const deadline = Date.now() + options.timeout * 1000;
   const socket = await transport.open(server, trace);
   const call: Call = (record) => trace({ side: "client", local: socket.local, remote: server, ...record });
   const inbox = new Inbox(socket, server, call);
@@ -30,12 +32,22 @@ export async function runDatagramClient(
       "welcome",
       transport,
       server,
-      options,
+      { ...options, deadline },
       call,
     );
     // A welcome answering a resent hello may still arrive: it is not the ack.
     inbox.ignore = welcome;
-    const ack = await exchange(socket, inbox, options.message, "ack", transport, server, options, call);
+    const ack = await exchange(
+      socket,
+      inbox,
+      options.message,
+      "ack",
+      transport,
+      server,
+      { ...options, deadline },
+      call,
+    );
+    checkAck(ack, transport.name, server);
     return { welcome, ack };
   } catch (err) {
     if (err instanceof OpError)
@@ -53,10 +65,10 @@ async function exchange(
   what: "welcome" | "ack",
   transport: DatagramTransport,
   server: string,
-  options: DatagramClientOptions,
+  options: DatagramClientOptions & { deadline: number },
   call: Call,
 ): Promise<Buffer> {
-  // Split the time for this reply over the first send and its resends.
+  // Split the time for this reply over the first send and its resends, within the session's deadline.
   const wait = (options.timeout * 1000) / (options.retries + 1);
   // A connected datagram socket sends with send(); an unconnected one names the peer each time.
   const sendCall = socket.connected ? "send" : "sendto";
@@ -71,16 +83,17 @@ async function exchange(
       detail,
     });
     await socket.send(data, server);
-    const reply = await inbox.next(wait);
+    const reply = await inbox.next(Math.min(wait, options.deadline - Date.now()));
     if (inbox.failure) throw inbox.failure;
     if (reply) return reply;
+    if (Date.now() >= options.deadline) break;
   }
   throw new OpError(
     "recv",
     transport.name,
     server,
     "ETIMEDOUT",
-    `no ${what} after ${options.retries + 1} sends in ${options.timeout} s`,
+    `no ${what} within the session's ${options.timeout} s (${options.retries + 1} sends at most)`,
   );
 }
 

@@ -1,3 +1,6 @@
+import { OpError } from "../errors.js";
+import { preview } from "../trace/events.js";
+import type { TransportName } from "../transports/transport.js";
 import { LAB_RULE, type MessageEnd } from "./message-end.js";
 
 // The bytes of the classic networking lab, exactly, with no terminator: a classic BSD-sockets
@@ -5,6 +8,17 @@ import { LAB_RULE, type MessageEnd } from "./message-end.js";
 export const WELCOME = "Welcome to the server!";
 export const MESSAGE = "Hello, Server! This is the client.";
 export const ACK = "Message received!";
+const ACK_BYTES = Buffer.from(ACK);
+
+/**
+ * A client's session succeeds only with the lab's ack: any other reply (an error line, a busy line,
+ * garbage) is a failure that says what the server answered instead.
+ */
+export function checkAck(reply: Buffer, transport: TransportName, server: string): void {
+  if (reply.equals(ACK_BYTES)) return;
+  const hint = `the server answered "${preview(reply)}", not the ack "${ACK}"`;
+  throw new OpError("recv", transport, server, "EPROTO", hint);
+}
 
 /**
  * A datagram client's first datagram. There is no accept() for SOCK_DGRAM, so this is what opens a

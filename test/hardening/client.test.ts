@@ -1,0 +1,79 @@
+// `playground client` against servers that misbehave: --timeout bounds the whole session, a reply
+// is capped, and exit 0 means the lab's ack arrived — anything else says what the server did.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { playground, ServerProcess } from "../helpers/cli.js";
+import { Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+const ROGUE = fileURLToPath(new URL("../peers/rogue_server.py", import.meta.url));
+
+afterEach(async () => {
+  await stopAll();
+  removeTempDirs();
+});
+
+/** A rogue server (test/peers/rogue_server.py) listening, and the client's run against it. */
+async function against(mode: string, kind: "stream" | "seqpacket", timeout = "2") {
+  requireTool(PYTHON);
+  const path = join(tempDir(), "rogue.sock");
+  const rogue = track(new Peer(PYTHON, [ROGUE, mode, kind, path]));
+  await rogue.waitFor("ready");
+  // The test's own limit is far above --timeout: a client that ignored it would be killed and fail.
+  const run = await playground(
+    ["client", "--transport", `unix-${kind}`, "--path", path, "--timeout", timeout],
+    20_000,
+  );
+  return run;
+}
+
+describe.each(["stream", "seqpacket"] as const)("unix-%s: the client's end", (kind) => {
+  it("a server that acks and never closes: exit 0 once --timeout has run out, not when the server quits", async () => {
+    const run = await against("no-close", kind);
+    expect(run.signal).toBeNull();
+    expect(run.stdout).toContain("Received from server: Message received!");
+    expect(run.code, run.stderr).toBe(0);
+  });
+
+  it("a server that sends without end: exit 1, a reply capped, well before the test's own limit", async () => {
+    const run = await against("endless", kind, "10");
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      kind === "stream"
+        ? /EMSGSIZE .*more than 65536 bytes without finishing a reply/
+        : /EPROTO .*not the ack/,
+    );
+  });
+
+  it("a huge reply: exit 1, never 0", async () => {
+    const run = await against("huge", kind);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(kind === "stream" ? /EMSGSIZE/ : /EPROTO|EMSGSIZE/);
+  });
+
+  it('"nope" instead of the ack: exit 1, saying what the server answered', async () => {
+    const run = await against("garbage", kind);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/recv EPROTO .*: the server answered "nope", not the ack "Message received!"/);
+  });
+});
+
+describe("a full server", () => {
+  it("the client turned away says the server is busy, and exits 1", async () => {
+    const path = join(tempDir(), "s.sock");
+    const server = track(
+      new ServerProcess(["--transport", "unix-stream", "--path", path, "--max-connections", "1"]),
+    );
+    await server.address();
+    requireTool("nc");
+    const holder = track(new Peer("nc", ["-U", path]));
+    await holder.waitFor("Welcome to the server!");
+    const run = await playground(["client", "--transport", "unix-stream", "--path", path, "--timeout", "3"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /the server said "busy: too many connections, try again later" and closed before the ack/,
+    );
+  });
+});
