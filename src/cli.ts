@@ -199,7 +199,7 @@ await yargs(hideBin(process.argv))
         .option("drain-timeout", {
           type: "number",
           default: 5,
-          describe: "seconds sessions get to finish on Ctrl-C/SIGTERM",
+          describe: "seconds sessions get to finish on Ctrl-C, SIGTERM or SIGHUP",
           group: "Limits (seconds may have decimals):",
         })
         .option("max-connections", {

@@ -1,5 +1,5 @@
 // `playground server`: the lab's server, long-running and serving many clients at once, with the
-// limits a server anyone can reach needs. Ctrl-C or SIGTERM stops it: no new peers at once, the
+// limits a server anyone can reach needs. Ctrl-C, SIGTERM or SIGHUP stops it: no new peers at once, the
 // sessions in progress get --drain-timeout seconds, the rest are closed, its socket file removed.
 import { UsageError } from "../errors.js";
 import { createSink } from "../output/sink.js";
@@ -46,10 +46,11 @@ export async function server(flags: ServerFlags): Promise<void> {
     signalled = resolve;
   });
   const onSignal = (signal: NodeJS.Signals) => {
-    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("SIGHUP", onSignal);
     signalled(signal);
   };
-  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  // SIGHUP too: a closed terminal is a stop like any other, with the same drain and clean-up.
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal).on("SIGHUP", onSignal);
   const trace = createTracer(
     transport,
     (e) => sink.event(e),
@@ -59,7 +60,7 @@ export async function server(flags: ServerFlags): Promise<void> {
   try {
     running = await startServer(transport, address, options, trace, { socketFile: { mode } });
   } catch (err) {
-    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("SIGHUP", onSignal);
     throw err;
   }
   const signal = await stopping;

@@ -40,7 +40,7 @@ export async function placeSocketFile<T>(
   if (inPlace) {
     const value = await withMode(mode, () => bindAt(path));
     const { ino } = lstatSync(path);
-    return { value, boundAs: path, remove: () => removeIfOurs(path, ino) };
+    return { value, boundAs: path, remove: removedAtExit(path, ino) };
   }
   const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
   const boundAs = join(dir, "socket");
@@ -58,7 +58,7 @@ export async function placeSocketFile<T>(
         "something took the path while we bound: try again",
       );
     }
-    return { value, boundAs, remove: () => removeIfOurs(path, ino) };
+    return { value, boundAs, remove: removedAtExit(path, ino) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,6 +97,29 @@ function refuseSharedDirectory(path: string): void {
     `--path ${path}: the directory ${dir} ${who}, so another user could swap the socket for a symlink ` +
       "while the server starts — use a directory only you can write to, or one with the sticky bit (like /tmp)",
   );
+}
+
+/** Files to remove however the process ends: process.exit() on EPIPE, an uncaught exception too. */
+const atExit = new Set<() => void>();
+let exitHooked = false;
+
+/**
+ * remove() for a placed file, also run at exit if nobody called it: a server stopped any way but
+ * SIGKILL leaves no socket file behind.
+ */
+function removedAtExit(path: string, ino: number): () => void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once("exit", () => {
+      for (const remove of atExit) remove();
+    });
+  }
+  const remove = () => {
+    atExit.delete(remove);
+    removeIfOurs(path, ino);
+  };
+  atExit.add(remove);
+  return remove;
 }
 
 function removeIfOurs(path: string, ino: number): void {

@@ -2,6 +2,8 @@
 // lets the sessions in flight finish; a crashed server's file is replaced; a live server's path is
 // never taken; what is not a socket is never deleted; the file is 0600 from its first instant; and on
 // exit a server removes only its own file.
+
+import { spawn } from "node:child_process";
 import {
   existsSync,
   lstatSync,
@@ -15,7 +17,7 @@ import {
 import net from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { playground, ServerProcess } from "../helpers/cli.js";
+import { CLI, finished, playground, ServerProcess } from "../helpers/cli.js";
 import { hostPort, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -315,3 +317,39 @@ describe.each(UNIX)("%s: socket file mode", (transport) => {
     expect((await running.stop()).code).toBe(0);
   });
 });
+
+// A stop is a stop, however it is asked for: a closed terminal (SIGHUP) drains and cleans up as
+// Ctrl-C does, and a server whose output goes nowhere any more (EPIPE: `playground server | head -1`)
+// still removes its socket file as it exits.
+describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: other ways to stop", (transport) => {
+  it("SIGHUP: exit 0, socket file removed", async () => {
+    const path = join(tempDir(), "s.sock");
+    const server = new ServerProcess(["--transport", transport, "--path", path]);
+    await server.address();
+    expect(existsSync(path)).toBe(true);
+    const stopped = await server.stop("SIGHUP");
+    expect(stopped.code, server.output).toBe(0);
+    expect(server.output).toMatch(/SIGHUP: no new peers/);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it("its output closed (EPIPE) on the next line: it exits, socket file removed", async () => {
+    const path = join(tempDir(), "s.sock");
+    const child = spawn(process.execPath, [CLI, "server", "--transport", transport, "--path", path], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = finished(child, 20_000);
+    await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    child.stdout?.destroy(); // the reader went away, as `| head -1` does
+    // A session makes the server write its next lines, into the closed pipe.
+    await runClient(transport, path);
+    const done = await exited;
+    expect(done.signal).toBeNull();
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+/** One session with `playground client`, whatever becomes of it. */
+function runClient(transport: string, path: string) {
+  return playground(["client", "--transport", transport, "--path", path, "--timeout", "3"]);
+}
