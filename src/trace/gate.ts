@@ -3,7 +3,10 @@
 import type { CallRecord, Trace } from "./events.js";
 
 export interface GatedTrace extends Trace {
+  /** Pass on what was held, and everything from now on. */
   open(): void;
+  /** The socket never became reachable: pass on only the failures, and nothing from now on. */
+  discard(): void;
 }
 
 export function gatedTrace(trace: Trace): GatedTrace {
@@ -19,6 +22,10 @@ export function gatedTrace(trace: Trace): GatedTrace {
     open() {
       for (const record of held ?? []) trace(record);
       held = undefined;
+    },
+    discard() {
+      for (const record of held ?? []) if (record.errno) trace(record);
+      held = [];
     },
   });
 }

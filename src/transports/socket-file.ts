@@ -14,7 +14,7 @@
 // unlinking a newer server's file. A datagram socket must be bound where it is (`inPlace`): it answers
 // from the address it was bound to, and a peer checks that address. There umask 0177 alone closes the
 // window, and node-unix-socket does not unlink by name.
-import { linkSync, lstatSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
 import net from "node:net";
 import { basename, dirname, join } from "node:path";
 import { OpError, UsageError } from "../errors.js";
@@ -33,34 +33,84 @@ export async function placeSocketFile<T>(
   mode: number,
   transport: TransportName,
   bindAt: (privatePath: string) => Promise<T>,
+  /** Undoes bindAt() when the file cannot be placed: the socket must not go on at a private name. */
+  close: (value: T) => unknown,
   inPlace = false,
 ): Promise<PlacedSocket<T>> {
   refuseSharedDirectory(path);
-  await clearTheWay(path, transport);
-  if (inPlace) {
-    const value = await withMode(mode, () => bindAt(path));
-    const { ino } = lstatSync(path);
-    return { value, boundAs: path, remove: removedAtExit(path, ino) };
-  }
-  const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
-  const boundAs = join(dir, "socket");
+  // Servers started at once on one path take turns: the check that the path is free, the bind and
+  // the link are one step for each, so exactly one wins and every other finds it there.
+  const unlock = await lock(path);
   try {
-    const value = await withMode(mode, () => bindAt(boundAs));
-    const { ino } = lstatSync(boundAs);
-    try {
-      linkSync(boundAs, path);
-    } catch (err) {
-      throw new OpError(
-        "bind",
-        transport,
-        path,
-        (err as NodeJS.ErrnoException).code ?? "EEXIST",
-        "something took the path while we bound: try again",
-      );
+    await clearTheWay(path, transport);
+    if (inPlace) {
+      const value = await withMode(mode, () => bindAt(path));
+      const { ino } = lstatSync(path);
+      return { value, boundAs: path, remove: removedAtExit(path, ino) };
     }
-    return { value, boundAs, remove: removedAtExit(path, ino) };
+    const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
+    const boundAs = join(dir, "socket");
+    try {
+      const value = await withMode(mode, () => bindAt(boundAs));
+      const { ino } = lstatSync(boundAs);
+      try {
+        linkSync(boundAs, path);
+      } catch (err) {
+        await close(value);
+        // Only something that is not a playground server, which takes no turn, can be there now.
+        const code = (err as NodeJS.ErrnoException).code ?? "EEXIST";
+        throw new OpError("bind", transport, path, code, "something took the path while we bound: try again");
+      }
+      return { value, boundAs, remove: removedAtExit(path, ino) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    unlock();
+  }
+}
+
+/** How long a start waits for another start on the same path to finish, and when a turn is stale. */
+const TURN_PATIENCE_MS = 5_000;
+
+/**
+ * A turn at `path`: the directory `.<name>.lock` beside it, which mkdir(2) makes or refuses at once.
+ * A starter that died holding it (SIGKILL, in the few milliseconds it takes) left it behind: one older
+ * than TURN_PATIENCE_MS is taken over.
+ */
+async function lock(path: string): Promise<() => void> {
+  const turn = join(dirname(path), `.${basename(path)}.lock`);
+  const started = Date.now();
+  for (;;) {
+    try {
+      mkdirSync(turn, 0o700);
+      const unlock = () => {
+        atExit.delete(unlock);
+        rmSync(turn, { recursive: true, force: true });
+      };
+      hookExit();
+      atExit.add(unlock);
+      return unlock;
+    } catch (err) {
+      const { code } = err as NodeJS.ErrnoException;
+      if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
+        throw new UsageError(
+          `--path ${path}: this user cannot make files in ${dirname(path)} (${code}) — choose a directory you can write to`,
+        );
+      }
+      if (code !== "EEXIST") throw err;
+    }
+    if (Date.now() - started > TURN_PATIENCE_MS) {
+      const stale =
+        Date.now() - (statSync(turn, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > TURN_PATIENCE_MS;
+      if (!stale) {
+        throw new UsageError(
+          `--path ${path}: another server has been starting there for ${TURN_PATIENCE_MS / 1000} s (${turn}) — try again, or choose another --path`,
+        );
+      }
+      rmSync(turn, { recursive: true, force: true });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
@@ -103,17 +153,20 @@ function refuseSharedDirectory(path: string): void {
 const atExit = new Set<() => void>();
 let exitHooked = false;
 
+function hookExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once("exit", () => {
+    for (const remove of atExit) remove();
+  });
+}
+
 /**
  * remove() for a placed file, also run at exit if nobody called it: a server stopped any way but
  * SIGKILL leaves no socket file behind.
  */
 function removedAtExit(path: string, ino: number): () => void {
-  if (!exitHooked) {
-    exitHooked = true;
-    process.once("exit", () => {
-      for (const remove of atExit) remove();
-    });
-  }
+  hookExit();
   const remove = () => {
     atExit.delete(remove);
     removeIfOurs(path, ino);
@@ -153,16 +206,12 @@ async function clearTheWay(path: string, transport: TransportName): Promise<void
     );
   }
   if ((await knock(path)) !== "ECONNREFUSED") {
-    throw new OpError(
-      "bind",
-      transport,
-      path,
-      "EADDRINUSE",
-      "a server is already listening there — stop it first, or choose another --path",
+    throw new UsageError(
+      `--path ${path}: a server is already there — stop it first, or choose another --path`,
     );
   }
   // connect() was refused: no socket is bound to this file any more. A crashed server left it.
-  unlinkSync(path);
+  rmSync(path, { force: true });
 }
 
 /** Try to connect: ECONNREFUSED means a stale file; anything else (even EPROTOTYPE) means a live socket. */

@@ -40,7 +40,14 @@ export const unixDgram: DatagramTransport = {
       );
     }
     const bindHere = async () => bound(path, address, "server", trace, options.socketFile?.mode);
-    const placed = await placeSocketFile(path, options.socketFile.mode, "unix-dgram", bindHere, true);
+    const placed = await placeSocketFile(
+      path,
+      options.socketFile.mode,
+      "unix-dgram",
+      bindHere,
+      (socket) => socket.close(),
+      true,
+    );
     return removingOnClose(placed.value, placed.remove, "server", trace);
   },
   // A unix datagram client must bind a name of its own or the server has nowhere to answer: its

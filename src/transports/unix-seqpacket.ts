@@ -56,12 +56,18 @@ export const unixSeqpacket: ConnectionTransport = {
       const gate = gatedTrace(trace);
       let placed: PlacedSocket<{ close(): void }>;
       try {
-        placed = await placeSocketFile(path, options.socketFile.mode, "unix-seqpacket", (at) =>
-          listenAt(at, gate),
+        placed = await placeSocketFile(
+          path,
+          options.socketFile.mode,
+          "unix-seqpacket",
+          (at) => listenAt(at, gate),
+          (listening) => listening.close(),
         );
-      } finally {
-        gate.open(); // a failure is said too
+      } catch (err) {
+        gate.discard(); // not reachable, so never "listening"; a failure is said
+        throw err;
       }
+      gate.open();
       server = placed.value;
       removeFile = placed.remove;
     } else {

@@ -30,12 +30,19 @@ export const unixStream: ConnectionTransport = {
     const gate = gatedTrace(trace);
     let placed: PlacedSocket<Listener>;
     try {
-      placed = await placeSocketFile(path, options.socketFile.mode, "unix-stream", (privatePath) =>
-        listenNet("unix-stream", address, { path: privatePath }, onConnection, describe, gate, privatePath),
+      placed = await placeSocketFile(
+        path,
+        options.socketFile.mode,
+        "unix-stream",
+        (privatePath) =>
+          listenNet("unix-stream", address, { path: privatePath }, onConnection, describe, gate, privatePath),
+        (listener) => listener.close(),
       );
-    } finally {
-      gate.open(); // a failure is said too
+    } catch (err) {
+      gate.discard(); // not reachable, so never "listening"; a failure is said
+      throw err;
     }
+    gate.open();
     const close = async () => {
       await placed.value.close();
       placed.remove();

@@ -17,7 +17,7 @@ import {
 import net from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI, finished, playground, ServerProcess } from "../helpers/cli.js";
+import { CLI, finished, playground, runProgram, ServerProcess } from "../helpers/cli.js";
 import { hostPort, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -167,15 +167,15 @@ describe.each(UNIX)("%s: the socket file", (transport) => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it("a live server's path is not taken: the second exits 1 with one clear line, the first serves on", async () => {
+  it("a live server's path is not taken: the second exits 2 with one clear line, the first serves on", async () => {
     const path = join(tempDir(), "s.sock");
     const first = server(["--transport", transport, "--path", path]);
     await ready(first, transport, path);
     const { ino } = lstatSync(path);
     const second = await playground(["server", "--transport", transport, "--path", path], 10_000);
-    expect(second.code).toBe(1);
+    expect(second.code).toBe(2);
     expect(second.stderr).toBe(
-      `playground: bind EADDRINUSE ${path}: a server is already listening there — stop it first, or choose another --path\n`,
+      `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground --help)\n`,
     );
     expect(lstatSync(path).ino).toBe(ino);
     expect(await served(transport, path)).toBe(true);
@@ -353,3 +353,55 @@ describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: other ways t
 function runClient(transport: string, path: string) {
   return playground(["client", "--transport", transport, "--path", path, "--timeout", "3"]);
 }
+
+// Servers started at once on one path: exactly one wins, and every other exits 2 with one line saying
+// a server is already there, never "listening", never left running at a private name; with a stale
+// file there too. (The attack run that found it started 50 to 100 at once.)
+describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: start races", (transport) => {
+  it.each(["no file", "a stale file"])("20 starts at once on one path, %s there: one wins", async (there) => {
+    requireTool(PYTHON);
+    const path = join(tempDir(), "s.sock");
+    if (there === "a stale file") {
+      const stale = await runProgram(PYTHON, [
+        "-c",
+        "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])",
+        path,
+      ]);
+      expect(stale.code).toBe(0);
+    }
+    const servers = Array.from(
+      { length: 20 },
+      () => new ServerProcess(["--transport", transport, "--path", path]),
+    );
+    try {
+      // Each loser exits by itself; the one left is the winner. Wait for 19 exits, or 15 s.
+      const losers: Awaited<ServerProcess["exited"]>[] = [];
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 15_000);
+        for (const s of servers) {
+          void s.exited.then((done) => {
+            losers.push(done);
+            if (losers.length >= 19) {
+              clearTimeout(timer);
+              setTimeout(resolve, 200); // a twentieth exit would show too
+            }
+          });
+        }
+      });
+      const exited = losers;
+      expect(exited).toHaveLength(19);
+      for (const l of exited) {
+        expect(l?.code).toBe(2);
+        expect(l?.stdout).toBe("");
+        expect(l?.stderr).toBe(
+          `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground --help)\n`,
+        );
+      }
+      const winner = servers.find((s) => s.child.exitCode === null) as ServerProcess;
+      expect(winner.output).toMatch(/Server is (listening on|bound to)/);
+      expect(await served(transport, path)).toBe(true);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop("SIGKILL")));
+    }
+  });
+});
