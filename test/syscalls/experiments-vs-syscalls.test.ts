@@ -5,13 +5,13 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { EXPERIMENTS } from "../../src/experiments/index.js";
 import type { SocketEvent } from "../../src/trace/events.js";
 import { CLI, finished } from "../helpers/cli.js";
 import { requireTool } from "../helpers/peers.js";
 import { addressIn } from "../helpers/sockaddr.js";
-import { tempDir } from "../helpers/temp.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 interface Report {
   results: { transport: string; verdict: string }[];
@@ -22,6 +22,8 @@ interface Report {
  * These run strace themselves to show what the kernel said (straceNode in steps-connect.ts), and a
  * process cannot be traced twice: what they draw of those calls comes from that strace's own log.
  */
+afterAll(removeTempDirs); // not afterEach: the tests run at once
+
 const TRACE_THEMSELVES = new Set([
   "unix-connect-missing-path",
   "unix-connect-stale-file",
