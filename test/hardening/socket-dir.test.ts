@@ -7,7 +7,7 @@ import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { playground, ServerProcess } from "../helpers/cli.js";
+import { playground, playgroundUnderStrace, ServerProcess } from "../helpers/cli.js";
 import { requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -30,20 +30,7 @@ describe.each(UNIX)("%s --mode: the socket file gets its mode as bind() makes it
     const dir = tempDir();
     const path = join(dir, "s.sock");
     const log = join(tempDir(), "strace.log");
-    const child = spawn(
-      "strace",
-      [
-        "-f",
-        "-qq",
-        "-e",
-        "trace=chmod,fchmod,fchmodat",
-        "-o",
-        log,
-        process.execPath,
-        ...serverArgs(transport, path, "666"),
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = playgroundUnderStrace("chmod,fchmod,fchmodat", log, serverArgs(transport, path, "666"));
     let out = "";
     child.stdout?.on("data", (d) => {
       out += d;
@@ -68,8 +55,7 @@ describe.each(UNIX)("%s --mode: the socket file gets its mode as bind() makes it
 });
 
 function serverArgs(transport: string, path: string, mode: string): string[] {
-  const cli = new URL("../../dist/cli.js", import.meta.url).pathname;
-  return [cli, "server", "--transport", transport, "--path", path, "--mode", mode];
+  return ["server", "--transport", transport, "--path", path, "--mode", mode];
 }
 
 describe("a directory other users can write to", () => {

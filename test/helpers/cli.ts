@@ -102,3 +102,13 @@ export class ServerProcess {
     return this.exited;
   }
 }
+
+/**
+ * The built CLI with `args`, as a child of `strace -f` tracing only `calls`, its log written to `log`
+ * (strace follows the CLI's own children too: python3 peers, a server's helpers).
+ */
+export function playgroundUnderStrace(calls: string, log: string, args: string[]): ChildProcess {
+  return spawn("strace", ["-f", "-qq", "-e", `trace=${calls}`, "-o", log, process.execPath, CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}

@@ -2,13 +2,12 @@
 // inside connect()). Every bind() and connect() they draw must be one the kernel received, with the
 // address it received: each experiment runs under `strace -f` (which follows its python3 peers too),
 // and every address drawn on a bind or connect must be among those strace saw on such calls.
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXPERIMENTS } from "../../src/experiments/index.js";
 import type { SocketEvent } from "../../src/trace/events.js";
-import { CLI, finished } from "../helpers/cli.js";
+import { finished, playgroundUnderStrace } from "../helpers/cli.js";
 import { requireTool } from "../helpers/peers.js";
 import { addressIn } from "../helpers/sockaddr.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
@@ -36,23 +35,7 @@ describe.concurrent("every bind() and connect() an experiment draws is one the k
     async (name) => {
       requireTool("strace");
       const log = join(tempDir(), "strace.log");
-      const child = spawn(
-        "strace",
-        [
-          "-f",
-          "-qq",
-          "-e",
-          "trace=bind,connect",
-          "-o",
-          log,
-          process.execPath,
-          CLI,
-          "experiment",
-          name,
-          "--json",
-        ],
-        { stdio: ["ignore", "pipe", "pipe"] },
-      );
+      const child = playgroundUnderStrace("bind,connect", log, ["experiment", name, "--json"]);
       const run = await finished(child, 60_000);
       expect(run.code, run.stderr).toBe(0);
       const report = JSON.parse(run.stdout) as Report;
