@@ -1,6 +1,7 @@
 // `playground server`: the lab's server, long-running and serving many clients at once, with the
 // limits a server anyone can reach needs. Ctrl-C, SIGTERM or SIGHUP stops it: no new peers at once, the
 // sessions in progress get --drain-timeout seconds, the rest are closed, its socket file removed.
+import os from "node:os";
 import { UsageError } from "../errors.js";
 import { createSink } from "../output/sink.js";
 import { DEFAULT_PROTOCOL, type ProtocolOptions } from "../protocol/messages.js";
@@ -40,17 +41,23 @@ export async function server(flags: ServerFlags): Promise<void> {
     );
   }
   // Signals are caught before the socket exists: a SIGTERM that comes while it starts still gets a
-  // clean stop (drain, socket file removed) as soon as the server is up.
+  // clean stop (drain, socket file removed) as soon as the server is up. SIGHUP too: a closed terminal
+  // is a stop like any other. A second signal while draining stops at once, still cleaning up (the
+  // socket file goes at process exit: socket-file.ts).
   let signalled: (signal: NodeJS.Signals) => void = () => {};
   const stopping = new Promise<NodeJS.Signals>((resolve) => {
     signalled = resolve;
   });
+  let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("SIGHUP", onSignal);
-    signalled(signal);
+    if (++signals === 1) return signalled(signal);
+    sink.say(`${signal} again: stopping now, without waiting for the sessions`);
+    void sink.finish().finally(() => process.exit(128 + (os.constants.signals[signal] ?? 15)));
   };
-  // SIGHUP too: a closed terminal is a stop like any other, with the same drain and clean-up.
-  process.on("SIGINT", onSignal).on("SIGTERM", onSignal).on("SIGHUP", onSignal);
+  const unhook = () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   const trace = createTracer(
     transport,
     (e) => sink.event(e),
@@ -60,7 +67,7 @@ export async function server(flags: ServerFlags): Promise<void> {
   try {
     running = await startServer(transport, address, options, trace, { socketFile: { mode } });
   } catch (err) {
-    process.off("SIGINT", onSignal).off("SIGTERM", onSignal).off("SIGHUP", onSignal);
+    unhook();
     throw err;
   }
   const signal = await stopping;
@@ -68,9 +75,13 @@ export async function server(flags: ServerFlags): Promise<void> {
     `${signal}: no new peers; waiting up to ${flags.drainTimeout} s for ${running.activeSessions} session(s)`,
   );
   await running.close(flags.drainTimeout);
+  unhook();
   sink.say("Server stopped.");
   await sink.finish();
 }
+
+/** What stops a server: Ctrl-C, kill, a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer timeout would fire at once. */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);

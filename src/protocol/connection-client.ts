@@ -33,9 +33,11 @@ export async function runConnectionClient(
   // One deadline for the whole session: a server that never answers, or never closes, or that
   // sends without end, cannot keep the client longer than --timeout.
   const deadline = Date.now() + options.timeout * 1000;
-  const connection = await withDeadline(transport.dial(server, trace), deadline, () =>
-    timedOut(transport, server, "no connection", options.timeout),
-  );
+  const giveUp = new AbortController(); // a connect() still in progress at the deadline is abandoned
+  const connection = await withDeadline(transport.dial(server, trace, giveUp.signal), deadline, () => {
+    giveUp.abort();
+    return timedOut(transport, server, "no connection", options.timeout);
+  });
   const call = (record: Omit<CallRecord, "side" | "local" | "remote">) =>
     trace({ side: "client", local: connection.local, remote: server, ...record });
   const replies = new Replies(connection, transport, server, options.timeout, deadline, call);

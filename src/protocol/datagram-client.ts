@@ -25,6 +25,7 @@ export async function runDatagramClient(
   const call: Call = (record) => trace({ side: "client", local: socket.local, remote: server, ...record });
   const inbox = new Inbox(socket, server, call);
   try {
+    const session = { ...options, deadline };
     const welcome = await exchange(
       socket,
       inbox,
@@ -32,21 +33,12 @@ export async function runDatagramClient(
       "welcome",
       transport,
       server,
-      { ...options, deadline },
+      session,
       call,
     );
     // A welcome answering a resent hello may still arrive: it is not the ack.
     inbox.ignore = welcome;
-    const ack = await exchange(
-      socket,
-      inbox,
-      options.message,
-      "ack",
-      transport,
-      server,
-      { ...options, deadline },
-      call,
-    );
+    const ack = await exchange(socket, inbox, options.message, "ack", transport, server, session, call);
     checkAck(ack, transport.name, server);
     return { welcome, ack };
   } catch (err) {
@@ -68,11 +60,11 @@ async function exchange(
   options: DatagramClientOptions & { deadline: number },
   call: Call,
 ): Promise<Buffer> {
-  // Split the time for this reply over the first send and its resends, within the session's deadline.
-  const wait = (options.timeout * 1000) / (options.retries + 1);
   // A connected datagram socket sends with send(); an unconnected one names the peer each time.
   const sendCall = socket.connected ? "send" : "sendto";
-  for (let attempt = 0; attempt <= options.retries; attempt++) {
+  for (let attempt = 0; attempt <= options.retries && Date.now() < options.deadline; attempt++) {
+    // What is left of the session, split over this send and the resends still allowed.
+    const wait = (options.deadline - Date.now()) / (options.retries + 1 - attempt);
     const detail = attempt === 0 ? undefined : `resent, attempt ${attempt + 1}: no reply yet`;
     call({
       call: sendCall,
@@ -83,10 +75,9 @@ async function exchange(
       detail,
     });
     await socket.send(data, server);
-    const reply = await inbox.next(Math.min(wait, options.deadline - Date.now()));
+    const reply = await inbox.next(wait);
     if (inbox.failure) throw inbox.failure;
     if (reply) return reply;
-    if (Date.now() >= options.deadline) break;
   }
   throw new OpError(
     "recv",

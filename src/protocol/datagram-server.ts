@@ -96,7 +96,9 @@ export function serveDatagrams(
   /** The error line for a message over --max-message-bytes, or one the transport may have cut. */
   const tooLong = (data: Buffer, cut: boolean | undefined) =>
     cut
-      ? Buffer.from(`error: message longer than the ${data.length} bytes this server can read whole\n`)
+      ? Buffer.from(
+          `error: message may have been cut: it filled the ${data.length} bytes this server can read\n`,
+        )
       : data.length > options.maxMessageBytes
         ? Buffer.from(`error: message longer than ${options.maxMessageBytes} bytes\n`)
         : undefined;

@@ -15,7 +15,9 @@ const ACK_BYTES = Buffer.from(ACK);
  * garbage) is a failure that says what the server answered instead.
  */
 export function checkAck(reply: Buffer, transport: TransportName, server: string): void {
-  if (reply.equals(ACK_BYTES)) return;
+  // One line ending is the reply's terminator, not part of the ack (the client's reader keeps it).
+  const end = reply.at(-1) === 0x0a ? (reply.at(-2) === 0x0d ? 2 : 1) : 0;
+  if (reply.subarray(0, reply.length - end).equals(ACK_BYTES)) return;
   const hint = `the server answered "${preview(reply)}", not the ack "${ACK}"`;
   throw new OpError("recv", transport, server, "EPROTO", hint);
 }

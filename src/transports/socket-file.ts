@@ -14,10 +14,22 @@
 // unlinking a newer server's file. A datagram socket must be bound where it is (`inPlace`): it answers
 // from the address it was bound to, and a peer checks that address. There umask 0177 alone closes the
 // window, and node-unix-socket does not unlink by name.
-import { linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
+import {
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import net from "node:net";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { OpError, UsageError } from "../errors.js";
+import type { Trace } from "../trace/events.js";
+import { gatedTrace } from "../trace/gate.js";
 import type { TransportName } from "./transport.js";
 
 export interface PlacedSocket<T> {
@@ -45,14 +57,14 @@ export async function placeSocketFile<T>(
     await clearTheWay(path, transport);
     if (inPlace) {
       const value = await withMode(mode, () => bindAt(path));
-      const { ino } = lstatSync(path);
+      const ino = await checkMode(path, mode, value, close, transport);
       return { value, boundAs: path, remove: removedAtExit(path, ino) };
     }
     const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
     const boundAs = join(dir, "socket");
     try {
       const value = await withMode(mode, () => bindAt(boundAs));
-      const { ino } = lstatSync(boundAs);
+      const ino = await checkMode(boundAs, mode, value, close, transport);
       try {
         linkSync(boundAs, path);
       } catch (err) {
@@ -70,13 +82,62 @@ export async function placeSocketFile<T>(
   }
 }
 
+/**
+ * placeSocketFile() for a listening socket: its socket(), bind() and listen() are reported only once
+ * the file is in place ("listening" is said when peers can reach it), and never if it is not; a
+ * failure is said.
+ */
+export async function placeListener<T>(
+  trace: Trace,
+  path: string,
+  mode: number,
+  transport: TransportName,
+  listenAt: (privatePath: string, trace: Trace) => Promise<T>,
+  close: (value: T) => unknown,
+): Promise<PlacedSocket<T>> {
+  const gate = gatedTrace(trace);
+  try {
+    const placed = await placeSocketFile(path, mode, transport, (at) => listenAt(at, gate), close);
+    gate.open();
+    return placed;
+  } catch (err) {
+    gate.discard();
+    throw err;
+  }
+}
+
+/**
+ * The inode of the socket file just bound, once its mode is seen to be --mode: withMode() only works
+ * if bind() made the file inside its call, and this says so if some change ever breaks that.
+ */
+async function checkMode<T>(
+  file: string,
+  mode: number,
+  value: T,
+  close: (value: T) => unknown,
+  transport: TransportName,
+): Promise<number> {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
+  if (stat?.isSocket() && (stat.mode & 0o777) === mode) return stat.ino;
+  await close(value);
+  const got = stat ? (stat.mode & 0o777).toString(8) : "no file";
+  throw new OpError(
+    "bind",
+    transport,
+    file,
+    "EPERM",
+    `the socket file came out ${got}, not ${mode.toString(8)}`,
+  );
+}
+
 /** How long a start waits for another start on the same path to finish, and when a turn is stale. */
 const TURN_PATIENCE_MS = 5_000;
 
 /**
  * A turn at `path`: the directory `.<name>.lock` beside it, which mkdir(2) makes or refuses at once.
- * A starter that died holding it (SIGKILL, in the few milliseconds it takes) left it behind: one older
- * than TURN_PATIENCE_MS is taken over.
+ * A starter that died holding it (SIGKILL, in the few milliseconds it takes) left it behind: an empty
+ * one of our own user, older than TURN_PATIENCE_MS, is taken over; rmdir(2) removes nothing else, and
+ * another user's is never touched.
  */
 async function lock(path: string): Promise<() => void> {
   const turn = join(dirname(path), `.${basename(path)}.lock`);
@@ -86,7 +147,7 @@ async function lock(path: string): Promise<() => void> {
       mkdirSync(turn, 0o700);
       const unlock = () => {
         atExit.delete(unlock);
-        rmSync(turn, { recursive: true, force: true });
+        rmdirQuietly(turn);
       };
       hookExit();
       atExit.add(unlock);
@@ -100,17 +161,36 @@ async function lock(path: string): Promise<() => void> {
       }
       if (code !== "EEXIST") throw err;
     }
-    if (Date.now() - started > TURN_PATIENCE_MS) {
-      const stale =
-        Date.now() - (statSync(turn, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > TURN_PATIENCE_MS;
-      if (!stale) {
-        throw new UsageError(
-          `--path ${path}: another server has been starting there for ${TURN_PATIENCE_MS / 1000} s (${turn}) — try again, or choose another --path`,
-        );
-      }
-      rmSync(turn, { recursive: true, force: true });
-    }
+    if (Date.now() - started > TURN_PATIENCE_MS) takeOver(path, turn);
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** A turn left by a starter that died, or a usage error saying why it is not ours to take. */
+function takeOver(path: string, turn: string): void {
+  const stat = lstatSync(turn, { throwIfNoEntry: false });
+  if (!stat) return; // gone meanwhile: the next mkdir() decides
+  const me = process.geteuid?.() ?? 0;
+  const why = !stat.isDirectory()
+    ? "is not the directory a playground server makes there"
+    : stat.uid !== me
+      ? `belongs to another user (uid ${stat.uid})`
+      : Date.now() - stat.mtimeMs <= TURN_PATIENCE_MS
+        ? `says another server has been starting there for ${TURN_PATIENCE_MS / 1000} s`
+        : undefined;
+  if (why === undefined && rmdirQuietly(turn)) return;
+  throw new UsageError(
+    `--path ${path}: ${turn} ${why ?? "is not empty"} — try again, or choose another --path`,
+  );
+}
+
+/** rmdir(2): an empty directory only. Whether it is gone. */
+function rmdirQuietly(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT";
   }
 }
 
@@ -128,25 +208,37 @@ export function withMode<T>(mode: number, bind: () => T): T {
 }
 
 /**
- * Refuse a directory another user can write to without the sticky bit (or that another user owns):
- * they could replace our socket, or the private directory we bind in, with a symlink while we start.
+ * Refuse a directory another user can write to without the sticky bit, or that another user owns, on
+ * the way to the socket: they could replace our socket, the private directory we bind in, or a
+ * directory above them with a symlink while we start (OpenSSH's StrictModes checks every directory up
+ * to / too). Both the path as given and the one its symlinks lead to are checked.
  */
 function refuseSharedDirectory(path: string): void {
-  const dir = dirname(path);
-  const { mode, uid } = statSync(dir);
-  const sticky = (mode & 0o1000) !== 0;
-  const me = process.getuid?.() ?? 0;
-  const who =
-    uid !== me && uid !== 0
-      ? `belongs to another user (uid ${uid})`
-      : !sticky && mode & 0o022
-        ? `can be written by ${mode & 0o002 ? "every user" : "its group"} and has no sticky bit`
-        : undefined;
-  if (who === undefined) return;
-  throw new UsageError(
-    `--path ${path}: the directory ${dir} ${who}, so another user could swap the socket for a symlink ` +
-      "while the server starts — use a directory only you can write to, or one with the sticky bit (like /tmp)",
-  );
+  const given = resolve(dirname(path));
+  const dirs = new Set([...ancestors(given), ...ancestors(realpathSync(given))]);
+  const me = process.geteuid?.() ?? 0;
+  for (const dir of dirs) {
+    const { mode, uid } = statSync(dir);
+    const sticky = (mode & 0o1000) !== 0;
+    const who =
+      uid !== me && uid !== 0
+        ? `belongs to another user (uid ${uid})`
+        : !sticky && mode & 0o022
+          ? `can be written by ${mode & 0o002 ? "every user" : "its group"} and has no sticky bit`
+          : undefined;
+    if (who === undefined) continue;
+    throw new UsageError(
+      `--path ${path}: the directory ${dir} ${who}, so another user could swap the socket for a symlink ` +
+        "while the server starts — use a directory only you can write to, or one with the sticky bit (like /tmp)",
+    );
+  }
+}
+
+/** "/a/b" and every directory above it: "/", "/a", "/a/b". */
+function ancestors(dir: string): string[] {
+  const all = [dir];
+  for (let up = dirname(dir); up !== all.at(-1); up = dirname(up)) all.push(up);
+  return all.reverse();
 }
 
 /** Files to remove however the process ends: process.exit() on EPIPE, an uncaught exception too. */

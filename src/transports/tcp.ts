@@ -33,9 +33,10 @@ function tcpTransport(info: TransportInfo): ConnectionTransport {
       };
       return listenNet(info.name, address, options, onConnection, describe, trace);
     },
-    dial(address, trace) {
+    dial(address, trace, signal) {
       const { host, port } = parseInet(address);
-      return dialNet(info.name, address, { host, port, family: info.family === "inet6" ? 6 : 4 }, trace);
+      const family = info.family === "inet6" ? 6 : 4;
+      return dialNet(info.name, address, { host, port, family, signal }, trace);
     },
   };
 }

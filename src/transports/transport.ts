@@ -89,7 +89,8 @@ export interface ConnectionTransport extends TransportInfo {
     trace: Trace,
     options?: ListenOptions,
   ): Promise<Listener>;
-  dial(address: string, trace: Trace): Promise<Connection>;
+  /** `signal` gives up a connect() still in progress (a deadline ran out): the socket is destroyed. */
+  dial(address: string, trace: Trace, signal?: AbortSignal): Promise<Connection>;
 }
 
 export interface DatagramHandlers {

@@ -400,8 +400,10 @@ class AddonDgramSocket implements DatagramSocket {
   send(data: Buffer, to: string): Promise<void> {
     const { transport } = this.context;
     if (this.#closed) return Promise.reject(this.#lost(to));
-    if (data.length > ADDON_DGRAM_MAX) {
-      const hint = `node-unix-socket reads at most ${ADDON_DGRAM_MAX} bytes of a datagram and silently drops the rest`;
+    // The library reads 65,535 bytes of a datagram: one that fills them may have been longer, so the
+    // receiving side cannot tell a whole one of that size from a cut one. The most we send is one less.
+    if (data.length >= ADDON_DGRAM_MAX) {
+      const hint = `node-unix-socket reads at most ${ADDON_DGRAM_MAX} bytes of a datagram and silently drops the rest: send at most ${ADDON_DGRAM_MAX - 1}`;
       return Promise.reject(new OpError("send", transport, to, "EMSGSIZE", hint));
     }
     return new Promise((resolve, reject) => {

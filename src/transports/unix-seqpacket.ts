@@ -7,10 +7,9 @@
 import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
-import { gatedTrace } from "../trace/gate.js";
 import { describeUnix } from "./address.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
-import { type PlacedSocket, placeSocketFile } from "./socket-file.js";
+import { placeListener } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon.js";
 
@@ -52,22 +51,14 @@ export const unixSeqpacket: ConnectionTransport = {
     // The library does not unlink its socket file on close: we do, only our own.
     let removeFile: () => Promise<void> | void;
     if (options?.socketFile) {
-      // "listening" is said once the file is in place, not while it is still under its private name.
-      const gate = gatedTrace(trace);
-      let placed: PlacedSocket<{ close(): void }>;
-      try {
-        placed = await placeSocketFile(
-          path,
-          options.socketFile.mode,
-          "unix-seqpacket",
-          (at) => listenAt(at, gate),
-          (listening) => listening.close(),
-        );
-      } catch (err) {
-        gate.discard(); // not reachable, so never "listening"; a failure is said
-        throw err;
-      }
-      gate.open();
+      const placed = await placeListener(
+        trace,
+        path,
+        options.socketFile.mode,
+        "unix-seqpacket",
+        listenAt,
+        (listening) => listening.close(),
+      );
       server = placed.value;
       removeFile = placed.remove;
     } else {

@@ -1,11 +1,10 @@
 // SOCK_STREAM in AF_UNIX, with node:net and a path (or a NUL-led abstract name). Unlike the
 // node-unix-socket transports, node:net unlinks the socket file itself when the server closes.
 
-import { gatedTrace } from "../trace/gate.js";
 import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
 import { dialNet, listenNet } from "./net-node.js";
-import { type PlacedSocket, placeSocketFile } from "./socket-file.js";
-import type { ConnectionTransport, Listener } from "./transport.js";
+import { placeListener } from "./socket-file.js";
+import type { ConnectionTransport } from "./transport.js";
 
 export const unixStream: ConnectionTransport = {
   name: "unix-stream",
@@ -26,23 +25,15 @@ export const unixStream: ConnectionTransport = {
     if (!options?.socketFile || isAbstract(address)) {
       return listenNet("unix-stream", address, { path }, onConnection, describe, trace);
     }
-    // "listening" is said once the file is in place, not while it is still under its private name.
-    const gate = gatedTrace(trace);
-    let placed: PlacedSocket<Listener>;
-    try {
-      placed = await placeSocketFile(
-        path,
-        options.socketFile.mode,
-        "unix-stream",
-        (privatePath) =>
-          listenNet("unix-stream", address, { path: privatePath }, onConnection, describe, gate, privatePath),
-        (listener) => listener.close(),
-      );
-    } catch (err) {
-      gate.discard(); // not reachable, so never "listening"; a failure is said
-      throw err;
-    }
-    gate.open();
+    const placed = await placeListener(
+      trace,
+      path,
+      options.socketFile.mode,
+      "unix-stream",
+      (privatePath, gate) =>
+        listenNet("unix-stream", address, { path: privatePath }, onConnection, describe, gate, privatePath),
+      (listener) => listener.close(),
+    );
     const close = async () => {
       await placed.value.close();
       placed.remove();
@@ -50,8 +41,8 @@ export const unixStream: ConnectionTransport = {
     let closing: Promise<void> | undefined;
     return { address: placed.value.address, close: () => (closing ??= close()) };
   },
-  async dial(address, trace) {
+  async dial(address, trace, signal) {
     const path = unixKernelPath(address, "unix-stream", "connect");
-    return dialNet("unix-stream", address, { path }, trace);
+    return dialNet("unix-stream", address, { path, signal }, trace);
   },
 };

@@ -53,6 +53,11 @@ describe.each(["stream", "seqpacket"] as const)("unix-%s: the client's end", (ki
     expect(run.stderr).toMatch(kind === "stream" ? /EMSGSIZE/ : /EPROTO|EMSGSIZE/);
   });
 
+  it("the ack with a line ending: exit 0, the line ending is no part of it", async () => {
+    const run = await against("newline", kind);
+    expect(run.code, run.stderr).toBe(0);
+  });
+
   it('"nope" instead of the ack: exit 1, saying what the server answered', async () => {
     const run = await against("garbage", kind);
     expect(run.code).toBe(1);
@@ -75,5 +80,37 @@ describe("a full server", () => {
     expect(run.stderr).toMatch(
       /the server said "busy: too many connections, try again later" and closed before the ack/,
     );
+  });
+});
+
+describe("a connect() that never completes", () => {
+  it("tcp4 to a listener whose accept queue is full: ETIMEDOUT at --timeout, and the process exits", async () => {
+    requireTool(PYTHON);
+    // A listener that never accepts, its queue filled: the kernel drops the client's SYN (tcp(7)).
+    const full = track(
+      new Peer(PYTHON, [
+        "-c",
+        `
+import socket, time
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
+port = l.getsockname()[1]
+held = []
+for _ in range(4):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    held.append(c)
+time.sleep(0.3)
+print(port, flush=True)
+time.sleep(60)
+`,
+      ]),
+    );
+    await full.waitFor(/\d+\n/);
+    const port = full.stdout.trim();
+    const run = await playground(["client", "--port", port, "--timeout", "2"], 15_000);
+    expect(run.signal).toBeNull(); // it exited by itself, long before the test's limit
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ETIMEDOUT .*no connection within 2 s/);
   });
 });

@@ -324,7 +324,7 @@ describe.each(UNIX)("%s: socket file mode", (transport) => {
 describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: other ways to stop", (transport) => {
   it("SIGHUP: exit 0, socket file removed", async () => {
     const path = join(tempDir(), "s.sock");
-    const server = new ServerProcess(["--transport", transport, "--path", path]);
+    const server = track(new ServerProcess(["--transport", transport, "--path", path]));
     await server.address();
     expect(existsSync(path)).toBe(true);
     const stopped = await server.stop("SIGHUP");
@@ -403,5 +403,31 @@ describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: start races"
     } finally {
       await Promise.all(servers.map((s) => s.stop("SIGKILL")));
     }
+  });
+});
+
+describe.each(["unix-stream", "unix-dgram"])("%s: a second signal while draining", (transport) => {
+  it("stops at once, without waiting for the sessions, and still removes the socket file", async () => {
+    const path = join(tempDir(), "s.sock");
+    const server = track(
+      new ServerProcess(["--transport", transport, "--path", path, "--drain-timeout", "30"]),
+    );
+    await server.address();
+    // A session that never finishes keeps the drain waiting.
+    requireTool("nc");
+    const held = track(
+      new Peer(
+        "nc",
+        transport === "unix-dgram" ? ["-uU", "-s", join(tempDir(), "c.sock"), path] : ["-U", path],
+      ),
+    );
+    if (transport === "unix-dgram") held.write("hello, a long hello\n");
+    await held.waitFor("Welcome to the server!");
+    server.child.kill("SIGTERM");
+    await server.waitFor(/SIGTERM: no new peers/);
+    const stopped = await server.stop("SIGINT");
+    expect(server.output).toMatch(/SIGINT again: stopping now/);
+    expect(stopped.code).toBe(130);
+    expect(existsSync(path)).toBe(false);
   });
 });

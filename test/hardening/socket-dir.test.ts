@@ -4,7 +4,7 @@
 // bind() makes it (no chmod at all), and a directory another user can write to without the sticky
 // bit is refused. The attacker here is a real second user, made for the test and removed after it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { playground, playgroundUnderStrace, ServerProcess } from "../helpers/cli.js";
@@ -78,6 +78,22 @@ describe("a directory other users can write to", () => {
     },
   );
 
+  it("a shared directory higher up is refused too: anyone could swap the one below it", async () => {
+    const shared = tempDir();
+    chmodSync(shared, 0o777);
+    const mine = join(shared, "mine");
+    mkdirSync(mine, 0o700);
+    const refused = await playground([
+      "server",
+      "--transport",
+      "unix-stream",
+      "--path",
+      join(mine, "s.sock"),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`the directory ${shared} can be written by every user`));
+  });
+
   it("another user's directory is refused too", async () => {
     asRoot();
     const dir = tempDir();
@@ -92,11 +108,17 @@ describe("a directory other users can write to", () => {
 describe("the attack: another user swaps the socket for a symlink to a root-owned file", () => {
   beforeAll(() => {
     asRoot();
+    spawnSync("userdel", [ATTACKER]); // one left by a run that was killed, if any
     execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", ATTACKER]);
   });
-  afterAll(() => {
-    spawnSync("pkill", ["-KILL", "-u", ATTACKER]); // exits 1 when none is left: fine
-    execFileSync("userdel", [ATTACKER]);
+  afterAll(async () => {
+    // userdel refuses while a process of the user lives: kill, then try until it is gone.
+    for (let tries = 0; tries < 50; tries++) {
+      spawnSync("pkill", ["-KILL", "-u", ATTACKER]);
+      if (spawnSync("userdel", [ATTACKER]).status === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`userdel ${ATTACKER} kept failing: remove the user by hand`);
   });
 
   it("10 starts of unix-dgram with --mode 666 in a shared directory leave the target 0600", async () => {
@@ -123,7 +145,8 @@ describe("the attack: another user swaps the socket for a symlink to a root-owne
           ["server", "--transport", "unix-dgram", "--path", path, "--mode", "666", "--idle-timeout", "1"],
           3_000,
         );
-        expect(run.code, run.stderr).not.toBe(0); // refused: it never serves from a shared directory
+        expect(run.code, run.stderr).toBe(2); // refused: it never serves from a shared directory
+        expect(run.stderr).toMatch(/can be written by every user and has no sticky bit/);
         expect((statSync(target).mode & 0o777).toString(8)).toBe("600");
       }
     } finally {
@@ -131,5 +154,20 @@ describe("the attack: another user swaps the socket for a symlink to a root-owne
       await attackerGone;
     }
     expect(existsSync(target)).toBe(true);
+  });
+});
+
+describe("the turn a start takes (.<name>.lock)", () => {
+  it("another user's turn beside the path is never taken over: exit 2, naming it", async () => {
+    asRoot();
+    const dir = tempDir();
+    const path = join(dir, "s.sock");
+    const turn = join(dir, ".s.sock.lock");
+    mkdirSync(turn);
+    chownSync(turn, 65534, 65534); // nobody's
+    const run = await playground(["server", "--transport", "unix-stream", "--path", path], 20_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(new RegExp(`${turn} belongs to another user \\(uid 65534\\)`));
+    expect(existsSync(turn)).toBe(true);
   });
 });

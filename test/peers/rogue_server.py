@@ -9,6 +9,7 @@ welcome, reads its message, and then, by MODE:
   endless    sends bytes without end and no newline (no ack, no pause, no close)
   huge       sends a 10 MB reply, then closes
   garbage    sends "nope" instead of the ack, then closes
+  newline    sends the lab's ack with a line ending ("Message received!\\r\\n"), then closes
 """
 import os
 import socket
@@ -36,6 +37,8 @@ try:
         conn.sendall(b"y" * (10 * 1024 * 1024) if stype == socket.SOCK_STREAM else b"y" * 65536)
     elif mode == "garbage":
         conn.sendall(b"nope")
+    elif mode == "newline":
+        conn.sendall(b"Message received!\r\n")
 except OSError:
     pass  # the client gave up on us: that is the point
 finally:
