@@ -7,7 +7,7 @@ import { type BenchRow, type BenchRun, defaultSize } from "./run.js";
 
 const WIDTH = { transport: 15, mode: 11, rate: 15, latency: 8, cpu: 8 };
 /** No line of the text is wider. */
-export const WIDTH_MAX = 100;
+const WIDTH_MAX = 100;
 
 export function renderBenchText(run: BenchRun): string {
   const { settings, machine } = run;

@@ -22,7 +22,7 @@ export interface ClientResult {
  * The most a reply may hold before it is over: the lab's replies are a few dozen bytes, and a server
  * that sends without end must not make the client hold gigabytes.
  */
-export const MAX_REPLY_BYTES = 64 * 1024;
+const MAX_REPLY_BYTES = 64 * 1024;
 
 export async function runConnectionClient(
   transport: ConnectionTransport,
@@ -100,7 +100,8 @@ async function withDeadline<T>(work: Promise<T>, deadline: number, late: () => E
  * How the client tells where a stream's ack ends: a newline, the server's EOF (our server shuts down
  * right after the ack), or a pause, so that a server that sends a bare ack and waits is served too.
  */
-const ACK_END: MessageEnd = { recv: false, newline: true, pauseMs: DEFAULT_PAUSE_MS };
+const ACK_PAUSE_MS = DEFAULT_PAUSE_MS;
+const ACK_END: MessageEnd = { recv: false, newline: true, pauseMs: ACK_PAUSE_MS };
 
 /**
  * Replies as they come. On a seqpacket socket each record is one reply. On a stream the welcome is the
@@ -204,7 +205,7 @@ class Replies {
       const pausing = this.tail.buffered > 0;
       let paused = false;
       await new Promise<void>((resolve) => {
-        const wait = pausing ? Math.min(left, ACK_END.pauseMs ?? DEFAULT_PAUSE_MS) : left;
+        const wait = pausing ? Math.min(left, ACK_PAUSE_MS) : left;
         const timer = setTimeout(() => {
           paused = pausing;
           resolve();

@@ -13,7 +13,6 @@ import type { Connection, ConnectionHandlers, TransportName } from "../transport
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
 import { MessageReader, MORE, type ReadResult } from "./message-reader.js";
-
 import type { ProtocolOptions } from "./messages.js";
 
 /** How a session ended, for the close event and the server's count. */

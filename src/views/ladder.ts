@@ -90,7 +90,7 @@ function bindText(e: SocketEvent, star: string): string {
 }
 
 /** What ended a message, in a few words: "1st recv()", "newline", "EOF", "20 ms pause". */
-export function endedByText(e: SocketEvent): string {
+function endedByText(e: SocketEvent): string {
   switch (e.detail) {
     case "recv":
       return "1st recv()";
