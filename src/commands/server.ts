@@ -4,6 +4,7 @@
 import os from "node:os";
 import { UsageError } from "../errors.js";
 import { createSink } from "../output/sink.js";
+import { FD_ROOM, fdBudget } from "../protocol/fd-limit.js";
 import { DEFAULT_PROTOCOL, type ProtocolOptions } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
@@ -34,6 +35,8 @@ export async function server(flags: ServerFlags): Promise<void> {
   const address = await namedAddress(name, flags);
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
+  const lowered = fitUnderFdLimit(options, transport.kind);
+  if (lowered) sink.say(`note: ${lowered}`);
   if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
   if (transport.family !== "unix" && ["0.0.0.0", "::"].includes(parseInet(address).host)) {
     process.stderr.write(
@@ -78,6 +81,18 @@ export async function server(flags: ServerFlags): Promise<void> {
   unhook();
   sink.say("Server stopped.");
   await sink.finish();
+}
+
+/**
+ * Lower the connection cap to what the descriptor limit allows, so that the server runs out of
+ * connections (and says busy) before it runs out of descriptors (and cannot). Says why, or nothing.
+ */
+function fitUnderFdLimit(options: ProtocolOptions, kind: "connection" | "datagram"): string | undefined {
+  const budget = fdBudget();
+  if (kind === "datagram" || !budget || options.maxConnections <= budget.connections) return undefined;
+  const asked = options.maxConnections;
+  options.maxConnections = budget.connections;
+  return `--max-connections lowered from ${asked} to ${budget.connections}: this process may open ${budget.limit} files (ulimit -n), ${budget.inUse} are open, ${FD_ROOM} are kept for busy replies and logs; raise ulimit -n for more`;
 }
 
 /** What stops a server: Ctrl-C, kill, a closed terminal. */

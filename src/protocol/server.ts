@@ -4,7 +4,11 @@ import { preview, type Trace } from "../trace/events.js";
 import type { Connection, ListenOptions, Transport } from "../transports/transport.js";
 import { SessionClocks, serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
+import { FD_ROOM } from "./fd-limit.js";
 import { BUSY, type ProtocolOptions } from "./messages.js";
+
+/** Busy replies in flight at once: the descriptors a server keeps free beyond its cap, but a few. */
+const TURN_AWAY_ROOM = FD_ROOM - 16;
 
 export interface RunningServer {
   /** The address actually bound: the kernel's port for port 0. */
@@ -42,8 +46,16 @@ export async function startServer(
 
   const open = new Set<Connection>();
   const clocks = new SessionClocks(options);
+  let turningAway = 0;
   const onConnection = (connection: Connection) => {
-    if (open.size >= options.maxConnections) return turnAway(connection, trace);
+    if (open.size >= options.maxConnections) {
+      // Each busy reply holds a descriptor until the peer closes (at most a second). Past the room
+      // kept for them (fd-limit.ts) a flood would run the process out of descriptors, so the rest
+      // are closed at once, without the line.
+      if (turningAway >= TURN_AWAY_ROOM) return closeAtOnce(connection, trace);
+      turningAway++;
+      return turnAway(connection, trace, () => turningAway--);
+    }
     open.add(connection);
     void serveConnection(connection, nextSession(), transport, options, trace, clocks).finally(() => {
       open.delete(connection);
@@ -65,18 +77,10 @@ export async function startServer(
 }
 
 /** Over the connection cap: a short busy reply and a close, while the sessions in progress go on. */
-function turnAway(connection: Connection, trace: Trace): void {
+function turnAway(connection: Connection, trace: Trace, closed: () => void): void {
   const { local, remote } = connection;
   const busy = Buffer.from(BUSY);
-  trace({
-    side: "server",
-    call: "accept",
-    inferred: true,
-    via: "'connection' event",
-    local,
-    remote,
-    detail: "over --max-connections",
-  });
+  traceOverCap(connection, trace, "over --max-connections");
   trace({
     side: "server",
     call: "send",
@@ -87,11 +91,39 @@ function turnAway(connection: Connection, trace: Trace): void {
     bytes: busy.length,
     preview: preview(busy),
   });
-  connection.setHandlers({ data: () => {}, end: () => {}, close: () => {} });
+  connection.setHandlers({ data: () => {}, end: () => {}, close: closed });
   connection.write(busy).catch(() => {});
   connection.end();
   // A peer that never closes its side must not keep even this socket for long.
   setTimeout(() => connection.destroy(), 1000).unref();
+}
+
+/** Over the cap with no descriptor to spare for a busy reply: closed without a word. */
+function closeAtOnce(connection: Connection, trace: Trace): void {
+  traceOverCap(connection, trace, "over --max-connections, and no room for a busy reply (ulimit -n)");
+  trace({
+    side: "server",
+    call: "close",
+    inferred: false,
+    via: "socket.destroy()",
+    ...addresses(connection),
+  });
+  connection.destroy();
+}
+
+function traceOverCap(connection: Connection, trace: Trace, detail: string): void {
+  trace({
+    side: "server",
+    call: "accept",
+    inferred: true,
+    via: "'connection' event",
+    ...addresses(connection),
+    detail,
+  });
+}
+
+function addresses({ local, remote }: Connection): { local: string; remote: string } {
+  return { local, remote };
 }
 
 async function waitUntil(done: () => boolean, seconds: number): Promise<void> {

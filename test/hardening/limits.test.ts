@@ -6,9 +6,11 @@
 // Half-close is proven with the real tools in test/interop/netcat.test.ts: `printf 'hi\n' | nc -N …`
 // and `printf 'hi\n' | socat - TCP:…` shut down their write side after sending and still get both the
 // welcome and the ack (tcp4, tcp6, unix-stream).
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_PROTOCOL } from "../../src/protocol/messages.js";
 import { startServer } from "../../src/protocol/server.js";
@@ -16,12 +18,21 @@ import type { SocketEvent } from "../../src/trace/events.js";
 import { createTracer } from "../../src/trace/tracer.js";
 import { tcp4 } from "../../src/transports/tcp.js";
 import { ServerProcess } from "../helpers/cli.js";
-import { Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
+import {
+  CLASSIC_CLIENT_OUTPUT,
+  Peer,
+  PYTHON,
+  pythonClient,
+  requireTool,
+  stopAll,
+  track,
+} from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 const WELCOME = "Welcome to the server!";
 const ACK = "Message received!";
 const BUSY = "busy: too many connections, try again later\n";
+const FD_FLOOD = fileURLToPath(new URL("../peers/fd_flood.py", import.meta.url));
 
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
@@ -384,5 +395,47 @@ describe("tcp4: a peer that never reads", () => {
     expect(elapsed).toBeGreaterThanOrEqual(300);
     expect(elapsed).toBeLessThan(3_000);
     expect(running.activeSessions).toBe(0);
+  });
+});
+
+/** CPU seconds a process has used so far (utime + stime from /proc/PID/stat). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]); // fields 14 and 15 of stat(5)
+  return ticks / Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }));
+}
+
+describe.each(["tcp4", "unix-stream", "unix-seqpacket"])("%s: out of file descriptors", (transport) => {
+  it("the cap fits under ulimit -n: a flood past it gets welcomes, then busy lines, and the server stays idle", async () => {
+    requireTool(PYTHON);
+    const path = join(tempDir(), "s.sock");
+    const where = transport.startsWith("unix") ? ["--path", path] : ["--port", "0"];
+    const server = track(new ServerProcess(["--transport", transport, ...where], { fdLimit: 256 }));
+    const lowered = await server.waitFor(/--max-connections lowered from 1024 to (\d+): [^\n]*ulimit -n/);
+    const cap = Number(lowered[1]);
+    expect(cap).toBeGreaterThan(100); // 256 minus what a server has open and the room it keeps
+    const address = await server.address();
+
+    // More clients than the server has descriptors, every one holding on (a silent one would be a
+    // client in the accept queue that the server can no longer take).
+    const total = 300;
+    const flood = new Peer(PYTHON, [FD_FLOOD, transport, address, String(total), "4"]);
+    await flood.waitFor("connected", 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const before = cpuSeconds(server.child.pid as number);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = cpuSeconds(server.child.pid as number) - before;
+    const counts = JSON.parse((await flood.waitFor(/\{.*\}/, 10_000))[0]) as Record<string, number>;
+
+    expect(counts.welcome).toBe(cap);
+    expect(counts.busy).toBeGreaterThan(0);
+    expect(counts.silent).toBe(0);
+    expect(counts.refused).toBe(0);
+    expect(used).toBeLessThan(0.3); // a server spinning on EMFILE uses a whole core
+    // And it serves the next client once the flood is gone: the lab's client, in plain sockets.
+    const [family, type] = transport === "tcp4" ? ["inet", "stream"] : ["unix", transport.slice(5)];
+    const at = transport === "tcp4" ? address.split(":") : [address];
+    const next = await pythonClient([family as string, type as string, ...at]);
+    expect(next.stdout).toBe(CLASSIC_CLIENT_OUTPUT);
   });
 });

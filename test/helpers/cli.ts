@@ -61,8 +61,13 @@ export class ServerProcess {
   output = "";
   readonly exited: Promise<Finished>;
 
-  constructor(args: string[]) {
-    this.child = spawn(process.execPath, [CLI, "server", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  /** fdLimit: run it under `ulimit -n fdLimit` (soft and hard, so that Node cannot raise it). */
+  constructor(args: string[], options: { fdLimit?: number } = {}) {
+    const command = [process.execPath, CLI, "server", ...args];
+    const [file, ...argv] = options.fdLimit
+      ? ["sh", "-c", `ulimit -n ${options.fdLimit} && exec "$@"`, "sh", ...command]
+      : command;
+    this.child = spawn(file as string, argv, { stdio: ["ignore", "pipe", "pipe"] });
     this.child.stdout?.on("data", (d) => {
       this.output += d;
     });
