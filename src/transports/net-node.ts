@@ -2,7 +2,7 @@
 // with their errors turned into OpErrors. Node folds socket(), bind() and listen() into one
 // server.listen(), and accept() into the 'connection' event.
 import net from "node:net";
-import { toOpError } from "../errors.js";
+import { OpError, toOpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
@@ -146,10 +146,16 @@ class NetConnection implements Connection {
 
   write(data: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.socket.write(data, (err) =>
-        err ? reject(toOpError(err, "send", this.name, this.remote)) : resolve(),
-      );
+      this.socket.write(data, (err) => (err ? reject(this.sendError(err)) : resolve()));
     });
+  }
+
+  private sendError(err: Error): OpError {
+    if ((err as { code?: string }).code !== "ERR_STREAM_WRITE_AFTER_END")
+      return toOpError(err, "send", this.name, this.remote);
+    // Node refuses before any send(); the kernel would say EPIPE after shutdown(SHUT_WR) (send(2)).
+    const hint = "this side has shut down its writing (end()); Node refused the write before any send()";
+    return new OpError("send", this.name, this.remote, "EPIPE", hint, { cause: err });
   }
 
   end(): void {

@@ -129,15 +129,25 @@ function udpSocket(
 ): DatagramSocket {
   let handlers: DatagramHandlers | undefined;
   let closed = false;
+  // What came before setHandlers(): the kernel delivered it, so it is kept, as unix-dgram keeps it.
+  const early: ((h: DatagramHandlers) => void)[] = [];
+  const deliver = (event: (h: DatagramHandlers) => void) => (handlers ? event(handlers) : early.push(event));
   // ICMP port-unreachable and friends arrive here; they must never crash the process.
-  socket.on("error", (err) => handlers?.error(toOpError(err, "recv", info.name, peer ?? localOf(socket))));
-  socket.on("message", (data, rinfo) => handlers?.message(data, formatInet(rinfo.address, rinfo.port)));
+  socket.on("error", (err) => {
+    const failure = toOpError(err, "recv", info.name, peer ?? localOf(socket));
+    deliver((h) => h.error(failure));
+  });
+  socket.on("message", (data, rinfo) => {
+    const from = formatInet(rinfo.address, rinfo.port);
+    deliver((h) => h.message(data, from));
+  });
   const local = localOf(socket);
   return {
     local,
     connected: peer !== undefined,
     setHandlers(h) {
       handlers = h;
+      for (const event of early.splice(0)) event(h);
     },
     send(data, to) {
       const { host, port } = parseInet(to);

@@ -1,10 +1,10 @@
 // unix-dgram on real sockets: boundaries, replies to the sender's path, errnos, and file cleanup.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { OpError } from "../../src/errors.js";
+import type { OpError } from "../../src/errors.js";
 import { noTrace } from "../../src/trace/events.js";
 import type { DatagramSocket } from "../../src/transports/transport.js";
 import { unixDgram } from "../../src/transports/unix-dgram.js";
@@ -143,34 +143,8 @@ describe("unix-dgram", () => {
     });
   });
 
-  describe("says what the kernel said", () => {
-    const refused = async (to: string, code: string) => {
-      const client = await open(to);
-      await expect(client.send(Buffer.from("x"), to)).rejects.toSatisfy(
-        (err) => err instanceof OpError && err.op === "send" && err.code === code && err.address === to,
-      );
-    };
-
-    it("ENOENT when there is no file", () => refused(join(tempDir(), "missing.sock"), "ENOENT"));
-
-    it("ECONNREFUSED for a stale socket file", async () => {
-      const path = join(tempDir(), "stale.sock");
-      await python(PY_STALE, path);
-      await refused(path, "ECONNREFUSED");
-    });
-
-    it("ECONNREFUSED for a regular file", async () => {
-      const path = join(tempDir(), "regular");
-      writeFileSync(path, "not a socket");
-      await refused(path, "ECONNREFUSED");
-    });
-
-    it("EADDRINUSE when binding over an existing file", async () => {
-      const path = join(tempDir(), "stale.sock");
-      await python(PY_STALE, path);
-      await expect(unixDgram.bind(path, noTrace)).rejects.toMatchObject({ op: "bind", code: "EADDRINUSE" });
-    });
-  });
+  // The errnos every unix transport shares (ENOENT, ECONNREFUSED, EPROTOTYPE, EADDRINUSE,
+  // ENAMETOOLONG) are in contract.test.ts.
 
   it("refuses @abstract names, which node-unix-socket would turn into 108 NULs", async () => {
     await expect(unixDgram.bind("@playground-test", noTrace)).rejects.toMatchObject({
@@ -200,13 +174,6 @@ describe("unix-dgram", () => {
       ]);
   });
 });
-
-const PY_STALE = `
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.close()  # the file stays: a stale socket file
-`;
 
 const PY_MUTE = `
 import socket, sys
