@@ -16,10 +16,22 @@ export function examplePages(): string[] {
 }
 
 /**
- * An example, its indent kept: ```console, the command line (`$ npx playground …` or `$ npm start`),
- * the output, the closing fence. Groups: indent, tool, the rest of the command line, the output.
+ * An example, its indent kept: a ```console block whose first line is the command line
+ * (`$ npx playground …` or `$ npm start`), or a ```mermaid block whose first line is that command line
+ * as a Mermaid comment (`%% $ npx playground … --format mermaid`), so that GitHub still draws it; then
+ * the output, and the closing fence.
  */
-export const EXAMPLE = /^( *)```console\n\1\$ (npx playground|npm start)(.*)\n([\s\S]*?)^\1```$/gm;
+export const EXAMPLE =
+  /^(?<indent> *)```(?<lang>console|mermaid)\n\k<indent>(?<prompt>(?:%% )?\$ )(?<tool>npx playground|npm start)(?<rest>.*)\n(?<output>[\s\S]*?)^\k<indent>```$/gm;
+
+export interface Example {
+  indent: string;
+  lang: string;
+  prompt: string;
+  tool: string;
+  rest: string;
+  output: string;
+}
 
 /** The CLI's arguments for an example's command line, as a shell would split it (plain words only). */
 export function argsOf(tool: string, rest: string): string[] {

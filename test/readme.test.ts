@@ -5,8 +5,9 @@
 // checks what a newcomer follows from README: the quick start, and every link between the pages.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
+import mermaid from "mermaid";
 import { describe, expect, it } from "vitest";
-import { argsOf, EXAMPLE, examplePages } from "../scripts/readme-blocks.js";
+import { argsOf, EXAMPLE, type Example, examplePages } from "../scripts/readme-blocks.js";
 import { playground } from "./helpers/cli.js";
 import { requireTool } from "./helpers/peers.js";
 
@@ -14,11 +15,16 @@ const PAGES = examplePages().map((path) => ({ path, text: readFileSync(path, "ut
 const README = PAGES[0]?.text ?? "";
 
 const examples = PAGES.flatMap(({ path, text }) =>
-  [...text.matchAll(EXAMPLE)].map((m) => ({
-    command: `${basename(path)}: ${m[2]}${m[3]}`,
-    args: argsOf(m[2] ?? "", m[3] ?? ""),
-    output: (m[4] ?? "").replace(new RegExp(`^${m[1]}`, "gm"), ""),
-  })),
+  [...text.matchAll(EXAMPLE)].map((m) => {
+    const { indent, lang, prompt, tool, rest, output } = m.groups as unknown as Example;
+    return {
+      command: `${basename(path)}: ${tool}${rest}`,
+      args: argsOf(tool, rest),
+      output: output.replace(new RegExp(`^${indent}`, "gm"), ""),
+      // A Mermaid example is drawn by GitHub: the whole block, its command-line comment included.
+      mermaid: lang === "mermaid" ? `${prompt}${tool}${rest}\n${output}` : undefined,
+    };
+  }),
 );
 
 /** What may differ between two runs of one command, made the same. */
@@ -67,7 +73,8 @@ describe("README's and docs/'s examples are what the tool prints now", () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(examples)("$command", async ({ args, output }) => {
+  it.each(examples)("$command", async ({ args, output, mermaid: diagram }) => {
+    if (diagram) await expect(mermaid.parse(diagram)).resolves.toMatchObject({ diagramType: "sequence" });
     if (args.includes("--trace-syscalls")) requireTool("strace");
     // The temp dir's name is part of what a ladder clips: the one README's runs had.
     const run = await playground(args, 60_000, { TMPDIR: "/tmp" });
