@@ -1,8 +1,9 @@
 // README's and docs/'s example runs cannot drift from what the tool prints: scripts/readme-examples.ts
 // makes them from real runs, and this runs each one again and compares what must not change between
 // runs — the notes under a ladder, the legend of inferred calls, and the set of steps each ladder
-// draws — with numbers, ports, fds and temp names blurred, since those differ from run to run. It also
-// checks what a newcomer follows from README: the quick start, and every link between the pages.
+// draws — with numbers, ports, fds and temp names blurred, since those differ from run to run; a
+// Mermaid example must also parse, as GitHub draws it. It also checks what a newcomer follows from
+// README: the quick start, and every link between the pages.
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import mermaid from "mermaid";
