@@ -19,6 +19,13 @@ export function commandOf(tool: Tool): string {
   return tool === "python3" ? PYTHON : tool;
 }
 
+/** That a tool is missing, as the user chose it: "python3 is not on PATH", "PYTHON=/opt/py3 is not there". */
+export function notFound(tool: Tool): string {
+  const command = commandOf(tool);
+  const where = command.includes("/") ? "there" : "on PATH";
+  return `${command === tool ? tool : `PYTHON=${command}`} is not ${where}`;
+}
+
 /** How to install a tool, as one command. */
 export function installOf(tool: Tool): string {
   return INSTALL[tool];

@@ -4,7 +4,7 @@ import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
 import { runExperiment } from "../experiments/runner.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
-import { commandOf, findProgram, installOf, type Tool } from "../tools.js";
+import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools.js";
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
@@ -64,8 +64,7 @@ function describe(exp: Experiment) {
  */
 function requireTools(name: string, chosen: readonly Experiment[], only?: readonly TransportName[]): void {
   for (const tool of Object.keys(WHY) as Tool[]) {
-    const command = commandOf(tool);
-    if (findProgram(command)) continue;
+    if (findProgram(commandOf(tool))) continue;
     const users = chosen.map((exp) =>
       (exp.needs?.[tool] ?? []).filter((t) => t in exp.expected && (!only || only.includes(t))),
     );
@@ -74,7 +73,7 @@ function requireTools(name: string, chosen: readonly Experiment[], only?: readon
     const experiments = users.filter((u) => u.length > 0).length;
     const count = `${runs} run${runs === 1 ? "" : "s"}${experiments > 1 ? ` of ${experiments} experiments` : ""}`;
     throw new Error(
-      `${command} is not on PATH, and experiment ${name} needs it (${WHY[tool]} ${count}): ${installOf(tool)}`,
+      `${notFound(tool)}, and experiment ${name} needs it (${WHY[tool]} ${count}): ${installOf(tool)}`,
     );
   }
 }

@@ -57,6 +57,15 @@ describe("experiment without the programs its runs start", () => {
     expect(JSON.parse(udp.stdout).results).toMatchObject([{ transport: "udp4", verdict: "matches" }]);
   });
 
+  it("a PYTHON that names no program is said to be PYTHON's", async () => {
+    const env = { ...machineWith(), PYTHON: "/nowhere/python3" };
+    const run = await playground(["experiment", "recv-buffer-short"], 20_000, env);
+    expect(run.stderr).toMatch(
+      /^playground: PYTHON=\/nowhere\/python3 is not there, and experiment recv-buffer-short needs it /,
+    );
+    expect(run.code).toBe(1);
+  });
+
   it("without strace: the unix-seqpacket runs that ask it are named, the rest need nothing", async () => {
     const env = machineWith(realPython());
     const run = await playground(["experiment", "stream-connect-twice"], 20_000, env);
