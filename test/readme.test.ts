@@ -1,21 +1,32 @@
-// README's example runs cannot drift from what the tool prints: scripts/readme-examples.ts makes them
-// from real runs, and this runs each one again and compares what must not change between runs —
-// the notes under a ladder, the legend of inferred calls, and the set of steps each ladder draws —
-// with numbers, ports, fds and temp names blurred, since those differ from run to run.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// README's and docs/'s example runs cannot drift from what the tool prints: scripts/readme-examples.ts
+// makes them from real runs, and this runs each one again and compares what must not change between
+// runs — the notes under a ladder, the legend of inferred calls, and the set of steps each ladder
+// draws — with numbers, ports, fds and temp names blurred, since those differ from run to run; a
+// Mermaid example must also parse, as GitHub draws it. It also checks what a newcomer follows from
+// README: the quick start, and every link between the pages.
+import { existsSync, readFileSync } from "node:fs";
+import { basename, dirname, join, relative } from "node:path";
+import mermaid from "mermaid";
 import { describe, expect, it } from "vitest";
+import { argsOf, EXAMPLE, type Example, examplePages } from "../scripts/readme-blocks.js";
 import { playground } from "./helpers/cli.js";
 import { requireTool } from "./helpers/peers.js";
 
-const README = readFileSync(fileURLToPath(new URL("../README.md", import.meta.url)), "utf8");
-const BLOCK = /^( *)```console\n\1\$ (npx playground|npm start)(.*)\n([\s\S]*?)^\1```$/gm;
+const PAGES = examplePages().map((path) => ({ path, text: readFileSync(path, "utf8") }));
+const README = PAGES[0]?.text ?? "";
 
-const examples = [...README.matchAll(BLOCK)].map((m) => ({
-  command: `${m[2]}${m[3]}`,
-  args: [...(m[2] === "npm start" ? ["compare"] : []), ...(m[3] ?? "").trim().split(/\s+/).filter(Boolean)],
-  output: (m[4] ?? "").replace(new RegExp(`^${m[1]}`, "gm"), ""),
-}));
+const examples = PAGES.flatMap(({ path, text }) =>
+  [...text.matchAll(EXAMPLE)].map((m) => {
+    const { indent, lang, prompt, tool, rest, output } = m.groups as unknown as Example;
+    return {
+      command: `${basename(path)}: ${tool}${rest}`,
+      args: argsOf(tool, rest),
+      output: output.replace(new RegExp(`^${indent}`, "gm"), ""),
+      // A Mermaid example is drawn by GitHub: the whole block, its command-line comment included.
+      mermaid: lang === "mermaid" ? `${prompt}${tool}${rest}\n${output}` : undefined,
+    };
+  }),
+);
 
 /** What may differ between two runs of one command, made the same. */
 function blur(text: string): string {
@@ -58,12 +69,13 @@ function steps(output: string): string[] {
   return [...new Set(rows.map((row) => blur(row.replace(/^\s+\d+\.\d{3} /, ""))))].sort();
 }
 
-describe("README's examples are what the tool prints now", () => {
-  it("has examples to check", () => {
+describe("README's and docs/'s examples are what the tool prints now", () => {
+  it("has examples to check, on every page", () => {
     expect(examples.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(examples)("$command", async ({ args, output }) => {
+  it.each(examples)("$command", async ({ args, output, mermaid: diagram }) => {
+    if (diagram) await expect(mermaid.parse(diagram)).resolves.toMatchObject({ diagramType: "sequence" });
     if (args.includes("--trace-syscalls")) requireTool("strace");
     // The temp dir's name is part of what a ladder clips: the one README's runs had.
     const run = await playground(args, 60_000, { TMPDIR: "/tmp" });
@@ -75,5 +87,54 @@ describe("README's examples are what the tool prints now", () => {
     // Without a ladder (lists, tables, one error line) the whole output is the same but for numbers,
     // up to the line that names the machine it was measured on (its CPU and kernel, wrapped).
     if (steps(output).length === 0) expect(table(now)).toEqual(table(output));
+  });
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens. */
+function slug(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
+}
+
+/** The anchors a page's headings make (outside code blocks). */
+function anchors(text: string): Set<string> {
+  const prose = text.replace(/^```[\s\S]*?^```$/gm, "");
+  return new Set([...prose.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1] ?? "")));
+}
+
+describe("what a newcomer follows from README", () => {
+  it("the quick start is the two commands from a fresh clone, and nothing else", () => {
+    const section = README.split(/^## /m).find((s) => s.startsWith("Quick start\n")) ?? "";
+    const blocks = [...section.matchAll(/^```\w*\n([\s\S]*?)^```$/gm)].map((m) => m[1] ?? "");
+    expect(blocks).toHaveLength(1);
+    const commands = (blocks[0] ?? "")
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean);
+    expect(commands).toEqual(["npm ci && npm start", "npm ci && npm test"]);
+  });
+
+  it.each(PAGES.map(({ path, text }) => ({ page: basename(path), path, text })))(
+    "$page: every link to a page or heading of this repository leads somewhere",
+    ({ path, text }) => {
+      const prose = text.replace(/^ *```[\s\S]*?^ *```$/gm, "");
+      for (const [, target] of prose.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (!target || /^[a-z]+:/.test(target)) continue;
+        const [file, anchor] = target.split("#");
+        const linked = file ? join(dirname(path), file) : path;
+        expect(existsSync(linked), `${target} in ${basename(path)}`).toBe(true);
+        if (anchor && linked.endsWith(".md"))
+          expect([...anchors(readFileSync(linked, "utf8"))], `${target} in ${basename(path)}`).toContain(
+            anchor,
+          );
+      }
+    },
+  );
+
+  it("README links to every page in docs/", () => {
+    const root = dirname(PAGES[0]?.path ?? "");
+    for (const { path } of PAGES.slice(1)) expect(README).toContain(`](${relative(root, path)}`);
   });
 });

@@ -4,6 +4,8 @@ import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
 import { runExperiment } from "../experiments/runner.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
+import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools.js";
+import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
 
@@ -22,6 +24,7 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
     return;
   }
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
+  requireTools(flags.name, chosen, only);
   const all = [];
   for (const exp of chosen) {
     const runs = await runExperiment(exp, only);
@@ -54,6 +57,32 @@ function describe(exp: Experiment) {
     transports: TRANSPORT_NAMES.filter((t) => t in expected),
   };
 }
+
+/**
+ * Refuse in one line, before anything runs, when a chosen run needs a program that is not on PATH:
+ * without it every such run would only fail, one line each, with the real problem buried among them.
+ */
+function requireTools(name: string, chosen: readonly Experiment[], only?: readonly TransportName[]): void {
+  for (const tool of Object.keys(WHY) as Tool[]) {
+    if (findProgram(commandOf(tool))) continue;
+    const users = chosen.map((exp) =>
+      (exp.needs?.[tool] ?? []).filter((t) => t in exp.expected && (!only || only.includes(t))),
+    );
+    const runs = users.flat().length;
+    if (runs === 0) continue;
+    const experiments = users.filter((u) => u.length > 0).length;
+    const count = `${runs} run${runs === 1 ? "" : "s"}${experiments > 1 ? ` of ${experiments} experiments` : ""}`;
+    throw new Error(
+      `${notFound(tool)}, and experiment ${name} needs it (${WHY[tool]} ${count}): ${installOf(tool)}`,
+    );
+  }
+}
+
+/** What each program does for the runs that start it. */
+const WHY: Record<Tool, string> = {
+  python3: "a python3 peer gives the kernel's own answer in",
+  strace: "strace shows what the kernel told node-unix-socket in",
+};
 
 function findOrFail(name: string): Experiment {
   const found = findExperiment(name);

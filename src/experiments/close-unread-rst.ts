@@ -70,6 +70,7 @@ export const closeUnreadRst: Experiment = {
     "peer's next read fails with ECONNRESET; after a close() that left nothing unread the peer reads a " +
     "plain EOF. node-unix-socket reports the reset as EBADF: libuv's uv_poll calls any socket error " +
     "(EPOLLERR) EBADF, and the library never asks the socket which error it holds.",
+  needs: { python3: ["tcp4", "tcp6", "unix-stream", "unix-seqpacket"] },
   async run(name, context) {
     const local = name === "tcp4" ? "127.0.0.1" : name === "tcp6" ? "::1" : context.address("peer");
     const peer = python(context, CLOSER, name, local);

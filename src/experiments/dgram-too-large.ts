@@ -55,6 +55,7 @@ export const dgramTooLarge: Experiment = {
     "big instead of cutting it. For UDP the limit is the 16-bit length field less the headers; for a unix " +
     "socket it is the sender's SO_SNDBUF less 32 bytes, about 208 KiB by default. node-unix-socket reads " +
     "datagrams into 65,535 bytes, so our unix-dgram transport refuses anything bigger itself.",
+  needs: { python3: ["unix-dgram"] },
   async run(name, context) {
     if (name === "udp4" || name === "udp6") return viaUdp(name, context);
     if (name === "unix-dgram") return viaUnixDgram(context);

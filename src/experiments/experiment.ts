@@ -1,6 +1,7 @@
 // What an experiment is: a man-page claim, the steps that test it, the outcome Linux should give on
 // each transport it applies to, and a run() that provokes it on real sockets and reports what this
 // kernel actually did. The runner (runner.ts) compares the two and gives the verdict.
+import type { Tool } from "../tools.js";
 import type { Trace } from "../trace/events.js";
 import type { TransportName } from "../transports/transport.js";
 
@@ -27,6 +28,11 @@ export interface Experiment {
   notApplicable: string;
   /** Two or three plain sentences: what happened and why. */
   explain: string;
+  /**
+   * Programs a run starts besides Node, and the transports it starts them on: a python3 peer for the
+   * kernel's own answer, strace to see what the kernel told a library. `experiment` checks them first.
+   */
+  needs?: Partial<Record<Tool, readonly TransportName[]>>;
   run(transport: TransportName, context: ExperimentContext): Promise<Observation>;
 }
 

@@ -73,6 +73,7 @@ export const recvBufferShort: Experiment = {
     "the buffer, threw the other 6 away and set MSG_TRUNC, and the next recv() got the next message. Node " +
     "chooses the buffer itself and never shows the flag: its dgram reads into 64 KiB, bigger than any UDP " +
     "datagram, while node-unix-socket reads datagrams into 65,535 bytes and cuts longer ones without a word.",
+  needs: { python3: ["udp4", "udp6", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const big = BIG[name] as number;
     const seqpacket = name === "unix-seqpacket";

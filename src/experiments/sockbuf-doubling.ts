@@ -55,6 +55,7 @@ export const sockbufDoubling: Experiment = {
     "The kernel counts a buffer's bookkeeping (each packet's metadata, not only its bytes) against the " +
     "limit, so it doubles what you ask for and reports the doubled number back. A request above " +
     "net.core.rmem_max is cut to it silently, and then doubled: no error tells you that you got less.",
+  needs: { python3: ["unix-dgram"] },
   async run(name, context) {
     if (name === "unix-dgram") return viaKernel(context);
     return viaNode(name === "udp6" ? "udp6" : "udp4", context);

@@ -7,18 +7,17 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { installOf, PYTHON } from "../tools.js";
 import { type CallRecord, preview, type Side } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "../transports/transport.js";
 import type { ExperimentContext } from "./experiment.js";
 import { listen } from "./sockets.js";
 
-const PYTHON = process.env.PYTHON ?? "python3";
-
 /** How long a child may take to start and say where it is; python3 and node start in well under this. */
 const CHILD_START_MS = 5000;
 
 const INSTALL: Record<string, string> = {
-  [PYTHON]: "apt-get install python3",
+  [PYTHON]: installOf("python3"),
   ss: "apt-get install iproute2",
 };
 

@@ -32,6 +32,7 @@ export const streamConnectTwice: Experiment = {
     "with EISCONN. TCP takes one more call first: a non-blocking connect() returns EINPROGRESS, and the " +
     "kernel marks the socket connected only at the next connect(), which returns 0 — libuv asks SO_ERROR " +
     "instead, so Node's second connect() is that call. A unix connect() completes at once.",
+  needs: { strace: ["unix-seqpacket"] },
   async run(name, context) {
     const listener = await listen(name, context);
     if (name === "unix-seqpacket") {

@@ -22,6 +22,7 @@ export const unixConnectMissingPath: Experiment = {
     "A pathname address is looked up in the filesystem like any file, so a path that does not exist fails " +
     "the lookup before any socket is asked: ENOENT, not ECONNREFUSED. A unix datagram socket does the " +
     "same lookup on every sendto().",
+  needs: { strace: ["unix-seqpacket"] },
   async run(name, context) {
     const path = context.address("nobody");
     if (name === "unix-dgram") {

@@ -26,6 +26,7 @@ export const unixConnectStaleFile: Experiment = {
     "The file is only a name: connect() finds it, then looks for the socket bound to it, and there is none " +
     "any more, so the kernel refuses with ECONNREFUSED rather than ENOENT. Such a file also blocks a new " +
     "bind() on that path (EADDRINUSE) until someone unlinks it.",
+  needs: { strace: ["unix-seqpacket"] },
   async run(name, context) {
     const [path, stale] = [context.address("gone"), context.address("stale")];
     if (name === "unix-dgram") {

@@ -41,6 +41,7 @@ export const unixPathPersists: Experiment = {
     "as in use, so the next bind() failed with EADDRINUSE until the file was unlinked. Node hides this: " +
     "node:net (libuv) unlinks the path when a unix server closes, and our node-unix-socket transports do " +
     "the same by hand, because that library does not — but a process that is killed still leaves its file.",
+  needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const path = context.address("left");
     const via = "python3";

@@ -33,6 +33,7 @@ export const unixPathTooLong: Experiment = {
     "bytes before calling bind(), with ENAMETOOLONG, the name a path too long has elsewhere; raw node:net " +
     "does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves the cut " +
     "file behind on close. node-unix-socket refuses, with a message of its own.",
+  needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const path = join(context.dir, "a".repeat(LENGTH - context.dir.length - 1));
     const kernel = (await python(context, KERNEL_BIND, name, path).json<string>()) ?? "no answer";

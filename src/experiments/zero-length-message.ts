@@ -48,6 +48,7 @@ export const zeroLengthMessage: Experiment = {
     "next write. A seqpacket record of 0 bytes is delivered too, and recv() returns 0 for it, the same as " +
     "for end-of-file: the kernel's python3 peer reads it and then the next record, but node-unix-socket " +
     "takes it for EOF and stops reading, so through Node the next record is never seen.",
+  needs: { python3: ["unix-seqpacket"] },
   async run(name, context) {
     if (name === "udp4" || name === "udp6" || name === "unix-dgram") return viaDatagrams(name, context);
     return viaConnection(name, context);

@@ -2,9 +2,10 @@
 // NDJSON SocketEvents from its stdout, and strace's log from a file in a private temp dir (removed
 // afterwards). The child gets its own process group, so Ctrl-C stops strace and the child with us.
 import { spawn } from "node:child_process";
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { findProgram } from "../tools.js";
 
 /** The calls that can touch a socket: all of %network, the read/write family, close. */
 const TRACED = "trace=%network,read,readv,write,writev,close";
@@ -22,22 +23,9 @@ export interface Traced {
   log: string;
 }
 
-/** The strace that `strace` would run, from PATH; undefined when there is none. */
-export function findStrace(path = process.env.PATH ?? ""): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, "strace");
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {}
-  }
-  return undefined;
-}
-
 /** `strace -f ... node <this CLI> ...args`, to completion. */
 export async function runUnderStrace(args: string[]): Promise<Traced> {
-  const strace = findStrace();
+  const strace = findProgram("strace");
   if (!strace) throw new Error(MISSING);
   const dir = mkdtempSync(join(tmpdir(), "playground-strace-"));
   const logFile = join(dir, "strace.log");
