@@ -1,8 +1,7 @@
 // `playground client`: one session against a running server, like the lab's client.
-import { createSink } from "../output/sink.js";
+import { createSink, traceInto } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { chooseTransport } from "../strategy.js";
-import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { type AddressFlags, namedAddress } from "./addresses.js";
@@ -17,11 +16,7 @@ export async function client(flags: ClientCommandFlags): Promise<void> {
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   try {
     if (isAbstract(server)) sink.say(`note: ${abstractNameNote(server)}`);
-    const trace = createTracer(
-      transport,
-      (e) => sink.event(e),
-      (call) => sink.wants(call),
-    );
+    const trace = traceInto(sink, transport);
     await runClient(transport, server, { ...flags, message: Buffer.from(flags.message) }, trace);
   } finally {
     await sink.finish();

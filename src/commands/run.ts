@@ -1,11 +1,10 @@
 // `playground run` (the default): server and client in one process on a fresh address, drawn as a
 // ladder of the socket calls on each side.
-import { createSink } from "../output/sink.js";
+import { createSink, traceInto } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { DEFAULT_PROTOCOL } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
-import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { freshAddress, namedAddress } from "./addresses.js";
@@ -25,11 +24,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
-  const trace = createTracer(
-    transport,
-    (e) => sink.event(e),
-    (call) => sink.wants(call),
-  );
+  const trace = traceInto(sink, transport);
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {

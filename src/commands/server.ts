@@ -3,12 +3,11 @@
 // sessions in progress get --drain-timeout seconds, the rest are closed, its socket file removed.
 import os from "node:os";
 import { UsageError } from "../errors.js";
-import { createSink } from "../output/sink.js";
+import { createSink, traceInto } from "../output/sink.js";
 import { FD_ROOM, fdBudget } from "../protocol/fd-limit.js";
 import { DEFAULT_PROTOCOL, type ProtocolOptions } from "../protocol/messages.js";
 import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
-import { createTracer } from "../trace/tracer.js";
 import { abstractNameNote, isAbstract, parseInet } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { type AddressFlags, namedAddress } from "./addresses.js";
@@ -61,11 +60,7 @@ export async function server(flags: ServerFlags): Promise<void> {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  const trace = createTracer(
-    transport,
-    (e) => sink.event(e),
-    (call) => sink.wants(call),
-  );
+  const trace = traceInto(sink, transport);
   let running: Awaited<ReturnType<typeof startServer>>;
   try {
     running = await startServer(transport, address, options, trace, { socketFile: { mode } });

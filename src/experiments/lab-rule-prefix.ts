@@ -62,7 +62,7 @@ async function session(name: TransportName, context: ExperimentContext, rule: Me
       records.push(record);
       context.trace(record);
     },
-    { now: context.trace.now, wants: () => true },
+    { now: context.trace.now, wants: () => true, origin: context.trace.origin },
   );
   const transport = await connectionTransport(name);
   const protocol = { ...DEFAULT_PROTOCOL, messageEnd: rule };

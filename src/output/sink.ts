@@ -1,7 +1,9 @@
 // Where SocketEvents go. `lines` (the lab's conversation) and `json` (NDJSON through pino, so `| jq`
 // works) print each event as it happens; `ladder` and `mermaid` need the whole run and print at the
 // end. stdout carries what the user asked for; failures go to stderr. pino is loaded only for --json.
-import type { EventName, SocketEvent } from "../trace/events.js";
+import type { EventName, SocketEvent, Trace } from "../trace/events.js";
+import { type TraceOrigin, wallTime } from "../trace/origin.js";
+import { createTracer } from "../trace/tracer.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
 import { CLASSIC_CALLS, ClassicLines, callLine } from "../views/lines.js";
@@ -22,8 +24,21 @@ export interface Sink {
   wants(call: EventName): boolean;
   /** A plain line that is not a socket call: a note on an abstract name, the server stopping. */
   say(text: string): void;
+  /** The trace began at `origin` (--json records it, so that other sources' times can join). */
+  began(origin: TraceOrigin): void;
   /** Print what waits for the end of the run, and flush. */
   finish(): Promise<void>;
+}
+
+/** A tracer whose events go to `sink`, which it tells when the trace began. */
+export function traceInto(sink: Sink, transport: TransportInfo): Trace {
+  const trace = createTracer(
+    transport,
+    (e) => sink.event(e),
+    (call) => sink.wants(call),
+  );
+  sink.began(trace.origin);
+  return trace;
 }
 
 const SETUP_CALLS = new Set(["socket", "bind", "listen"]);
@@ -59,6 +74,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
         out(text);
         out.flush(); // a note is rare, and must come before any failure the CLI prints after it
       },
+      began() {}, // the lab's lines carry no times
       finish: async () => out.flush(),
     };
   }
@@ -72,6 +88,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
     },
     wants: () => info, // the ladder and the diagram draw every call
     say: (text) => said.push(text),
+    began() {}, // the ladder and the diagram draw times since the trace began
     async finish() {
       if (!info || events.length === 0) return;
       for (const text of said) out(text);
@@ -127,6 +144,13 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
     event: (e) => (e.errno ? logger.warn(e, callLine(e)) : logger.info(e, callLine(e))),
     wants: () => logger.isLevelEnabled("info"),
     say: (text) => logger.info({ note: text, transport: transport.name }, text),
+    began: (origin) => {
+      const wall = wallTime(origin);
+      logger.info(
+        { t: 0, trace: "began", wallTime: wall, origin, transport: transport.name },
+        `trace began at ${wall}`,
+      );
+    },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
   };
 }

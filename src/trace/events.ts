@@ -2,6 +2,7 @@
 // per socket call, in the words of socket(2) — and every view (the classic lines, the ladder, Mermaid,
 // --json) is a reader of these. Nothing here touches a socket.
 import type { Family, SocketType, TransportName } from "../transports/transport.js";
+import type { TraceOrigin } from "./origin.js";
 
 export type Side = "server" | "client";
 
@@ -85,6 +86,8 @@ export interface Trace {
   (record: CallRecord): void;
   /** Microseconds since the trace began. */
   now(): number;
+  /** When it began, on the machine's clocks: where other sources' timestamps join it. */
+  readonly origin: TraceOrigin;
   /**
    * Whether anyone shows a successful call of this kind. A busy server asks before it builds a
    * record nobody will see (the lab's lines show no send() or close()); failed calls are always
@@ -93,7 +96,11 @@ export interface Trace {
   wants(call: EventName): boolean;
 }
 
-export const noTrace: Trace = Object.assign(() => {}, { now: () => 0, wants: () => false });
+export const noTrace: Trace = Object.assign(() => {}, {
+  now: () => 0,
+  wants: () => false,
+  origin: { wallUs: 0, monotonicUs: 0 },
+});
 
 /** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
 export function readCall(chunk: Buffer, t?: number) {

@@ -19,6 +19,7 @@ export function gatedTrace(trace: Trace): GatedTrace {
   return Object.assign(gated, {
     now: trace.now,
     wants: trace.wants,
+    origin: trace.origin,
     open() {
       for (const record of held ?? []) trace(record);
       held = undefined;

@@ -1,7 +1,9 @@
-// Stamps records into SocketEvents: microseconds since this tracer began, and what the transport is.
+// Stamps records into SocketEvents: microseconds since this tracer began (its origin on the machine's
+// clocks: origin.ts), and what the transport is.
 import { performance } from "node:perf_hooks";
 import type { TransportInfo } from "../transports/transport.js";
 import { type CallRecord, type EventName, printable, type SocketEvent, type Trace } from "./events.js";
+import { originAt } from "./origin.js";
 
 /** `wants` says which calls the sink shows (Trace.wants); by default, all of them. */
 export function createTracer(
@@ -12,6 +14,7 @@ export function createTracer(
   // performance.now() is a monotonic clock with sub-microsecond resolution, and far cheaper per call
   // than process.hrtime.bigint(): a busy server stamps several calls per session.
   const start = performance.now();
+  const origin = originAt(start);
   const { name, family, type } = transport;
   const now = () => Math.round((performance.now() - start) * 1000);
   // Every event is built with the same fields in the same order: one object shape for all of them
@@ -37,5 +40,5 @@ export function createTracer(
     rule: record.rule,
     requested: record.requested,
   });
-  return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants });
+  return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants, origin });
 }

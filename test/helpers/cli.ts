@@ -112,8 +112,12 @@ export class ServerProcess {
  * The built CLI with `args`, as a child of `strace -f` tracing only `calls`, its log written to `log`
  * (strace follows the CLI's own children too: python3 peers, a server's helpers).
  */
-export function playgroundUnderStrace(calls: string, log: string, args: string[]): ChildProcess {
-  return spawn("strace", ["-f", "-qq", "-e", `trace=${calls}`, "-o", log, process.execPath, CLI, ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+export function playgroundUnderStrace(
+  calls: string,
+  log: string,
+  args: string[],
+  straceOptions: string[] = [],
+): ChildProcess {
+  const strace = ["-f", "-qq", ...straceOptions, "-e", `trace=${calls}`, "-o", log];
+  return spawn("strace", [...strace, process.execPath, CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
 }

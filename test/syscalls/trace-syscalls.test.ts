@@ -105,10 +105,13 @@ describe("playground --trace-syscalls (needs strace)", () => {
   it("--json: each event keeps one line and gains what strace wrote for it", async () => {
     const { code, stdout } = await playground(["--transport", "udp4", "--trace-syscalls", "--json"]);
     expect(code).toBe(0);
-    const events = stdout
+    const records = stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
+    // The first record says when the trace began (its origin), and is no call.
+    expect(records[0]).toMatchObject({ t: 0, trace: "began" });
+    const events = records.slice(1);
     expect(events.length).toBeGreaterThan(8);
     for (const e of events) expect(Array.isArray(e.syscalls)).toBe(true);
     const socket = events.find((e) => e.side === "server" && e.call === "socket");
