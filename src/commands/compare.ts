@@ -2,6 +2,7 @@
 // side in one table. A progress line shows on a terminal while it runs.
 import { type Comparison, compareOne, machine } from "../compare/compare.js";
 import { UsageError } from "../errors.js";
+import { exitOnInterrupt, notInterrupted } from "../leftovers.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
@@ -23,12 +24,14 @@ export async function compare(flags: CompareFlags): Promise<void> {
     );
   }
   const seconds = flags.duration / names.length;
+  exitOnInterrupt(); // Ctrl-C leaves no socket file (leftovers.ts)
   const progress = process.stderr.isTTY
     ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
     : () => {};
   const rows = [];
   try {
     for (const [i, name] of names.entries()) {
+      await notInterrupted();
       progress(`comparing ${name} (${i + 1}/${names.length})…`);
       rows.push(await compareOne(await loadTransport(name), () => freshAddress(name, {}), seconds));
     }

@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
 import { runExperiment } from "../experiments/runner.js";
+import { exitOnInterrupt } from "../leftovers.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
@@ -22,6 +23,7 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
     return;
   }
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
+  exitOnInterrupt(); // Ctrl-C stops the peers and removes the temp dirs (leftovers.ts)
   const all = [];
   for (const exp of chosen) {
     const runs = await runExperiment(exp, only);
