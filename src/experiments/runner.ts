@@ -19,11 +19,24 @@ export interface Run {
   events: SocketEvent[];
 }
 
-export async function runExperiment(experiment: Experiment, only?: readonly TransportName[]): Promise<Run[]> {
+/** The transports an experiment runs on: those it applies to, of `only` if given. */
+export function runsOf(experiment: Experiment, only?: readonly TransportName[]): TransportName[] {
+  return TRANSPORT_NAMES.filter(
+    (name) => (!only || only.includes(name)) && experiment.expected[name] !== undefined,
+  );
+}
+
+/** Run it on every transport of `only` (all if not given); `starting` hears of each live run first. */
+export async function runExperiment(
+  experiment: Experiment,
+  only?: readonly TransportName[],
+  starting: (name: TransportName) => void = () => {},
+): Promise<Run[]> {
   const runs: Run[] = [];
   for (const name of TRANSPORT_NAMES) {
     if (only && !only.includes(name)) continue;
     await notInterrupted(); // Ctrl-C during the last run: start no other
+    if (experiment.expected[name] !== undefined) starting(name);
     runs.push(await runOn(experiment, name));
   }
   return runs;
