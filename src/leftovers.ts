@@ -92,7 +92,10 @@ function onSignal(name: NodeJS.Signals): void {
 }
 
 async function stopChildren(): Promise<void> {
-  for (const child of children.keys()) signal(child, "SIGTERM");
+  for (const child of children.keys()) {
+    signal(child, "SIGTERM");
+    signal(child, "SIGCONT"); // a child an experiment froze (SIGSTOP) acts on SIGTERM only once woken
+  }
   await until(() => children.size === 0, CHILD_GRACE_MS);
   for (const child of children.keys()) signal(child, "SIGKILL");
   await until(() => children.size === 0, CHILD_KILL_MS);
