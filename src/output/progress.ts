@@ -11,9 +11,9 @@ export interface Progress {
 
 const silent: Progress = { step: () => {}, done: () => {} };
 
-/** A bar of `steps` runs; silent when stderr is no terminal, or when `show` is false. */
+/** A bar of `steps` runs; silent when stderr is no terminal, when `show` is false, or with nothing to run. */
 export function progressBar(steps: number, show = true): Progress {
-  if (!show || !process.stderr.isTTY) return silent;
+  if (!show || steps === 0 || !process.stderr.isTTY) return silent;
   const bar = new SingleBar(
     {
       format: "{bar} {percentage}% | run {run}/{runs}: {label}",
