@@ -46,7 +46,8 @@ if (!existsSync(here("../dist/bench/run.js"))) {
   console.error("bench-floor: dist/ is not built; run `npm run build` first");
   process.exit(2);
 }
-const { benchOne, MODES, playgroundServers, abortBench } = await import("../dist/bench/run.js");
+const { benchOne, MODES, playgroundServers } = await import("../dist/bench/run.js");
+const { exitOnInterrupt } = await import("../dist/leftovers.js");
 const { startServerProcess } = await import("../dist/bench/server-process.js");
 const { loadTransport } = await import("../dist/transports/index.js");
 const { TRANSPORT_NAMES } = await import("../dist/strategy.js");
@@ -78,10 +79,8 @@ if (unknownMode) {
 }
 const say = (text) => process.stderr.write(`${text}\n`);
 
-process.once("SIGINT", () => {
-  say("bench-floor: interrupted; stopping the servers");
-  abortBench().finally(() => process.exit(130));
-});
+// Ctrl-C or SIGTERM: the servers stopped, their temp dirs removed, one line said (leftovers.ts).
+exitOnInterrupt();
 
 const floorServers = (service) => (transport, mode, address) => ({
   name: `floor ${service ?? mode}`,
@@ -743,8 +742,8 @@ try {
     }
   }
 } finally {
-  // Whatever was measured is printed, even when a later part failed.
-  await abortBench();
+  // Whatever was measured is printed, even when a later part failed (a server still running then is
+  // stopped at exit, by leftovers.ts).
   out.push("", `Load average (1, 5, 15 min) at the end: ${loadAverage()}.`);
   if (othersSeen.length > 0) {
     out.push(

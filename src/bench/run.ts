@@ -14,13 +14,14 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { freshAddress } from "../commands/addresses.js";
 import { machine } from "../compare/compare.js";
+import { notInterrupted } from "../leftovers.js";
+import type { Progress } from "../output/progress.js";
 import { loadTransport } from "../transports/index.js";
 import type { Transport, TransportName } from "../transports/transport.js";
 import type { LoadOptions } from "./load.js";
 import { machineBusySeconds } from "./machine-load.js";
 import { type PingpongResult, pingpong } from "./pingpong.js";
-import type { Progress } from "./progress.js";
-import { type ServerProcess, startServerProcess, stopAllServers } from "./server-process.js";
+import { type ServerProcess, startServerProcess } from "./server-process.js";
 import { type SessionsResult, sessions } from "./sessions.js";
 import { type ThroughputResult, throughput } from "./throughput.js";
 
@@ -95,10 +96,6 @@ export function defaultSize(mode: Mode, transport: { type: Transport["type"] }):
   return transport.type === "stream" ? 128 * 1024 : 8 * 1024;
 }
 
-/** Addresses made for runs still in progress: removed by abortBench() on Ctrl-C, or at exit. */
-const cleanups = new Set<() => void>();
-let cleanupAtExit = false;
-
 export async function runBench(
   settings: BenchSettings,
   progress: Progress,
@@ -109,6 +106,7 @@ export async function runBench(
     const transport = await loadTransport(name);
     for (const mode of settings.modes) {
       if (!modeApplies(mode, transport)) continue;
+      await notInterrupted(); // Ctrl-C during the last run: start no other
       progress.step(`${name} ${mode}`, settings.warmupSeconds + settings.durationSeconds);
       rows.push(await benchOne(transport, mode, settings, servers));
     }
@@ -124,15 +122,8 @@ export async function benchOne(
   settings: BenchSettings,
   servers: ServerCommand = playgroundServers,
 ): Promise<BenchRow> {
-  if (!cleanupAtExit) {
-    cleanupAtExit = true;
-    // However this process ends (a crash included), no temp dir of ours stays behind.
-    process.on("exit", () => {
-      for (const cleanup of cleanups) cleanup();
-    });
-  }
+  // Its temp dir, like the server process, belongs to leftovers.ts: gone at exit or on Ctrl-C too.
   const fresh = freshAddress(transport.name, {});
-  cleanups.add(fresh.cleanup);
   const command = servers(transport, mode, fresh.address);
   const row: BenchRow = { transport: transport.name, mode, server: command.name };
   let server: ServerProcess | undefined;
@@ -171,7 +162,6 @@ export async function benchOne(
   } finally {
     await server?.stop();
     fresh.cleanup();
-    cleanups.delete(fresh.cleanup);
   }
   return row;
 }
@@ -193,11 +183,4 @@ function loadFor(
     case "classic":
       return sessions(transport, address, settings.concurrency, load, mode);
   }
-}
-
-/** Ctrl-C: stop every server and remove every address still in use. */
-export async function abortBench(): Promise<void> {
-  await stopAllServers();
-  for (const cleanup of cleanups) cleanup();
-  cleanups.clear();
 }

@@ -1,13 +1,14 @@
 // A server in a process of its own, apart from the load, as sockperf and iperf3 run theirs: spawned on
 // a fresh address, its address read from the line it prints once ready ("Server is listening on X",
 // "Server is bound to X": `playground server` and bench-server.js both say it), and always stopped —
-// after its run, when the run fails, and on Ctrl-C (stopAllServers). A bench killed outright cannot
-// stop anything; bench-server.js then stops by itself when its standard input closes.
+// after its run, when the run fails, and on Ctrl-C or at exit (the child and its output dir belong to
+// leftovers.ts). A bench killed outright cannot stop anything; bench-server.js then stops by itself
+// when its standard input closes.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ownChild, tempDir } from "../leftovers.js";
 import { USER_HZ } from "./machine-load.js";
 
 export interface ServerProcess {
@@ -27,11 +28,6 @@ const STOP_TIMEOUT_MS = 10_000;
 /** How much of a server's output is kept to explain a failure. */
 const KEEP_OUTPUT = 4096;
 
-const alive = new Set<ChildProcess>();
-/** Temp dirs holding servers' output, removed when their server stops (or when we exit). */
-const outputDirs = new Set<string>();
-let exitHookInstalled = false;
-
 /**
  * Start `node ...args` and wait for its ready line; or, for a server told to print nothing, until
  * `quietAt` (a host:port or path it serves a stream on) takes a connection.
@@ -40,34 +36,20 @@ let exitHookInstalled = false;
  * session, and reading them here would put that work in the load's process and slow the load down.
  */
 export async function startServerProcess(args: readonly string[], quietAt?: string): Promise<ServerProcess> {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    // The last resort: whatever is still running when we exit, for any reason, goes with us.
-    process.on("exit", () => {
-      for (const child of alive) child.kill("SIGKILL");
-      for (const dir of outputDirs) rmSync(dir, { recursive: true, force: true });
-    });
-  }
-  const dir = mkdtempSync(join(tmpdir(), "playground-bench-"));
-  outputDirs.add(dir);
-  const stdoutPath = join(dir, "stdout");
+  const dir = tempDir("playground-bench-");
+  const stdoutPath = join(dir.path, "stdout");
   const stdoutFd = openSync(stdoutPath, "w", 0o600);
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, args, { stdio: ["pipe", stdoutFd, "pipe"] });
+    child = ownChild(spawn(process.execPath, args, { stdio: ["pipe", stdoutFd, "pipe"] }));
   } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    outputDirs.delete(dir);
+    dir.remove();
     throw err;
   } finally {
     closeSync(stdoutFd); // the child has its own copy
   }
-  alive.add(child);
   const exited = new Promise<void>((resolve) => {
-    child.once("exit", () => {
-      alive.delete(child);
-      resolve();
-    });
+    child.once("exit", () => resolve());
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
@@ -80,8 +62,7 @@ export async function startServerProcess(args: readonly string[], quietAt?: stri
       await exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
-    outputDirs.delete(dir);
+    dir.remove();
   };
 
   try {
@@ -163,21 +144,6 @@ async function connectable(address: string, waiting: () => boolean): Promise<boo
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return false;
-}
-
-/** Stop every server still running: for Ctrl-C and failures. */
-export async function stopAllServers(): Promise<void> {
-  await Promise.all(
-    [...alive].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-          setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS).unref();
-        }),
-    ),
-  );
 }
 
 function cpuSecondsOf(pid: number): number {

@@ -1,10 +1,11 @@
 // From flags to the address strings the transports take, with the checks a user should hear about
 // before any socket exists.
 import { lookup } from "node:dns/promises";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
+import { tempDir } from "../leftovers.js";
 import { familyTypeOf } from "../strategy.js";
 import { formatInet, isAbstract, UNIX_PATH_MAX, whyNoAbstract } from "../transports/address.js";
 import type { TransportName } from "../transports/transport.js";
@@ -54,8 +55,8 @@ export function freshAddress(
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     return { address: `@socket-playground-${type}-${suffix}`, cleanup: () => {} };
   }
-  const dir = mkdtempSync(join(tmpdir(), "playground-"));
-  return { address: join(dir, `${type}.sock`), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  const dir = tempDir("playground-");
+  return { address: join(dir.path, `${type}.sock`), cleanup: dir.remove };
 }
 
 function checkUnixPath(name: TransportName, path: string): string {

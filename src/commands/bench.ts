@@ -1,11 +1,13 @@
 // `playground bench`: how fast the playground's sockets go, per transport and mode, with each server
 // in a process of its own (src/bench/run.ts). Results on stdout, as a table or one JSON document; a
-// progress bar on stderr only on a terminal. Ctrl-C stops every server and removes every socket file.
-import { progressBar } from "../bench/progress.js";
+// progress bar on stderr only on a terminal. Ctrl-C stops every server and removes every socket file
+// (leftovers.ts).
 import { renderBenchText } from "../bench/report.js";
-import { abortBench, type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../bench/run.js";
+import { type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../bench/run.js";
 import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
+import { exitOnInterrupt } from "../leftovers.js";
+import { progressBar } from "../output/progress.js";
 import { familyTypeOf, parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
 import type { TransportName } from "../transports/transport.js";
 
@@ -32,20 +34,14 @@ export async function bench(flags: BenchFlags): Promise<void> {
       modeApplies(mode, { connectionOriented: familyTypeOf(name).type !== "dgram" }),
     ),
   );
+  exitOnInterrupt();
   const progress = progressBar(runs.length);
-  const interrupted = (signal: NodeJS.Signals) => {
-    progress.done();
-    process.stderr.write(`playground: ${signal}: stopping the servers\n`);
-    void abortBench().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
-  };
-  process.once("SIGINT", interrupted).once("SIGTERM", interrupted);
   try {
     const run = await runBench(settings, progress);
     process.stdout.write(flags.json ? `${JSON.stringify(run, null, 2)}\n` : `${renderBenchText(run)}\n`);
     if (run.rows.some((row) => row.error !== undefined)) process.exitCode = 1;
   } finally {
     progress.done();
-    process.off("SIGINT", interrupted).off("SIGTERM", interrupted);
   }
 }
 

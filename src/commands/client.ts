@@ -1,4 +1,6 @@
-// `playground client`: one session against a running server, like the lab's client.
+// `playground client`: one session against a running server, like the lab's client. Ctrl-C removes the
+// temp dir a unix datagram client binds in (leftovers.ts).
+import { exitOnInterrupt } from "../leftovers.js";
 import { createSink, traceInto } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { chooseTransport } from "../strategy.js";
@@ -10,6 +12,7 @@ import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
 export interface ClientCommandFlags extends CommonFlags, ClientFlags, AddressFlags {}
 
 export async function client(flags: ClientCommandFlags): Promise<void> {
+  exitOnInterrupt();
   const name = chooseTransport(flags);
   const server = await namedAddress(name, flags);
   const transport = await loadTransport(name);

@@ -1,7 +1,9 @@
 // `playground compare` (and `npm start`): the exchange on every transport, or a chosen set, side by
-// side in one table. A progress line shows on a terminal while it runs.
+// side in one table. A progress bar shows on a terminal while it runs; Ctrl-C leaves no socket file.
 import { type Comparison, compareOne, machine } from "../compare/compare.js";
 import { UsageError } from "../errors.js";
+import { exitOnInterrupt, notInterrupted } from "../leftovers.js";
+import { progressBar } from "../output/progress.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
@@ -23,17 +25,17 @@ export async function compare(flags: CompareFlags): Promise<void> {
     );
   }
   const seconds = flags.duration / names.length;
-  const progress = process.stderr.isTTY
-    ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
-    : () => {};
+  exitOnInterrupt();
+  const progress = progressBar(names.length);
   const rows = [];
   try {
-    for (const [i, name] of names.entries()) {
-      progress(`comparing ${name} (${i + 1}/${names.length})…`);
+    for (const name of names) {
+      await notInterrupted();
+      progress.step(`comparing ${name}`, seconds);
       rows.push(await compareOne(await loadTransport(name), () => freshAddress(name, {}), seconds));
     }
   } finally {
-    progress("");
+    progress.done();
   }
   const comparison: Comparison = {
     date: new Date().toISOString(),

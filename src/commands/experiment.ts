@@ -1,8 +1,11 @@
-// `playground experiment list | all | <name>`: the man pages' claims, run live.
+// `playground experiment list | all | <name>`: the man pages' claims, run live, with a progress bar
+// on a terminal. Ctrl-C stops the peers and removes the temp dirs (leftovers.ts).
 import { UsageError } from "../errors.js";
 import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
-import { runExperiment } from "../experiments/runner.js";
+import { runExperiment, runsOf } from "../experiments/runner.js";
+import { exitOnInterrupt } from "../leftovers.js";
+import { progressBar } from "../output/progress.js";
 import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
 import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools.js";
 import type { TransportName } from "../transports/transport.js";
@@ -25,9 +28,15 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   }
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
   requireTools(flags.name, chosen, only);
+  exitOnInterrupt();
+  // --json streams a line per experiment: on the same terminal, the lines are the progress.
+  const progress = progressBar(
+    chosen.reduce((sum, exp) => sum + runsOf(exp, only).length, 0),
+    !(flags.json && process.stdout.isTTY),
+  );
   const all = [];
   for (const exp of chosen) {
-    const runs = await runExperiment(exp, only);
+    const runs = await runExperiment(exp, only, (name) => progress.step(`${exp.name} on ${name}`, 0.5));
     all.push({ experiment: exp, runs, results: runs.map((r) => r.result) });
     if (flags.json)
       out(
@@ -37,9 +46,11 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
           events: runs.flatMap((r) => r.events),
         }),
       );
-    else if (flags.name !== "all") out(await renderReport(exp, runs, useColor(process.stdout)));
   }
-  if (flags.name === "all" && !flags.json) out(renderSummary(all));
+  progress.done(); // before the report: the bar and the report may share a terminal
+  if (!flags.json && flags.name === "all") out(renderSummary(all));
+  else if (!flags.json)
+    for (const one of all) out(await renderReport(one.experiment, one.runs, useColor(process.stdout)));
   const bad = all.flatMap((a) => a.results).filter((r) => r.verdict === "failed");
   if (bad.length > 0) process.exitCode = 1;
 }

@@ -1,5 +1,6 @@
 // `playground run` (the default): server and client in one process on a fresh address, drawn as a
-// ladder of the socket calls on each side.
+// ladder of the socket calls on each side. Ctrl-C removes its socket's temp dir (leftovers.ts).
+import { exitOnInterrupt } from "../leftovers.js";
 import { createSink, traceInto } from "../output/sink.js";
 import { runClient } from "../protocol/client.js";
 import { DEFAULT_PROTOCOL } from "../protocol/messages.js";
@@ -18,6 +19,7 @@ export interface RunFlags extends CommonFlags, ClientFlags {
 }
 
 export async function run(flags: RunFlags): Promise<void> {
+  exitOnInterrupt();
   if (flags.traceSyscalls) return (await import("../syscalls/trace-syscalls.js")).traceSyscalls(flags);
   const name = chooseTransport(flags);
   const protocol = { ...DEFAULT_PROTOCOL, messageEnd: messageEndOf(flags.messageEnd, name) };

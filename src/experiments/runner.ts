@@ -1,9 +1,8 @@
 // Runs an experiment on each transport it applies to, each time in a fresh temp dir with fresh
 // ports, and compares what happened with what the man page says Linux does.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { notInterrupted, tempDir } from "../leftovers.js";
 import { TRANSPORT_NAMES } from "../strategy.js";
 import type { SocketEvent } from "../trace/events.js";
 import { createTracer } from "../trace/tracer.js";
@@ -20,10 +19,24 @@ export interface Run {
   events: SocketEvent[];
 }
 
-export async function runExperiment(experiment: Experiment, only?: readonly TransportName[]): Promise<Run[]> {
+/** The transports an experiment runs on: those it applies to, of `only` if given. */
+export function runsOf(experiment: Experiment, only?: readonly TransportName[]): TransportName[] {
+  return TRANSPORT_NAMES.filter(
+    (name) => (!only || only.includes(name)) && experiment.expected[name] !== undefined,
+  );
+}
+
+/** Run it on every transport of `only` (all if not given); `starting` hears of each live run first. */
+export async function runExperiment(
+  experiment: Experiment,
+  only?: readonly TransportName[],
+  starting: (name: TransportName) => void = () => {},
+): Promise<Run[]> {
   const runs: Run[] = [];
   for (const name of TRANSPORT_NAMES) {
     if (only && !only.includes(name)) continue;
+    await notInterrupted(); // Ctrl-C during the last run: start no other
+    if (experiment.expected[name] !== undefined) starting(name);
     runs.push(await runOn(experiment, name));
   }
   return runs;
@@ -39,7 +52,8 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
     };
   }
   const events: SocketEvent[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "playground-experiment-"));
+  const temp = tempDir("playground-experiment-");
+  const dir = temp.path;
   const cleanups: (() => unknown)[] = [];
   const context: ExperimentContext = {
     dir,
@@ -75,7 +89,7 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
         // Cleaning up after a run that already failed must not hide why it failed.
       }
     }
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   }
 }
 

@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import dgram from "node:dgram";
 import { createRequire } from "node:module";
+import { ownChild } from "../leftovers.js";
 import { preview } from "../trace/events.js";
 import { formatInet, parseInet } from "../transports/address.js";
 import type { DatagramSocket, Side, TransportName } from "../transports/transport.js";
@@ -301,7 +302,7 @@ export function straceNode(
       killSignal: "SIGKILL",
       env: { ...process.env, NODE_OPTIONS: "" },
     } as const;
-    execFile("strace", argv, options, (err, stdout, stderr) => {
+    const child = execFile("strace", argv, options, (err, stdout, stderr) => {
       if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") return reject(new Error(STRACE_MISSING));
       if (err?.killed) return reject(new Error("the traced child Node took more than 2 s"));
       const lines = stderr.split("\n").map((line) => line.replace(/^\[pid\s+\d+\]\s+/, ""));
@@ -311,6 +312,7 @@ export function straceNode(
       if (seen.length === 0 && complaint) return reject(new Error(complaint));
       resolve({ calls: seen, printed: stdout.trim() });
     });
+    ownChild(child); // Ctrl-C stops it with us (leftovers.ts)
   });
 }
 

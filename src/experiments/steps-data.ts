@@ -3,10 +3,11 @@
 // python3 program makes the plain system calls (recvmsg with a 4-byte buffer, close with unread data)
 // that Node never makes, so what it reports is the kernel speaking; a Node server that we can freeze
 // with SIGSTOP is one that stops calling accept(). Every child is killed and waited for when the
-// run ends, stopped or not.
+// run ends, stopped or not, and on Ctrl-C (leftovers.ts).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createInterface } from "node:readline";
+import { ownChild } from "../leftovers.js";
 import { installOf, PYTHON } from "../tools.js";
 import { type CallRecord, preview, type Side } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "../transports/transport.js";
@@ -34,7 +35,7 @@ export interface ChildPeer {
 
 /** Start a child that talks through its stdout, one line per thing it has to say. */
 export function startChild(context: ExperimentContext, command: string, args: string[]): ChildPeer {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] });
+  const child = ownChild(spawn(command, args, { stdio: ["pipe", "pipe", "pipe"] }));
   child.stdin.on("error", () => {}); // a child that has exited cannot be told anything
   const lines: string[] = [];
   const waiting: { resolve(line: string): void; reject(err: Error): void }[] = [];
@@ -111,7 +112,7 @@ export function traceChild(context: ExperimentContext, record: Omit<CallRecord, 
 /** `ss -H <args>` with runs of blanks squeezed; a line saying what to install when ss is missing. */
 export function ss(args: string[]): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    execFile("ss", ["-H", ...args], { timeout: 5000 }, (err, stdout) => {
+    const child = execFile("ss", ["-H", ...args], { timeout: 5000 }, (err, stdout) => {
       if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT")
         return resolve([`(no ss here to show it: ${INSTALL.ss})`]);
       if (err) return reject(err);
@@ -122,6 +123,7 @@ export function ss(args: string[]): Promise<string[]> {
           .filter(Boolean),
       );
     });
+    ownChild(child); // Ctrl-C stops it with us (leftovers.ts)
   });
 }
 

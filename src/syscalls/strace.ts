@@ -1,10 +1,11 @@
 // Run the playground again, as a child, under `strace -f`, and collect what both said: the child's
 // NDJSON SocketEvents from its stdout, and strace's log from a file in a private temp dir (removed
-// afterwards). The child gets its own process group, so Ctrl-C stops strace and the child with us.
+// afterwards). The child gets its own process group, so Ctrl-C stops strace and the child with us
+// (leftovers.ts signals the whole group, and waits for it: the traced playground removes its own files).
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { constants as osConstants, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { notInterrupted, ownChild, tempDir } from "../leftovers.js";
 import { findProgram } from "../tools.js";
 
 /** The calls that can touch a socket: all of %network, the read/write family, close. */
@@ -27,29 +28,17 @@ export interface Traced {
 export async function runUnderStrace(args: string[]): Promise<Traced> {
   const strace = findProgram("strace");
   if (!strace) throw new Error(MISSING);
-  const dir = mkdtempSync(join(tmpdir(), "playground-strace-"));
-  const logFile = join(dir, "strace.log");
+  const dir = tempDir("playground-strace-");
+  const logFile = join(dir.path, "strace.log");
   // -yy: every fd with what it is (TCP:[127.0.0.1:34755->127.0.0.1:41364]); -qq, -e signal=none: only
   // calls in the log; -s 64: the lab's messages whole.
   const straceArgs = ["-f", "-yy", "-qq", "-s", "64", "-e", TRACED, "-e", "signal=none", "-o", logFile];
   // process.argv[1] is this CLI as it was started (dist/cli.js), execArgv any loader it needed.
   const command = [process.execPath, ...process.execArgv, process.argv[1] as string, ...args];
-  const child = spawn(strace, [...straceArgs, "--", ...command], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-
-  let stopped: NodeJS.Signals | undefined;
-  const stop = (signal: NodeJS.Signals) => {
-    stopped = signal;
-    try {
-      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
-    } catch {} // already gone
-  };
-  const onSigint = () => stop("SIGINT");
-  const onSigterm = () => stop("SIGTERM");
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigterm);
+  const child = ownChild(
+    spawn(strace, [...straceArgs, "--", ...command], { stdio: ["ignore", "pipe", "pipe"], detached: true }),
+    { group: true },
+  );
 
   let stdout = "";
   let stderr = "";
@@ -66,17 +55,14 @@ export async function runUnderStrace(args: string[]): Promise<Traced> {
       child.once("error", reject);
       child.once("close", (status) => resolve(status));
     });
+    await notInterrupted(); // stopped by Ctrl-C: nothing to show; leftovers.ts ends the process
     log = readFileSync(logFile, "utf8");
   } catch (err) {
     // No log: strace never started the child (what it said is the one line to show), or no strace.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT" || stderr === "") throw err;
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigterm);
-    rmSync(dir, { recursive: true, force: true });
+    dir.remove();
   }
-  // Stopped by a signal: nothing is left behind, so end the way the signal says.
-  if (stopped) process.exit(128 + osConstants.signals[stopped]);
   if (/^strace: .*ptrace.*(Operation not permitted|EPERM)/im.test(stderr)) throw new Error(NO_PTRACE);
   if (log === undefined) throw new Error(stderr.trim().split("\n")[0]);
   return { stdout, stderr, code, log };

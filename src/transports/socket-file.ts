@@ -28,6 +28,7 @@ import {
 import net from "node:net";
 import { basename, dirname, join, resolve } from "node:path";
 import { OpError, UsageError } from "../errors.js";
+import { atExit } from "../leftovers.js";
 import type { Trace } from "../trace/events.js";
 import { gatedTrace } from "../trace/gate.js";
 import type { TransportName } from "./transport.js";
@@ -145,13 +146,7 @@ async function lock(path: string): Promise<() => void> {
   for (;;) {
     try {
       mkdirSync(turn, 0o700);
-      const unlock = () => {
-        atExit.delete(unlock);
-        rmdirQuietly(turn);
-      };
-      hookExit();
-      atExit.add(unlock);
-      return unlock;
+      return atExit(() => rmdirQuietly(turn));
     } catch (err) {
       const { code } = err as NodeJS.ErrnoException;
       if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
@@ -241,30 +236,13 @@ function ancestors(dir: string): string[] {
   return all.reverse();
 }
 
-/** Files to remove however the process ends: process.exit() on EPIPE, an uncaught exception too. */
-const atExit = new Set<() => void>();
-let exitHooked = false;
-
-function hookExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  process.once("exit", () => {
-    for (const remove of atExit) remove();
-  });
-}
-
 /**
- * remove() for a placed file, also run at exit if nobody called it: a server stopped any way but
- * SIGKILL leaves no socket file behind.
+ * remove() for a placed file, also run at exit if nobody called it (leftovers.ts): a server stopped
+ * any way but SIGKILL leaves no socket file behind, process.exit() on EPIPE and an uncaught exception
+ * included.
  */
 function removedAtExit(path: string, ino: number): () => void {
-  hookExit();
-  const remove = () => {
-    atExit.delete(remove);
-    removeIfOurs(path, ino);
-  };
-  atExit.add(remove);
-  return remove;
+  return atExit(() => removeIfOurs(path, ino));
 }
 
 function removeIfOurs(path: string, ino: number): void {

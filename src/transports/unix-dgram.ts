@@ -5,11 +5,10 @@
 // Paths only, for now: the library binds and sends to an abstract @name only NUL-padded to 108 bytes
 // (address.ts, whyNoAbstract). It does not
 // unlink socket files either, so each socket here removes the file it bound when it closes.
-import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import os from "node:os";
 import { join } from "node:path";
 import type { OpError } from "../errors.js";
+import { tempDir } from "../leftovers.js";
 import type { Trace } from "../trace/events.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
 import { placeSocketFile } from "./socket-file.js";
@@ -56,13 +55,13 @@ export const unixDgram: DatagramTransport = {
   // the library would bind one only NUL-padded.)
   async open(server, trace) {
     addonKernelPath(server, "unix-dgram", "connect"); // refuse what we could never send to, before making files
-    const dir = mkdtempSync(join(os.tmpdir(), "playground-"));
-    const path = join(dir, "client.sock");
+    const dir = tempDir("playground-");
+    const path = join(dir.path, "client.sock");
     try {
       const socket = bound(addonKernelPath(path, "unix-dgram", "bind"), path, "client", trace);
-      return removingOnClose(socket, () => rm(dir, { recursive: true, force: true }), "client", trace);
+      return removingOnClose(socket, dir.remove, "client", trace);
     } catch (err) {
-      await rm(dir, { recursive: true, force: true });
+      dir.remove();
       throw err;
     }
   },

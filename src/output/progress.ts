@@ -1,6 +1,7 @@
-// A progress bar on stderr while the bench runs, from cli-progress, and only on a terminal: piped or
-// redirected, the bench prints nothing but its results.
+// A progress bar on stderr while a long command runs (bench, compare, experiment), from cli-progress,
+// and only on a terminal: piped or redirected, a command prints nothing but its results.
 import { Presets, SingleBar } from "cli-progress";
+import { atExit } from "../leftovers.js";
 
 export interface Progress {
   /** A run starts: what it is, and how many seconds it is planned to take. */
@@ -10,8 +11,9 @@ export interface Progress {
 
 const silent: Progress = { step: () => {}, done: () => {} };
 
-export function progressBar(steps: number): Progress {
-  if (!process.stderr.isTTY) return silent;
+/** A bar of `steps` runs; silent when stderr is no terminal, when `show` is false, or with nothing to run. */
+export function progressBar(steps: number, show = true): Progress {
+  if (!show || steps === 0 || !process.stderr.isTTY) return silent;
   const bar = new SingleBar(
     {
       format: "{bar} {percentage}% | run {run}/{runs}: {label}",
@@ -34,6 +36,11 @@ export function progressBar(steps: number): Progress {
     bar.update(Math.round((done + fraction) * SCALE), { run: done + 1, label });
   }, 200);
   ticker.unref();
+  // Stopped however the command ends (Ctrl-C too): the bar cleared, the cursor shown again.
+  const stop = atExit(() => {
+    clearInterval(ticker);
+    bar.stop();
+  });
   return {
     step(next, seconds) {
       done++;
@@ -42,9 +49,6 @@ export function progressBar(steps: number): Progress {
       label = next;
       bar.update(done * SCALE, { run: done + 1, label });
     },
-    done() {
-      clearInterval(ticker);
-      bar.stop();
-    },
+    done: stop,
   };
 }
