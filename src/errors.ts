@@ -10,7 +10,10 @@ export class OpError extends Error {
     readonly op: Op,
     readonly transport: TransportName,
     readonly address: string,
-    /** errno name (ECONNREFUSED), or ETIMEDOUT for our own timeouts. */
+    /**
+     * errno name (ECONNREFUSED), or ETIMEDOUT for our own timeouts; for what the server did rather
+     * than a failed call: EOF (it closed before a reply), EBUSY (turned away), EPROTO (not the ack).
+     */
     readonly code: string,
     readonly hint: string = hintFor(code, op, transport, address),
     options?: { cause?: unknown },

@@ -2,7 +2,7 @@
 // with their errors turned into OpErrors. Node folds socket(), bind() and listen() into one
 // server.listen(), and accept() into the 'connection' event.
 import net from "node:net";
-import { toOpError } from "../errors.js";
+import { OpError, toOpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
@@ -62,7 +62,9 @@ export function dialNet(
     const t = trace.now(); // connect() is made now and reported when Node says it finished
     const socket = net.connect({ ...options, allowHalfOpen: true, noDelay: true });
     const onError = (err: Error) => {
-      const failure = toOpError(err, "connect", name, address);
+      // Given up at a deadline: the caller's reason (ETIMEDOUT) is the failure, not Node's ABORT_ERR.
+      const reason = options.signal?.aborted ? options.signal.reason : undefined;
+      const failure = toOpError(reason instanceof OpError ? reason : err, "connect", name, address);
       traceSetupFailure(trace, failure, {
         side: "client",
         call: "connect",
