@@ -1,7 +1,7 @@
 // From flags to the address strings the transports take, with the checks a user should hear about
 // before any socket exists.
 import { lookup } from "node:dns/promises";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { lstatSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
@@ -75,11 +75,40 @@ function checkUnixPath(name: TransportName, path: string): string {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--path ${path}: ${dir} is not a directory`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === "EACCES" || code === "EPERM") throw unreachable(path, code);
     throw new UsageError(
       `--path ${path}: the directory ${dir} does not exist — create it or choose another path`,
     );
   }
+  refuseNonSocket(path);
   return path;
+}
+
+/**
+ * Something that is not a socket at --path: a server never deletes it, and a client cannot connect to
+ * it; the kernel would say EADDRINUSE or ECONNREFUSED, which point the wrong way.
+ */
+function refuseNonSocket(path: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw unreachable(path, (err as NodeJS.ErrnoException).code ?? "EACCES");
+  }
+  if (!stat || stat.isSocket() || stat.isSymbolicLink()) return;
+  const what = stat.isDirectory() ? "a directory" : "a file that is not a socket";
+  const example = stat.isDirectory() ? join(path, "sp.sock") : `${path}.sock`;
+  throw new UsageError(
+    `--path ${path} is ${what}, and a server never deletes one — name a socket file instead, such as ${example}`,
+  );
+}
+
+/** A directory on the way to --path that this user may not search (x permission): EACCES for any call. */
+function unreachable(path: string, code: string): UsageError {
+  return new UsageError(
+    `--path ${path}: this user may not enter ${dirname(path)}, or a directory above it (${code}) — choose a path you can reach, such as under /tmp`,
+  );
 }
 
 /** Only unix-stream takes an @name here (see whyNoAbstract): refuse rather than fake it. */

@@ -27,6 +27,7 @@ import { getSystemErrorMap } from "node:util";
 import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../errors.js";
 import { describeUnix, isAbstract, unixKernelPath, whyNoAbstract } from "./address.js";
+import { setupCallOf } from "./setup-trace.js";
 import { withMode } from "./socket-file.js";
 import type {
   Connection,
@@ -171,7 +172,7 @@ export function listenSeqpacket(
     server.listen(kernelPath, 4096);
   } catch (err) {
     server.close();
-    throw addonError(err, "listen", context);
+    throw addonError(err, setupCallOf(errnoOf(err)), context);
   }
   // The library cannot say who connected, and there is nothing to say: a connecting unix client is
   // unnamed unless it bound a path first, which ours never do.
