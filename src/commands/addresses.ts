@@ -37,6 +37,7 @@ export async function namedAddress(name: TransportName, flags: AddressFlags): Pr
   const host = await resolveHost(
     flags.host ?? (family === "inet6" ? "::1" : "127.0.0.1"),
     family === "inet6" ? 6 : 4,
+    name,
   );
   return formatInet(host, port);
 }
@@ -119,12 +120,25 @@ function refuseAbstract(name: TransportName, flag: string): void {
   );
 }
 
-async function resolveHost(host: string, family: 4 | 6): Promise<string> {
+/**
+ * The address --host names, in the family the transport is: lookup() hands an IP literal back as it
+ * is, whatever family was asked for, and a tcp6 label on a socket bound to 127.0.0.1 would be a lie.
+ */
+async function resolveHost(host: string, family: 4 | 6, name: TransportName): Promise<string> {
+  const usual = family === 6 ? "::1" : "127.0.0.1";
+  let found: { address: string; family: number };
   try {
-    return (await lookup(host, { family })).address;
+    found = await lookup(host, { family });
   } catch {
+    throw new UsageError(`--host ${host} has no IPv${family} address here — use ${usual}`);
+  }
+  // ::ffff:127.0.0.1 is IPv4 in IPv6's clothes: the packets are IPv4, and an IPv6-only socket refuses it.
+  const mapped = family === 6 && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(found.address);
+  if (found.family !== family || mapped) {
+    const other = family === 6 ? "inet" : "inet6";
     throw new UsageError(
-      `--host ${host} has no IPv${family} address here — use ${family === 6 ? "::1" : "127.0.0.1"}`,
+      `--host ${host} is an IPv${mapped ? "4-mapped" : found.family} address, and ${name} is IPv${family} — use --host ${usual}, or --family ${other} for ${mapped ? found.address.slice(7) : host}`,
     );
   }
+  return found.address;
 }
