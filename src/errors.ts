@@ -46,6 +46,10 @@ function hintFor(code: string, op: Op, transport: TransportName, address: string
       return unix
         ? "another socket is already bound to this path — stop its server, or choose another --path"
         : "another socket is already bound to this port — stop its server, or choose another --port";
+    case "EPROTOTYPE":
+      return "the socket at this path is of another type — use the --type (or --transport) its server uses";
+    case "EAGAIN":
+      return "the server's queue of connections waiting for accept() is full — try again in a moment";
     case "EADDRNOTAVAIL":
       return "that address is not on this machine — use 127.0.0.1 or ::1";
     case "EACCES":

@@ -60,8 +60,8 @@ export async function placeSocketFile<T>(
       const ino = await checkMode(path, mode, value, close, transport);
       return { value, boundAs: path, remove: removedAtExit(path, ino) };
     }
-    const dir = fsStep(path, "make", () => mkdtempSync(join(dirname(path), `.${basename(path)}-`))); // 0700
-    const boundAs = join(dir, "socket");
+    const dir = fsStep(path, "make", () => mkdtempSync(privateDirPrefix(path))); // mkdtemp: 0700
+    const boundAs = join(dir, PRIVATE_NAME);
     try {
       const value = await withMode(mode, () => bindAt(boundAs));
       const ino = await checkMode(boundAs, mode, value, close, transport);
@@ -80,6 +80,23 @@ export async function placeSocketFile<T>(
   } finally {
     unlock();
   }
+}
+
+/** The private name is `.<name>-XXXXXX/socket` beside the path: mkdtemp(3) fills in the Xs. */
+const PRIVATE_NAME = "socket";
+
+function privateDirPrefix(path: string): string {
+  return join(dirname(path), `.${basename(path)}-`);
+}
+
+/**
+ * Whether `bound`, a name a socket was bound to (as /proc/net/unix lists it), is a private name that a
+ * server placed at `path` was bound under: the kernel lists a placed socket by that name only.
+ */
+export function isPrivateNameOf(path: string, bound: string): boolean {
+  const prefix = privateDirPrefix(resolve(path));
+  const rest = bound.startsWith(prefix) ? bound.slice(prefix.length) : "";
+  return /^[A-Za-z0-9]{6}$/.test(dirname(rest)) && basename(rest) === PRIVATE_NAME;
 }
 
 /**

@@ -28,7 +28,7 @@ import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../errors.js";
 import { describeUnix, isAbstract, unixKernelPath, whyNoAbstract } from "./address.js";
 import { setupCallOf } from "./setup-trace.js";
-import { withMode } from "./socket-file.js";
+import { isPrivateNameOf, withMode } from "./socket-file.js";
 import type {
   Connection,
   ConnectionHandlers,
@@ -146,7 +146,9 @@ function socketsAt(path: string): { type: number; listening: boolean }[] {
   const wanted = new Set([path, resolve(path)]);
   return table.split("\n").flatMap((line) => {
     const row = /^\S+:\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+\S+\s+\d+ (.+)$/.exec(line);
-    if (!row || !wanted.has(row[3] as string)) return [];
+    // A placed server's socket is listed under the private name it was bound to (socket-file.ts).
+    const bound = row?.[3] as string;
+    if (!row || !(wanted.has(bound) || isPrivateNameOf(path, bound))) return [];
     return [
       {
         type: Number.parseInt(row[2] as string, 16),

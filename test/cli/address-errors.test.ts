@@ -30,7 +30,7 @@ function expectAbout(run: Finished, given: string, family: "unix" | "inet", wron
   expect(line).toContain(given);
   expect(line).toMatch(wrong);
   expect(line).not.toMatch(/\b(mkdtemp|mkdir|realpath|stat|lstat) '/); // Node's own message
-  if (family === "unix") expect(line).not.toMatch(/port/i);
+  if (family === "unix") expect(line).not.toMatch(/--port|\bports?\b/i);
   else expect(line).not.toMatch(/--path|directory/);
 }
 
@@ -134,6 +134,29 @@ describe("an address already taken", () => {
         address,
         "inet",
         /bind EADDRINUSE .*bound to this port — stop its server, or choose another --port/,
+      );
+    },
+  );
+});
+
+describe("a unix path whose socket is of another type", () => {
+  it.each([
+    ["unix-stream", "unix-dgram"],
+    ["unix-seqpacket", "unix-stream"],
+    ["unix-dgram", "unix-stream"],
+    ["unix-stream", "unix-seqpacket"],
+  ])(
+    "%s client, %s server there: EPROTOTYPE and the --type to use, never 'nothing is listening'",
+    async (client, server) => {
+      const path = join(tempDir(), "s.sock");
+      await track(new ServerProcess(["--transport", server, "--path", path])).address();
+      const run = await playground(["client", "--transport", client, "--path", path, "--timeout", "2"]);
+      expect(run.code).toBe(1);
+      expectAbout(
+        run,
+        path,
+        "unix",
+        /EPROTOTYPE .*: the socket at this path is of another type — use the --type/,
       );
     },
   );
