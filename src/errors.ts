@@ -44,7 +44,7 @@ function hintFor(code: string, op: Op, transport: TransportName, address: string
       return "a part of this path is not a directory — choose another --path";
     case "EADDRINUSE":
       return unix
-        ? "another socket is already bound to this path — stop its server, or choose another --path"
+        ? "a socket file is already at this path — stop the server using it, remove the file if none does (a crashed server leaves one), or choose another --path"
         : "another socket is already bound to this port — stop its server, or choose another --port";
     case "EPROTOTYPE":
       return "the socket at this path is of another type — use the --type (or --transport) its server uses";

@@ -2,6 +2,7 @@
 // and gives a fix for that family: a directory for a unix path, a port for inet; never Node's own
 // message (`EACCES: permission denied, mkdtemp '/usr/.s.sock-XXXXXX'`), never the other family's fix.
 // EACCES needs a user who is not root: one is made for these tests and removed after them.
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -56,6 +57,24 @@ describe.each(UNIX)("%s: a --path that cannot be a socket", (transport) => {
     const run = await playground(["run", "--transport", transport, "--path", file]);
     expect(run.code).toBe(2);
     expectAbout(run, file, "unix", /is a file that is not a socket/);
+  });
+
+  it("run --path <a socket file a dead server left>: not 'another socket is bound', but how to clear it", async () => {
+    const path = join(tempDir(), "stale.sock");
+    // A server that exits without close(): its socket file stays, with no socket behind it.
+    const left = spawnSync(process.execPath, [
+      "-e",
+      `require("node:net").createServer().listen(${JSON.stringify(path)}, () => process.exit(0))`,
+    ]);
+    expect(left.status).toBe(0);
+    const run = await playground(["run", "--transport", transport, "--path", path]);
+    expect(run.code).toBe(1);
+    expectAbout(
+      run,
+      path,
+      "unix",
+      /EADDRINUSE .*remove the file if none does \(a crashed server leaves one\)/,
+    );
   });
 
   it("server --path in a directory no file can be made in (/proc)", async () => {
