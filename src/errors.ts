@@ -1,6 +1,7 @@
 // One error shape for every failure, built like Go's net.OpError: which call, which transport, which
 // address, and the errno the kernel gave, plus what it means here and how to fix it. The CLI prints
 // `message` as one line; nothing else ever reaches the user.
+import { dirname } from "node:path";
 import type { TransportName } from "./transports/transport.js";
 
 export type Op = "socket" | "bind" | "listen" | "accept" | "connect" | "send" | "recv" | "close";
@@ -10,7 +11,10 @@ export class OpError extends Error {
     readonly op: Op,
     readonly transport: TransportName,
     readonly address: string,
-    /** errno name (ECONNREFUSED), or ETIMEDOUT for our own timeouts. */
+    /**
+     * errno name (ECONNREFUSED), or ETIMEDOUT for our own timeouts; for what the server did rather
+     * than a failed call: EOF (it closed before a reply), EBUSY (turned away), EPROTO (not the ack).
+     */
     readonly code: string,
     readonly hint: string = hintFor(code, op, transport, address),
     options?: { cause?: unknown },
@@ -25,22 +29,34 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-/** What an errno means to someone running the playground. */
+/** What an errno means to someone running the playground, with a fix for this family's addresses. */
 function hintFor(code: string, op: Op, transport: TransportName, address: string): string {
+  const unix = transport.startsWith("unix");
+  const setup = op === "bind" || op === "listen";
   switch (code) {
     case "ECONNREFUSED":
       return `nothing is listening there — start \`${serverCommand(transport, address)}\` first`;
     case "ENOENT":
-      return op === "bind" || op === "listen"
+      return setup
         ? "the directory for this path does not exist — create it, or choose another --path"
         : `no socket file at this path — start \`${serverCommand(transport, address)}\` first`;
+    case "ENOTDIR":
+      return "a part of this path is not a directory — choose another --path";
     case "EADDRINUSE":
-      return "another socket is already bound there — stop it, or choose another --port or --path";
+      return unix
+        ? "a socket file is already at this path — stop the server using it, remove the file if none does (a crashed server leaves one), or choose another --path"
+        : "another socket is already bound to this port — stop its server, or choose another --port";
+    case "EPROTOTYPE":
+      return "the socket at this path is of another type — use the --type (or --transport) its server uses";
+    case "EAGAIN":
+      return "the server's queue of connections waiting for accept() is full — try again in a moment";
     case "EADDRNOTAVAIL":
       return "that address is not on this machine — use 127.0.0.1 or ::1";
     case "EACCES":
     case "EPERM":
-      return "permission denied — a port below 1024 needs privileges; a socket file needs write permission";
+      return permissionHint(unix, setup, address);
+    case "EROFS":
+      return "that file system is read-only — choose a --path on another, such as under /tmp";
     case "ECONNRESET":
       return "the peer reset the connection (it closed with unread data, or was killed)";
     case "EPIPE":
@@ -59,6 +75,18 @@ function hintFor(code: string, op: Op, transport: TransportName, address: string
     default:
       return "";
   }
+}
+
+/** Permission denied means a directory or file mode for a path, and privileges for a port. */
+function permissionHint(unix: boolean, setup: boolean, address: string): string {
+  if (unix && setup) {
+    return `this user may not make a file in ${dirname(address)} — choose a --path in a directory you can write to`;
+  }
+  if (unix) {
+    return "this user may not connect to this socket file — its mode (the server's --mode) or a directory on the way keeps others out";
+  }
+  if (setup) return "a port below 1024 needs privileges — choose --port 1024 or above";
+  return "the kernel refused the packet (a firewall rule, or a broadcast address)";
 }
 
 /** The command that would serve this address: the defaults (tcp4 on 127.0.0.1:1234) need no flags. */

@@ -1,7 +1,7 @@
 // From flags to the address strings the transports take, with the checks a user should hear about
 // before any socket exists.
 import { lookup } from "node:dns/promises";
-import { statSync } from "node:fs";
+import { lstatSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
@@ -38,6 +38,7 @@ export async function namedAddress(name: TransportName, flags: AddressFlags): Pr
   const host = await resolveHost(
     flags.host ?? (family === "inet6" ? "::1" : "127.0.0.1"),
     family === "inet6" ? 6 : 4,
+    name,
   );
   return formatInet(host, port);
 }
@@ -76,11 +77,40 @@ function checkUnixPath(name: TransportName, path: string): string {
     if (!statSync(dir).isDirectory()) throw new UsageError(`--path ${path}: ${dir} is not a directory`);
   } catch (err) {
     if (err instanceof UsageError) throw err;
+    const { code } = err as NodeJS.ErrnoException;
+    if (code === "EACCES" || code === "EPERM") throw unreachable(path, code);
     throw new UsageError(
       `--path ${path}: the directory ${dir} does not exist — create it or choose another path`,
     );
   }
+  refuseNonSocket(path);
   return path;
+}
+
+/**
+ * Something that is not a socket at --path: a server never deletes it, and a client cannot connect to
+ * it; the kernel would say EADDRINUSE or ECONNREFUSED, which point the wrong way.
+ */
+function refuseNonSocket(path: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw unreachable(path, (err as NodeJS.ErrnoException).code ?? "EACCES");
+  }
+  if (!stat || stat.isSocket() || stat.isSymbolicLink()) return;
+  const what = stat.isDirectory() ? "a directory" : "a file that is not a socket";
+  const example = stat.isDirectory() ? join(path, "sp.sock") : `${path}.sock`;
+  throw new UsageError(
+    `--path ${path} is ${what}, and a server never deletes one — name a socket file instead, such as ${example}`,
+  );
+}
+
+/** A directory on the way to --path that this user may not search (x permission): EACCES for any call. */
+function unreachable(path: string, code: string): UsageError {
+  return new UsageError(
+    `--path ${path}: this user may not enter ${dirname(path)}, or a directory above it (${code}) — choose a path you can reach, such as under /tmp`,
+  );
 }
 
 /** Only unix-stream takes an @name here (see whyNoAbstract): refuse rather than fake it. */
@@ -91,12 +121,25 @@ function refuseAbstract(name: TransportName, flag: string): void {
   );
 }
 
-async function resolveHost(host: string, family: 4 | 6): Promise<string> {
+/**
+ * The address --host names, in the family the transport is: lookup() hands an IP literal back as it
+ * is, whatever family was asked for, and a tcp6 label on a socket bound to 127.0.0.1 would be a lie.
+ */
+async function resolveHost(host: string, family: 4 | 6, name: TransportName): Promise<string> {
+  const usual = family === 6 ? "::1" : "127.0.0.1";
+  let found: { address: string; family: number };
   try {
-    return (await lookup(host, { family })).address;
+    found = await lookup(host, { family });
   } catch {
+    throw new UsageError(`--host ${host} has no IPv${family} address here — use ${usual}`);
+  }
+  // ::ffff:127.0.0.1 is IPv4 in IPv6's clothes: the packets are IPv4, and an IPv6-only socket refuses it.
+  const mapped = family === 6 && /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(found.address);
+  if (found.family !== family || mapped) {
+    const other = family === 6 ? "inet" : "inet6";
     throw new UsageError(
-      `--host ${host} has no IPv${family} address here — use ${family === 6 ? "::1" : "127.0.0.1"}`,
+      `--host ${host} is an IPv${mapped ? "4-mapped" : found.family} address, and ${name} is IPv${family} — use --host ${usual}, or --family ${other} for ${mapped ? found.address.slice(7) : host}`,
     );
   }
+  return found.address;
 }

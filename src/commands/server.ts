@@ -31,9 +31,18 @@ export async function server(flags: ServerFlags): Promise<void> {
   const mode = fileMode(flags.mode);
   if (!(flags.drainTimeout >= 0))
     throw new UsageError(`--drain-timeout ${flags.drainTimeout}: give seconds, 0 or more`);
+  const format = formatOf(flags, "lines");
+  if (format === "ladder" || format === "mermaid") {
+    // Both draw a whole run once it has ended, and a server runs until it is stopped: it would show
+    // nothing, not even that it is listening, until then.
+    throw new UsageError(
+      `--format ${format} draws a whole run once it ends, and a server runs until stopped — use --format lines ` +
+        "(with --log-level debug for every socket call as it happens) or --json; `playground run` draws the ladder",
+    );
+  }
   const address = await namedAddress(name, flags);
   const transport = await loadTransport(name);
-  const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
+  const sink = await createSink(transport, format, flags.logLevel ?? "info");
   const lowered = fitUnderFdLimit(options, transport.kind);
   if (lowered) sink.say(`note: ${lowered}`);
   if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);

@@ -97,8 +97,9 @@ export async function createSink(transport: TransportInfo, format: Format, level
         return;
       }
       process.stdout.write(renderLadder(events, transport, useColor(process.stdout)));
-      out("\nNotes:");
-      for (const note of notesFor(events, transport)) out(wrap(`  • ${note}`, 100, "    "));
+      const notes = notesFor(events, transport);
+      if (notes.length > 0) out("\nNotes:");
+      for (const note of notes) out(wrap(`  • ${note}`, 100, "    "));
     },
   };
 }

@@ -5,7 +5,7 @@ import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../tra
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
 import { DEFAULT_PAUSE_MS, type MessageEnd } from "./message-end.js";
 import { MessageReader, type ReadResult } from "./message-reader.js";
-import { checkAck } from "./messages.js";
+import { checkAck, checkWelcome } from "./messages.js";
 
 export interface ClientOptions {
   message: Buffer;
@@ -33,26 +33,34 @@ export async function runConnectionClient(
   // One deadline for the whole session: a server that never answers, or never closes, or that
   // sends without end, cannot keep the client longer than --timeout.
   const deadline = Date.now() + options.timeout * 1000;
-  const giveUp = new AbortController(); // a connect() still in progress at the deadline is abandoned
+  // A connect() still in progress at the deadline is abandoned, and it is connect() that failed: the
+  // dial reports the reason given to abort() as its own failure.
+  const giveUp = new AbortController();
   const connection = await withDeadline(transport.dial(server, trace, giveUp.signal), deadline, () => {
-    giveUp.abort();
-    return timedOut(transport, server, "no connection", options.timeout);
+    const late = timedOut(transport, server, "no connection", options.timeout, "connect");
+    giveUp.abort(late);
+    return late;
   });
   const call = (record: Omit<CallRecord, "side" | "local" | "remote">) =>
     trace({ side: "client", local: connection.local, remote: server, ...record });
-  const replies = new Replies(connection, transport, server, options.timeout, deadline, call);
+  const replies = new Replies(connection, transport, server, options, deadline, call);
   try {
-    // The first recv() is the welcome, as in the lab (recv(1024)).
+    // The first recv() is the welcome, as in the lab (recv(1024)); a server that is full says so
+    // instead, and there is no session to send a message in.
     const welcome = await replies.next("welcome");
+    checkWelcome(welcome, transport.name, server);
     const { message } = options;
+    // On the trace once the kernel has taken it: a write that fails is drawn as the failure it is.
+    const sentAt = trace.now();
+    await connection.write(message);
     call({
+      t: sentAt,
       call: "send",
       inferred: false,
       via: "socket.write()",
       bytes: message.length,
       preview: preview(message),
     });
-    await connection.write(message);
     // On a stream, shutdown(SHUT_WR) tells the server the message is complete (there are no
     // boundaries); a seqpacket record is complete by itself, so its socket is shut after the ack.
     const shutdown = () => {
@@ -79,8 +87,14 @@ export async function runConnectionClient(
   }
 }
 
-function timedOut(transport: ConnectionTransport, server: string, what: string, seconds: number): OpError {
-  return new OpError("recv", transport.name, server, "ETIMEDOUT", `${what} within ${seconds} s`);
+function timedOut(
+  transport: ConnectionTransport,
+  server: string,
+  what: string,
+  seconds: number,
+  op: "connect" | "recv" = "recv",
+): OpError {
+  return new OpError(op, transport.name, server, "ETIMEDOUT", `${what} within ${seconds} s`);
 }
 
 /** `work`, or the error `late()` makes if `deadline` passes first. */
@@ -94,6 +108,26 @@ async function withDeadline<T>(work: Promise<T>, deadline: number, late: () => E
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The server closed cleanly (recv() returned 0) before a reply came: no errno, so the code says EOF.
+ * An empty message is the usual reason, and it is said, since nothing else in the run shows it.
+ */
+function closedBefore(
+  what: "welcome" | "ack",
+  transport: ConnectionTransport,
+  server: string,
+  message: Buffer,
+): OpError {
+  const empty =
+    what !== "ack" || message.length > 0
+      ? ""
+      : transport.preservesBoundaries
+        ? " — the message was an empty record, which a server that reads with recv() cannot tell from EOF (both return 0); give --message at least one byte"
+        : " — the message was empty, and on a stream that is no bytes at all: the server saw only EOF; give --message at least one byte";
+  const hint = `the server closed the connection before the ${what}${empty}`;
+  return new OpError("recv", transport.name, server, "EOF", hint);
 }
 
 /**
@@ -115,8 +149,6 @@ class Replies {
   private taken = 0;
   private readonly tail = new MessageReader(false, MAX_REPLY_BYTES, ACK_END);
   private ended = false;
-  /** What the server said last, for an error that names it (a busy line instead of the welcome). */
-  private said: Buffer | undefined;
   private failure: OpError | undefined;
   private wake: (() => void) | undefined;
   private readonly closed: Promise<void>;
@@ -125,7 +157,7 @@ class Replies {
     private readonly connection: Connection,
     private readonly transport: ConnectionTransport,
     private readonly server: string,
-    private readonly timeout: number,
+    private readonly options: ClientOptions,
     private readonly deadline: number,
     call: (record: Omit<CallRecord, "side" | "local" | "remote">) => void,
   ) {
@@ -190,17 +222,12 @@ class Replies {
       if (reply) {
         this.taken++;
         this.buffered -= reply.length;
-        this.said = reply;
         return reply;
       }
       if (this.failure) throw this.failure;
-      if (this.ended) {
-        const said = this.said && what === "ack" ? `said "${preview(this.said)}" and ` : "";
-        const hint = `the server ${said}closed before the ${what}`;
-        throw new OpError("recv", this.transport.name, this.server, "ECONNRESET", hint);
-      }
+      if (this.ended) throw closedBefore(what, this.transport, this.server, this.options.message);
       const left = this.deadline - Date.now();
-      if (left <= 0) throw timedOut(this.transport, this.server, `no ${what}`, this.timeout);
+      if (left <= 0) throw timedOut(this.transport, this.server, `no ${what}`, this.options.timeout);
       // With part of a stream ack in hand, a pause ends it.
       const pausing = this.tail.buffered > 0;
       let paused = false;

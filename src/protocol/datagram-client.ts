@@ -11,7 +11,7 @@ export interface DatagramClientOptions extends ClientOptions {
   retries: number;
 }
 
-type Call = (record: Omit<CallRecord, "side" | "local" | "remote">) => void;
+type Call = ((record: Omit<CallRecord, "side" | "local" | "remote">) => void) & { now(): number };
 
 export async function runDatagramClient(
   transport: DatagramTransport,
@@ -22,7 +22,11 @@ export async function runDatagramClient(
   // One deadline for the whole session, as on a connection: the two exchanges share --timeout.
   const deadline = Date.now() + options.timeout * 1000;
   const socket = await transport.open(server, trace);
-  const call: Call = (record) => trace({ side: "client", local: socket.local, remote: server, ...record });
+  const call: Call = Object.assign(
+    (record: Omit<CallRecord, "side" | "local" | "remote">) =>
+      trace({ side: "client", local: socket.local, remote: server, ...record }),
+    { now: trace.now },
+  );
   const inbox = new Inbox(socket, server, call);
   try {
     const session = { ...options, deadline };
@@ -42,8 +46,11 @@ export async function runDatagramClient(
     checkAck(ack, transport.name, server);
     return { welcome, ack };
   } catch (err) {
-    if (err instanceof OpError)
-      call({ call: inbox.recvCall, inferred: false, errno: err.code, message: err.message });
+    // The call that failed, as the error names it: a sendto() to a missing path fails in sendto().
+    if (err instanceof OpError) {
+      const failed = err.op === "send" ? (socket.connected ? "send" : "sendto") : inbox.recvCall;
+      call({ call: failed, inferred: false, errno: err.code, message: err.message });
+    }
     throw err;
   } finally {
     await socket.close();
@@ -66,7 +73,11 @@ async function exchange(
     // What is left of the session, split over this send and the resends still allowed.
     const wait = (options.deadline - Date.now()) / (options.retries + 1 - attempt);
     const detail = attempt === 0 ? undefined : `resent, attempt ${attempt + 1}: no reply yet`;
+    // On the trace once the kernel has taken it: a send() that fails is drawn as the failure it is.
+    const t = call.now();
+    await socket.send(data, server);
     call({
+      t,
       call: sendCall,
       inferred: false,
       via: "socket.send()",
@@ -74,7 +85,6 @@ async function exchange(
       preview: preview(data),
       detail,
     });
-    await socket.send(data, server);
     const reply = await inbox.next(wait);
     if (inbox.failure) throw inbox.failure;
     if (reply) return reply;

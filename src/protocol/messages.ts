@@ -23,6 +23,16 @@ export function checkAck(reply: Buffer, transport: TransportName, server: string
 }
 
 /**
+ * The server's first reply is the welcome, or the busy line of a server at --max-connections: then
+ * there is no session, and the client says so rather than send into a connection being closed.
+ */
+export function checkWelcome(reply: Buffer, transport: TransportName, server: string): void {
+  if (!reply.toString("latin1").startsWith(BUSY_WORD)) return;
+  const hint = `the server is full and turned this client away ("${preview(reply)}") — try again later`;
+  throw new OpError("recv", transport, server, "EBUSY", hint);
+}
+
+/**
  * A datagram client's first datagram. There is no accept() for SOCK_DGRAM, so this is what opens a
  * session; any datagram does, so a line typed into `nc -u` works too. It is longer than the welcome
  * on purpose: a server that answers an unproven address must not send back more than it received.
@@ -63,3 +73,4 @@ export const DEFAULT_PROTOCOL: ProtocolOptions = {
 
 /** What the connection over the limit reads before it is closed. */
 export const BUSY = "busy: too many connections, try again later\n";
+const BUSY_WORD = "busy:";

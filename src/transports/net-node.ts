@@ -4,7 +4,7 @@
 import net from "node:net";
 import { OpError, toOpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
-import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
+import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
 
 export function listenNet(
@@ -23,7 +23,8 @@ export function listenNet(
     // get our reply; without it Node ends our side as soon as the peer's FIN arrives.
     const server = net.createServer({ allowHalfOpen: true, noDelay: true });
     server.once("error", (err) => {
-      const failure = toOpError(err, "listen", name, address);
+      const code = (err as NodeJS.ErrnoException).code ?? "";
+      const failure = toOpError(err, setupCallOf(code), name, address);
       trace({ side: "server", call: "socket", inferred: true, via });
       traceSetupFailure(trace, failure, { side: "server", inferred: true, via, local: address });
       reject(failure);
@@ -62,7 +63,9 @@ export function dialNet(
     const t = trace.now(); // connect() is made now and reported when Node says it finished
     const socket = net.connect({ ...options, allowHalfOpen: true, noDelay: true });
     const onError = (err: Error) => {
-      const failure = toOpError(err, "connect", name, address);
+      // Given up at a deadline: the caller's reason (ETIMEDOUT) is the failure, not Node's ABORT_ERR.
+      const reason = options.signal?.aborted ? options.signal.reason : undefined;
+      const failure = toOpError(reason instanceof OpError ? reason : err, "connect", name, address);
       traceSetupFailure(trace, failure, {
         side: "client",
         call: "connect",

@@ -29,9 +29,27 @@ export function traceSetupFailure(
   err: OpError,
   record: Omit<CallRecord, "call"> & { call?: CallRecord["call"] },
 ): void {
-  const bindErrors = ["EADDRINUSE", "EACCES", "EADDRNOTAVAIL", "ENAMETOOLONG", "ENOENT"];
-  const call = record.call ?? (bindErrors.includes(err.code) ? "bind" : "listen");
+  const call = record.call ?? setupCallOf(err.code);
   trace({ ...record, call, errno: err.code, message: err.message });
+}
+
+const BIND_ERRORS = new Set([
+  "EADDRINUSE",
+  "EACCES",
+  "EPERM",
+  "EADDRNOTAVAIL",
+  "ENAMETOOLONG",
+  "ENOENT",
+  "ENOTDIR",
+  "EROFS",
+]);
+
+/**
+ * Which of the calls inside one Node listen() failed, by its errno: bind() reports a taken, forbidden
+ * or unreachable address. The error line and the ladder name the same call.
+ */
+export function setupCallOf(code: string): "bind" | "listen" {
+  return BIND_ERRORS.has(code) ? "bind" : "listen";
 }
 
 /** What the bind event says when the file was placed by socket-file.ts. */

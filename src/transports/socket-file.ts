@@ -55,14 +55,14 @@ export async function placeSocketFile<T>(
   // the link are one step for each, so exactly one wins and every other finds it there.
   const unlock = await lock(path);
   try {
-    await clearTheWay(path, transport);
+    await clearTheWay(path);
     if (inPlace) {
       const value = await withMode(mode, () => bindAt(path));
       const ino = await checkMode(path, mode, value, close, transport);
       return { value, boundAs: path, remove: removedAtExit(path, ino) };
     }
-    const dir = mkdtempSync(join(dirname(path), `.${basename(path)}-`)); // mkdtemp makes it 0700
-    const boundAs = join(dir, "socket");
+    const dir = fsStep(path, "make", () => mkdtempSync(privateDirPrefix(path))); // mkdtemp: 0700
+    const boundAs = join(dir, PRIVATE_NAME);
     try {
       const value = await withMode(mode, () => bindAt(boundAs));
       const ino = await checkMode(boundAs, mode, value, close, transport);
@@ -81,6 +81,23 @@ export async function placeSocketFile<T>(
   } finally {
     unlock();
   }
+}
+
+/** The private name is `.<name>-XXXXXX/socket` beside the path: mkdtemp(3) fills in the Xs. */
+const PRIVATE_NAME = "socket";
+
+function privateDirPrefix(path: string): string {
+  return join(dirname(path), `.${basename(path)}-`);
+}
+
+/**
+ * Whether `bound`, a name a socket was bound to (as /proc/net/unix lists it), is a private name that a
+ * server placed at `path` was bound under: the kernel lists a placed socket by that name only.
+ */
+export function isPrivateNameOf(path: string, bound: string): boolean {
+  const prefix = privateDirPrefix(resolve(path));
+  const rest = bound.startsWith(prefix) ? bound.slice(prefix.length) : "";
+  return /^[A-Za-z0-9]{6}$/.test(dirname(rest)) && basename(rest) === PRIVATE_NAME;
 }
 
 /**
@@ -148,13 +165,7 @@ async function lock(path: string): Promise<() => void> {
       mkdirSync(turn, 0o700);
       return atExit(() => rmdirQuietly(turn));
     } catch (err) {
-      const { code } = err as NodeJS.ErrnoException;
-      if (code === "EACCES" || code === "EPERM" || code === "EROFS") {
-        throw new UsageError(
-          `--path ${path}: this user cannot make files in ${dirname(path)} (${code}) — choose a directory you can write to`,
-        );
-      }
-      if (code !== "EEXIST") throw err;
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw fsFailure(path, "make", err);
     }
     if (Date.now() - started > TURN_PATIENCE_MS) takeOver(path, turn);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -210,10 +221,10 @@ export function withMode<T>(mode: number, bind: () => T): T {
  */
 function refuseSharedDirectory(path: string): void {
   const given = resolve(dirname(path));
-  const dirs = new Set([...ancestors(given), ...ancestors(realpathSync(given))]);
+  const dirs = new Set([...ancestors(given), ...ancestors(fsStep(path, "reach", () => realpathSync(given)))]);
   const me = process.geteuid?.() ?? 0;
   for (const dir of dirs) {
-    const { mode, uid } = statSync(dir);
+    const { mode, uid } = fsStep(path, "reach", () => statSync(dir));
     const sticky = (mode & 0o1000) !== 0;
     const who =
       uid !== me && uid !== 0
@@ -227,6 +238,36 @@ function refuseSharedDirectory(path: string): void {
         "while the server starts — use a directory only you can write to, or one with the sticky bit (like /tmp)",
     );
   }
+}
+
+/**
+ * A step on the file system for --path, its failure said as the user's problem with that path, not as
+ * Node's message (`EACCES: permission denied, mkdtemp '/usr/.s.sock-XXXXXX'`): making a file beside
+ * it, or reaching its directory.
+ */
+function fsStep<T>(path: string, doing: "make" | "reach", step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    throw fsFailure(path, doing, err);
+  }
+}
+
+function fsFailure(path: string, doing: "make" | "reach", err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code ?? "EIO";
+  const dir = dirname(path);
+  const denied = code === "EACCES" || code === "EPERM";
+  const why =
+    doing === "reach"
+      ? `this user may not enter ${dir}, or a directory above it`
+      : code === "EROFS"
+        ? `${dir} is on a read-only file system`
+        : denied
+          ? `this user may not make files in ${dir}`
+          : `no file can be made in ${dir}`;
+  return new UsageError(
+    `--path ${path}: ${why} (${code}) — choose a directory you can write to, such as /tmp`,
+  );
 }
 
 /** "/a/b" and every directory above it: "/", "/a", "/a/b". */
@@ -254,7 +295,7 @@ function removeIfOurs(path: string, ino: number): void {
 }
 
 /** Make sure binding `path` will take nothing that is not ours to take. */
-async function clearTheWay(path: string, transport: TransportName): Promise<void> {
+async function clearTheWay(path: string): Promise<void> {
   let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(path);
@@ -267,13 +308,8 @@ async function clearTheWay(path: string, transport: TransportName): Promise<void
       : stat.isDirectory()
         ? "a directory"
         : "a file that is not a socket";
-    throw new OpError(
-      "bind",
-      transport,
-      path,
-      "EEXIST",
-      `${what} is there, and it is never deleted — choose another --path`,
-    );
+    // Said as the early check in commands/addresses.ts says it; here too, for what appears meanwhile.
+    throw new UsageError(`--path ${path} is ${what}, and a server never deletes one — choose another --path`);
   }
   if ((await knock(path)) !== "ECONNREFUSED") {
     throw new UsageError(

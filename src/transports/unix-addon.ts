@@ -27,7 +27,8 @@ import { getSystemErrorMap } from "node:util";
 import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../errors.js";
 import { describeUnix, isAbstract, unixKernelPath, whyNoAbstract } from "./address.js";
-import { withMode } from "./socket-file.js";
+import { setupCallOf } from "./setup-trace.js";
+import { isPrivateNameOf, withMode } from "./socket-file.js";
 import type {
   Connection,
   ConnectionHandlers,
@@ -145,7 +146,9 @@ function socketsAt(path: string): { type: number; listening: boolean }[] {
   const wanted = new Set([path, resolve(path)]);
   return table.split("\n").flatMap((line) => {
     const row = /^\S+:\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+\S+\s+\d+ (.+)$/.exec(line);
-    if (!row || !wanted.has(row[3] as string)) return [];
+    // A placed server's socket is listed under the private name it was bound to (socket-file.ts).
+    const bound = row?.[3] as string;
+    if (!row || !(wanted.has(bound) || isPrivateNameOf(path, bound))) return [];
     return [
       {
         type: Number.parseInt(row[2] as string, 16),
@@ -171,7 +174,7 @@ export function listenSeqpacket(
     server.listen(kernelPath, 4096);
   } catch (err) {
     server.close();
-    throw addonError(err, "listen", context);
+    throw addonError(err, setupCallOf(errnoOf(err)), context);
   }
   // The library cannot say who connected, and there is nothing to say: a connecting unix client is
   // unnamed unless it bound a path first, which ours never do.

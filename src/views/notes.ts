@@ -10,37 +10,41 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
   const server = events.filter((e) => e.side === "server" && !e.errno);
   const client = events.filter((e) => e.side === "client" && !e.errno);
   const bind = server.find((e) => e.call === "bind");
-  const bound = bind?.local ?? "";
+  const did = (side: SocketEvent[], ...calls: string[]) => side.some((e) => calls.includes(e.call));
+  const sent = did(client, "send", "sendto") || did(server, "send", "sendto");
 
-  if (transport.connectionOriented) {
+  // Each note is about a call this run made: a run that failed early explains no accept() it never got.
+  if (transport.connectionOriented && did(server, "accept")) {
     notes.push(
       "accept() returned a new socket for the client; the listening socket went on listening. Node " +
         "accepts by itself and hands over the new socket in its 'connection' event. — accept(2)",
     );
-  } else {
+  }
+  if (!transport.connectionOriented && (bind || sent)) {
     notes.push(
       "No listen() and no accept() for datagrams: the server only binds, receives from anyone, and " +
         "learns each peer from recvfrom(); the first datagram is what opens a session. — udp(7), unix(7), recv(2)",
     );
   }
-  if (transport.family === "unix" && transport.type === "dgram") {
+  if (transport.family === "unix" && transport.type === "dgram" && did(client, "bind")) {
     notes.push(
       "The unix datagram client had to bind() a path of its own: an unbound sender has no address, " +
         "so recvfrom() would give the server nowhere to send the reply. — unix(7)",
     );
   }
-  if (!transport.connectionOriented && client.some((e) => e.call === "connect")) {
+  if (!transport.connectionOriented && did(client, "connect")) {
     notes.push(
       "connect() on a datagram socket sends nothing: it only sets the default peer for send() and " +
         "makes the kernel refuse datagrams from anyone else, answering each with ICMP port unreachable " +
         "(a stranger that is connect()ed hears ECONNREFUSED). — connect(2), udp(7)",
     );
   }
-  notes.push(boundaryNote(server, client, transport));
+  if (sent) notes.push(boundaryNote(server, client, transport));
   const ended = server.find((e) => e.call === "message-end");
   if (ended) notes.push(messageEndNote(ended));
-  if (transport.family === "unix") notes.push(socketFileNote(bound, bind?.requested, transport));
-  if (client.some((e) => e.call === "shutdown") && transport.type === "stream") {
+  if (transport.family === "unix" && bind?.local)
+    notes.push(socketFileNote(bind.local, bind.requested, transport));
+  if (did(client, "shutdown") && transport.type === "stream") {
     notes.push(
       `shutdown(SHUT_WR) sent EOF${ended?.detail === "eof" ? ", ending the message," : ""} while the ` +
         "client could still read the ack. — shutdown(2)",
@@ -69,16 +73,26 @@ function socketFileNote(bound: string, placedAt: string | undefined, transport: 
   );
 }
 
-/** Boundaries as this run saw them: the sends of one side against the receives of the other. */
+/**
+ * Boundaries as this run saw them: each side's sends against the other side's receives, counted only
+ * where both sides are in the run (a client alone cannot see how its sends arrived).
+ */
 function boundaryNote(server: SocketEvent[], client: SocketEvent[], transport: TransportInfo): string {
   const count = (events: SocketEvent[], calls: string[]) =>
     events.filter((e) => calls.includes(e.call) && (e.bytes ?? 0) > 0).length;
-  const sent = count(client, ["send", "sendto"]) + count(server, ["send", "sendto"]);
-  const received = count(server, ["recv", "recvfrom"]) + count(client, ["recv", "recvfrom"]);
-  const seen = `in this run ${sent} send()s arrived as ${received} recv()s`;
+  const [sends, recvs] = [
+    ["send", "sendto"],
+    ["recv", "recvfrom"],
+  ];
+  const sent = count(client, sends) + count(server, sends);
+  const received = count(server, recvs) + count(client, recvs);
+  const seen =
+    server.length > 0 && client.length > 0
+      ? ` (in this run ${sent} send()s arrived as ${received} recv()s)`
+      : "";
   return transport.preservesBoundaries
-    ? `${transport.cType} keeps message boundaries: each send() arrives as exactly one recv() (${seen}). — unix(7), udp(7)`
-    : `SOCK_STREAM keeps no message boundaries: several send()s may arrive as one recv(), or one as several (${seen}); so where a message ends is the server's rule, --message-end. — tcp(7), unix(7), recv(2)`;
+    ? `${transport.cType} keeps message boundaries: each send() arrives as exactly one recv()${seen}. — unix(7), udp(7)`
+    : `SOCK_STREAM keeps no message boundaries: several send()s may arrive as one recv(), or one as several${seen}; so where a message ends is the server's rule, --message-end. — tcp(7), unix(7), recv(2)`;
 }
 
 /** What ended the message in this run, and what the rule in force gets wrong. */

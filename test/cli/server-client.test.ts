@@ -110,7 +110,7 @@ describe("failures a user meets", () => {
     const second = await playground(["server", "--port", port]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
-      /^playground: listen EADDRINUSE 127\.0\.0\.1:\d+: another socket is already bound there/,
+      /^playground: bind EADDRINUSE 127\.0\.0\.1:\d+: another socket is already bound to this port/,
     );
     expect((await playground(clientArgs)).code).toBe(0);
   });

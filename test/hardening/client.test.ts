@@ -78,7 +78,7 @@ describe("a full server", () => {
     const run = await playground(["client", "--transport", "unix-stream", "--path", path, "--timeout", "3"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /the server said "busy: too many connections, try again later" and closed before the ack/,
+      /recv EBUSY .*: the server is full and turned this client away \("busy: too many connections, try again later"\)/,
     );
   });
 });
@@ -112,5 +112,61 @@ time.sleep(60)
     expect(run.signal).toBeNull(); // it exited by itself, long before the test's limit
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/ETIMEDOUT .*no connection within 2 s/);
+  });
+});
+
+describe("exit 0 only when the ack came; otherwise the line says what the server did", () => {
+  /** A real `playground server` with --max-message-bytes 5 on `transport`, and its address flags. */
+  async function strictServer(transport: string): Promise<string[]> {
+    const where = transport.startsWith("unix") ? ["--path", join(tempDir(), "s.sock")] : ["--port", "0"];
+    const server = track(new ServerProcess(["--transport", transport, ...where, "--max-message-bytes", "5"]));
+    const address = await server.address();
+    return transport.startsWith("unix")
+      ? ["--transport", transport, "--path", address]
+      : ["--transport", transport, "--port", address.slice(address.lastIndexOf(":") + 1)];
+  }
+
+  it.each(["tcp4", "unix-stream", "unix-seqpacket", "udp4", "unix-dgram"])(
+    "%s: a message over the server's limit exits 1 with the server's error line",
+    async (transport) => {
+      const run = await playground(["client", ...(await strictServer(transport)), "--timeout", "3"]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(/: the server answered "error: message longer than 5 bytes", not the ack/);
+    },
+  );
+
+  it.each(["tcp4", "unix-stream", "unix-seqpacket"])(
+    '%s: --message "" exits 1 saying the message was empty, not that the server reset anything',
+    async (transport) => {
+      const run = await playground(["client", ...(await strictServer(transport)), "--message", ""]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(run.stderr).toMatch(
+        /recv EOF .*: the server closed the connection before the ack — the message was (empty|an empty record)/,
+      );
+      expect(run.stderr).not.toMatch(/ECONNRESET|said "Welcome/);
+    },
+  );
+
+  it.each(["udp4", "unix-dgram"])(
+    '%s: --message "" is an empty datagram, and it is acked: exit 0',
+    async (transport) => {
+      const run = await playground(["client", ...(await strictServer(transport)), "--message", ""]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.stdout).toContain("Received from server: Message received!");
+    },
+  );
+
+  it("tcp4, over --max-connections: exit 1 with the busy line, and no message sent into it", async () => {
+    const server = track(new ServerProcess(["--port", "0", "--max-connections", "1"]));
+    const port = (await server.address()).split(":")[1] as string;
+    requireTool("nc");
+    const holder = track(new Peer("nc", ["127.0.0.1", port]));
+    await holder.waitFor("Welcome to the server!");
+    const run = await playground(["client", "--port", port, "--format", "ladder", "--timeout", "3"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^playground: recv EBUSY 127\.0\.0\.1:\d+: the server is full and turned this client away/,
+    );
+    expect(run.stdout).not.toMatch(/send\(/);
   });
 });

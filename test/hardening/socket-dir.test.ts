@@ -3,11 +3,12 @@
 // and a chmod(), and the server's chmod() changes the symlink's target. So the socket gets --mode as
 // bind() makes it (no chmod at all), and a directory another user can write to without the sticky
 // bit is refused. The attacker here is a real second user, made for the test and removed after it.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { playground, playgroundUnderStrace, ServerProcess } from "../helpers/cli.js";
+import { asUserArgs, makeUser, removeUser, requireRoot } from "../helpers/other-user.js";
 import { requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -18,11 +19,6 @@ afterEach(async () => {
   await stopAll();
   removeTempDirs();
 });
-
-function asRoot(): void {
-  if (process.getuid?.() !== 0)
-    throw new Error("these tests need root (a second user is made): run them as root, as CI does");
-}
 
 describe.each(UNIX)("%s --mode: the socket file gets its mode as bind() makes it", (transport) => {
   it("--mode 666 with no chmod(2) anywhere (strace), and the file is 0666 while the server runs", async () => {
@@ -95,7 +91,7 @@ describe("a directory other users can write to", () => {
   });
 
   it("another user's directory is refused too", async () => {
-    asRoot();
+    requireRoot();
     const dir = tempDir();
     chownSync(dir, 65534, 65534); // nobody
     chmodSync(dir, 0o755);
@@ -106,20 +102,11 @@ describe("a directory other users can write to", () => {
 });
 
 describe("the attack: another user swaps the socket for a symlink to a root-owned file", () => {
+  let uid = 0;
   beforeAll(() => {
-    asRoot();
-    spawnSync("userdel", [ATTACKER]); // one left by a run that was killed, if any
-    execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", ATTACKER]);
+    uid = makeUser(ATTACKER);
   });
-  afterAll(async () => {
-    // userdel refuses while a process of the user lives: kill, then try until it is gone.
-    for (let tries = 0; tries < 50; tries++) {
-      spawnSync("pkill", ["-KILL", "-u", ATTACKER]);
-      if (spawnSync("userdel", [ATTACKER]).status === 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`userdel ${ATTACKER} kept failing: remove the user by hand`);
-  });
+  afterAll(() => removeUser(ATTACKER));
 
   it("10 starts of unix-dgram with --mode 666 in a shared directory leave the target 0600", async () => {
     const dir = tempDir();
@@ -131,13 +118,7 @@ describe("the attack: another user swaps the socket for a symlink to a root-owne
     // the target over it: one rename(2), no fork, so it lands within microseconds. perl, which Debian
     // always has (perl-base), not python3: the other user may not reach root's python.
     const swap = 'my ($p, $t) = @ARGV; while (1) { if (-S $p) { symlink($t, "$p.x"); rename("$p.x", $p); } }';
-    // setpriv execs perl itself (runuser would fork), so killing it kills the attacker.
-    const uid = execFileSync("id", ["-u", ATTACKER], { encoding: "utf8" }).trim();
-    const attacker = spawn(
-      "setpriv",
-      [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", "perl", "-e", swap, path, target],
-      { stdio: "ignore" },
-    );
+    const attacker = spawn(...asUserArgs(uid, "perl", ["-e", swap, path, target]), { stdio: "ignore" });
     const attackerGone = new Promise((resolve) => attacker.once("close", resolve));
     try {
       for (let i = 0; i < 10; i++) {
@@ -159,7 +140,7 @@ describe("the attack: another user swaps the socket for a symlink to a root-owne
 
 describe("the turn a start takes (.<name>.lock)", () => {
   it("another user's turn beside the path is never taken over: exit 2, naming it", async () => {
-    asRoot();
+    requireRoot();
     const dir = tempDir();
     const path = join(dir, "s.sock");
     const turn = join(dir, ".s.sock.lock");

@@ -1,0 +1,39 @@
+// A second, unprivileged user, made for a test and removed after it: what root cannot show (EACCES on
+// a directory, the attack of another user) needs someone root is not. Its programs are node, perl or
+// sh, never python3, which only root may run on some machines.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { CLI, type Finished, finished } from "./cli.js";
+
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0)
+    throw new Error("these tests need root (a second user is made): run them as root, as CI does");
+}
+
+/** Make the user `name` (one left by a killed run is removed first); returns its uid. */
+export function makeUser(name: string): number {
+  requireRoot();
+  spawnSync("userdel", [name]);
+  execFileSync("useradd", ["--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  return Number(execFileSync("id", ["-u", name], { encoding: "utf8" }).trim());
+}
+
+/** Remove the user; userdel refuses while a process of the user lives: kill, then try until it is gone. */
+export async function removeUser(name: string): Promise<void> {
+  for (let tries = 0; tries < 50; tries++) {
+    spawnSync("pkill", ["-KILL", "-u", name]);
+    if (spawnSync("userdel", [name]).status === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`userdel ${name} kept failing: remove the user by hand`);
+}
+
+/** `command args` as the user `uid`: setpriv execs it itself (runuser would fork), so killing it kills it. */
+export function asUserArgs(uid: number, command: string, args: string[]): [string, string[]] {
+  return ["setpriv", [`--reuid=${uid}`, `--regid=${uid}`, "--clear-groups", command, ...args]];
+}
+
+/** The built CLI with `args`, run to completion as the user `uid`. */
+export function playgroundAs(uid: number, args: string[], timeoutMs = 20_000): Promise<Finished> {
+  const [command, full] = asUserArgs(uid, process.execPath, [CLI, ...args]);
+  return finished(spawn(command, full, { stdio: ["ignore", "pipe", "pipe"] }), timeoutMs);
+}
