@@ -4,30 +4,38 @@
 // their command runs, so `playground --help` loads no socket code at all.
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { helpWidth, layoutHelp } from "./commands/help-layout.js";
 import { OpError, UsageError } from "./errors.js";
 import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
 import { TRANSPORT_NAMES } from "./strategy.js";
 
-// Help texts are wrapped by hand: yargs cuts long paragraphs in the middle of words.
+// Help texts: one line per paragraph or table row, wrapped to the terminal by layoutHelp
+// (help-layout.ts), which continues a table row under its second column.
 const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C names such as AF_INET work too):
-  tcp4 inet stream      udp4 inet dgram      unix-stream unix stream
-  tcp6 inet6 stream     udp6 inet6 dgram     unix-dgram unix dgram     unix-seqpacket unix seqpacket`;
+  tcp4  inet stream      unix-stream     unix stream
+  tcp6  inet6 stream     unix-dgram      unix dgram
+  udp4  inet dgram       unix-seqpacket  unix seqpacket
+  udp6  inet6 dgram`;
 
-const ABSTRACT_HELP = `Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on
-disk. Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length
-(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.
-unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at
-its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.`;
+const ABSTRACT_HELP = [
+  "Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on disk.",
+  "Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length",
+  "(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.",
+  "unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at",
+  "its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.",
+].join(" ");
 
-const MESSAGE_END_HELP = `Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:
-  recv      the first recv() is the message, as the lab's server.py (the default): a client that
-            sends and waits is served at once; a message arriving in two pieces is acked after one
-  newline   up to a newline, as nc and socat send lines: a client that sends none waits for its EOF
-  eof       at the client's shutdown(SHUT_WR), as ours and nc -N do: one that waits is never done
-  pause:MS  after MS ms of quiet: every session waits that long; a pause mid-message acks a prefix
-Rules combine (newline,pause:20: whichever comes first); EOF ends a message under every rule.
-newline and eof keep whole messages however the stream is cut; recv and pause may ack a prefix.`;
+const MESSAGE_END_HELP = [
+  "Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:",
+  "  recv      the first recv() is the message, as the lab's server.py (the default): a client that " +
+    "sends and waits is served at once; a message arriving in two pieces is acked after one",
+  "  newline   up to a newline, as nc and socat send lines: a client that sends none waits for its EOF",
+  "  eof       at the client's shutdown(SHUT_WR), as ours and nc -N do: one that waits is never done",
+  "  pause:MS  after MS ms of quiet: every session waits that long; a pause mid-message acks a prefix",
+  "Rules combine (newline,pause:20: whichever comes first); EOF ends a message under every rule. " +
+    "newline and eof keep whole messages however the stream is cut; recv and pause may ack a prefix.",
+].join("\n");
 
 /** --message-end, on the commands that run a server. */
 function messageEndOption(y: Argv) {
@@ -250,7 +258,7 @@ await yargs(hideBin(process.argv))
         .example("$0 client --family unix --type dgram --path /tmp/sp.sock", "to a unix datagram server")
         .example("$0 client --port 1234 --message 'hi there'", "send your own message")
         .epilogue(
-          `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad\nflags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+          `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad flags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
         ),
     handled(async () => (await import("./commands/client.js")).client),
   )
@@ -261,7 +269,7 @@ await yargs(hideBin(process.argv))
       y
         .option("transports", {
           type: "string",
-          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(",")}`,
+          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(", ")}`,
         })
         .option("duration", {
           type: "number",
@@ -340,10 +348,10 @@ await yargs(hideBin(process.argv))
         .example("$0 bench --mode pingpong --size 1024", "round trips of 1 KiB messages")
         .example("$0 bench --json > bench.json", "the results, the machine and the date")
         .epilogue(
-          "sessions runs the real `playground server` against our client, which shuts down its side\n" +
-            "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no\n" +
-            "shutdown), on connection transports; pingpong and throughput run a small echo or sink server\n" +
-            "on the same transports (dist/bench/bench-server.js). Each server has a process of its own.\n" +
+          "sessions runs the real `playground server` against our client, which shuts down its side " +
+            "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no " +
+            "shutdown), on connection transports; pingpong and throughput run a small echo or sink server " +
+            "on the same transports (dist/bench/bench-server.js). Each server has a process of its own. " +
             "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
             TRANSPORTS_HELP,
         ),
@@ -353,10 +361,14 @@ await yargs(hideBin(process.argv))
   .help()
   .alias("help", "h")
   .version()
-  .wrap(Math.min(110, process.stdout.columns || 100))
+  // Unwrapped here; layoutHelp wraps it below, at spaces and never inside an example command.
+  .wrap(null)
   .fail((message, err) => {
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
     fail(err ?? new UsageError(message));
     process.exit(process.exitCode);
   })
-  .parseAsync();
+  // A parse callback makes yargs hand us what it would print (help, version) instead of printing it.
+  .parseAsync(hideBin(process.argv), {}, (_err, argv, output) => {
+    if (output) process.stdout.write(`${argv.help ? layoutHelp(output, helpWidth()) : output}\n`);
+  });
