@@ -117,8 +117,12 @@ function addressOptions(y: Argv) {
 
 type Handler = (flags: never) => Promise<void>;
 
+/** The commands, as `handled` registers them: a usage error points at the help of the one typed. */
+const COMMAND_NAMES = new Set<string>();
+
 /** Run a command, and turn whatever it throws into one line and an exit code: never a stack trace. */
-function handled(load: () => Promise<Handler>) {
+function handled(name: string, load: () => Promise<Handler>) {
+  COMMAND_NAMES.add(name);
   return async (flags: unknown) => {
     try {
       await (await load())(flags as never);
@@ -130,7 +134,9 @@ function handled(load: () => Promise<Handler>) {
 
 function fail(err: unknown): void {
   if (err instanceof UsageError) {
-    process.stderr.write(`playground: ${err.message}\n(see playground --help)\n`);
+    process.stderr.write(
+      `playground: ${err.message}\n(see ${["playground", typedCommand(), "--help"].filter(Boolean).join(" ")})\n`,
+    );
     process.exitCode = 2;
   } else if (err instanceof OpError) {
     process.stderr.write(`playground: ${err.message}\n`);
@@ -141,13 +147,21 @@ function fail(err: unknown): void {
   }
 }
 
+/** The command on the command line (the first word that is not a flag), if it is one of ours. */
+function typedCommand(): string | undefined {
+  const first = hideBin(process.argv).find((arg) => !arg.startsWith("-"));
+  return first !== undefined && COMMAND_NAMES.has(first) ? first : undefined;
+}
+
 // A reader that goes away (`playground | head`) is no failure of ours: stop quietly.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw err;
 });
 
-await yargs(hideBin(process.argv))
+const cli = yargs(hideBin(process.argv));
+
+await cli
   .scriptName("playground")
   .usage("$0 [command] [options]\n\nThe classic lab's exchange over any Linux socket.")
   .command(
@@ -179,7 +193,7 @@ await yargs(hideBin(process.argv))
         .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
         .example("$0 --message-end eof", "the server reads until the client's EOF")
         .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`),
-    handled(async () => (await import("./commands/run.js")).run),
+    handled("run", async () => (await import("./commands/run.js")).run),
   )
   .command(
     "server",
@@ -247,7 +261,7 @@ await yargs(hideBin(process.argv))
         .epilogue(
           `Talk to it with \`playground client\` and the same flags, or nc, socat, or your own program.\n\n${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`,
         ),
-    handled(async () => (await import("./commands/server.js")).server),
+    handled("server", async () => (await import("./commands/server.js")).server),
   )
   .command(
     "client",
@@ -260,7 +274,7 @@ await yargs(hideBin(process.argv))
         .epilogue(
           `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad flags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
         ),
-    handled(async () => (await import("./commands/client.js")).client),
+    handled("client", async () => (await import("./commands/client.js")).client),
   )
   .command(
     "compare",
@@ -288,7 +302,7 @@ await yargs(hideBin(process.argv))
           "three of them, measured longer",
         )
         .example("$0 compare --format markdown > compare.md", "a table for your notes"),
-    handled(async () => (await import("./commands/compare.js")).compare),
+    handled("compare", async () => (await import("./commands/compare.js")).compare),
   )
   .command(
     "experiment [name]",
@@ -310,7 +324,7 @@ await yargs(hideBin(process.argv))
         .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
         .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")
         .example("$0 experiment all", "every one, with a summary table at the end"),
-    handled(async () => (await import("./commands/experiment.js")).experiment),
+    handled("experiment", async () => (await import("./commands/experiment.js")).experiment),
   )
   .command(
     "bench",
@@ -355,12 +369,23 @@ await yargs(hideBin(process.argv))
             "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
             TRANSPORTS_HELP,
         ),
-    handled(async () => (await import("./commands/bench.js")).bench),
+    handled("bench", async () => (await import("./commands/bench.js")).bench),
+  )
+  // Not yargs' .completion(): its command does not stop where a parse callback is given (below), so
+  // the default command would run after the script. The script asks `--get-yargs-completions`.
+  .command(
+    "completion",
+    "print a bash or zsh completion script: playground completion >> ~/.bashrc",
+    {},
+    () => {
+      cli.showCompletionScript();
+    },
   )
   .strict()
   .help()
   .alias("help", "h")
   .version()
+  .alias("version", "V")
   // Unwrapped here; layoutHelp wraps it below, at spaces and never inside an example command.
   .wrap(null)
   .fail((message, err) => {

@@ -40,7 +40,7 @@ const commands = [
   }),
 ];
 
-it("walks the top level and all six commands", () => expect(commands).toHaveLength(7));
+it("walks the top level and all seven commands", () => expect(commands).toHaveLength(8));
 
 describe.each(commands.map((command) => ({ command, name: command[0] ?? "(no command)" })))(
   "playground $name --help",

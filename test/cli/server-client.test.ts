@@ -99,7 +99,7 @@ describe("failures a user meets", () => {
       expect(code).toBe(2);
       expect(stderr).toBe(
         `playground: --idle-timeout ${value}: give seconds above 0 and at most 2147483 (24 days; decimals allowed)\n` +
-          "(see playground --help)\n",
+          "(see playground server --help)\n",
       );
     },
   );
