@@ -5,6 +5,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
+import { checkFlags, type OptionDefinitions } from "./commands/validate.js";
 import { OpError, UsageError } from "./errors.js";
 import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
@@ -160,6 +161,11 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 });
 
 const cli = yargs(hideBin(process.argv));
+
+/** The chosen command's option definitions: public in yargs 17, missing from @types/yargs. */
+function commandOptions(): OptionDefinitions {
+  return (cli as unknown as { getOptions(): OptionDefinitions }).getOptions();
+}
 
 await cli
   .scriptName("playground")
@@ -381,6 +387,15 @@ await cli
       cli.showCompletionScript();
     },
   )
+  // Before yargs' own checks, once the command's options are known: numbers, and flags that do not apply.
+  .middleware((argv) => {
+    try {
+      checkFlags(argv, commandOptions(), hideBin(process.argv));
+    } catch (err) {
+      fail(err);
+      process.exit(process.exitCode);
+    }
+  }, true)
   .strict()
   .help()
   .alias("help", "h")

@@ -135,7 +135,7 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
     ],
     [["--family", "ipx"], /unknown --family 'ipx'/],
     [["--bogus"], /Unknown argument: bogus/],
-    [["server", "--port", "70000"], /--port 70000 is not a port/],
+    [["server", "--port", "70000"], /--port 70000: too large; give a port, a whole number from 0 to 65535/],
     [
       ["server", "--transport", "unix-stream", "--path", "/no/such/dir/x.sock"],
       /directory \/no\/such\/dir does not exist/,
