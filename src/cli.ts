@@ -5,7 +5,7 @@
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
-import { checkFlags, type OptionDefinitions } from "./commands/validate.js";
+import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
 import { OpError, UsageError } from "./errors.js";
 import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
@@ -405,7 +405,10 @@ await cli
   .wrap(null)
   .fail((message, err) => {
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
-    fail(err ?? new UsageError(message));
+    const commands = [...COMMAND_NAMES, "completion"];
+    fail(
+      err ?? new UsageError(rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv))),
+    );
     process.exit(process.exitCode);
   })
   // A parse callback makes yargs hand us what it would print (help, version) instead of printing it.

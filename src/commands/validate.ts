@@ -8,6 +8,7 @@ import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
 import { chooseTransport, familyTypeOf, TRANSPORT_TABLE } from "../strategy.js";
 import type { TransportName } from "../transports/transport.js";
+import { closest, didYouMean } from "./did-you-mean.js";
 
 export interface NumberRule {
   /** What the flag counts, as the error says it: "a port", "seconds". */
@@ -238,4 +239,41 @@ function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) =>
       `--concurrency does not apply to --mode ${mode}: it runs one client — use --mode sessions or classic`,
     );
   }
+}
+
+/**
+ * yargs' own complaints as ours: one line, the word as typed, and a did-you-mean from the command's
+ * flags (for a word typed as a flag) or from the commands (for a bare word, which the default command
+ * `run` would otherwise take as an argument).
+ */
+export function rewordYargsMessage(
+  message: string,
+  options: OptionDefinitions,
+  commands: readonly string[],
+  args: string[],
+): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    const flags = Object.keys(options.key).filter((key) => key.length > 1);
+    // yargs names a --two-words flag twice, also as twoWords: keep the spelling that was typed.
+    const words = (unknown[1] ?? "").split(", ");
+    const kebab = (word: string) => word.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return words
+      .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
+      .map((word) =>
+        args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
+          ? `unknown flag --${word}${didYouMean(kebab(word), flags, (flag) => `--${flag}`)}`
+          : `unknown argument '${word}'${didYouMean(word, commands)}`,
+      )
+      .join("; ");
+  }
+  const invalid = /Argument: (\S+), Given: (.*), Choices: (.*)$/m.exec(message);
+  if (invalid) {
+    const [, flag, given = "", list = ""] = invalid;
+    const typed = given.replace(/^"(.*)"$/, "$1");
+    const choices = [...list.matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
+    const near = closest(typed, choices);
+    return `--${flag} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
+  }
+  return message.replace(/\s*\n\s*/g, " ");
 }

@@ -29,6 +29,7 @@ describe("conventions", () => {
     [["--bogus"], "playground --help"],
     [["run", "--bogus"], "playground run --help"],
     [["server", "--bogus"], "playground server --help"],
+    [["client", "--format", "nope"], "playground client --help"],
     [["bench", "--mode", "classic", "--transport", "udp4"], "playground bench --help"],
     [["experiment", "no-such-thing"], "playground experiment --help"],
   ])("a usage error in %j points at %s", async (args, help) => {

@@ -162,3 +162,33 @@ describe("a flag that means nothing where it is given is refused, or warned abou
     expect(json.code).toBe(0);
   });
 });
+
+describe("a typo gets a did-you-mean", () => {
+  it.each([
+    [["server", "--prot", "5"], "playground: unknown flag --prot — did you mean --port?"],
+    [["server", "--max-peer", "5"], "playground: unknown flag --max-peer — did you mean --max-peers?"],
+    [["bench", "--durration", "1"], "playground: unknown flag --durration — did you mean --duration?"],
+    [["sever"], "playground: unknown argument 'sever' — did you mean server?"],
+    [
+      ["--format", "ladders"],
+      "playground: --format ladders: use one of ladder, lines, mermaid, json — did you mean ladder?",
+    ],
+    [
+      ["experiment", "conect-no-listener"],
+      "playground: no experiment 'conect-no-listener' — did you mean connect-no-listener? (playground experiment list shows them all)",
+    ],
+    [["experiment", "message-boundary"], /did you mean message-boundaries\?/],
+    [
+      ["--transport", "udp"],
+      /^playground: unknown --transport 'udp': use one of .* — did you mean udp4 or udp6\?$/,
+    ],
+  ])("%j", async (args, message) => {
+    const line = await refused(args);
+    if (typeof message === "string") expect(line).toBe(message);
+    else expect(line).toMatch(message);
+  });
+
+  it("nothing near: no guess", async () => {
+    expect(await refused(["server", "--zzzzzz"])).toBe("playground: unknown flag --zzzzzz");
+  });
+});

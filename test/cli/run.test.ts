@@ -134,7 +134,7 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
       /no --family inet --type seqpacket transport; the pairs are: .*unix\/seqpacket/,
     ],
     [["--family", "ipx"], /unknown --family 'ipx'/],
-    [["--bogus"], /Unknown argument: bogus/],
+    [["--bogus"], /unknown flag --bogus/],
     [["server", "--port", "70000"], /--port 70000: too large; give a port, a whole number from 0 to 65535/],
     [
       ["server", "--transport", "unix-stream", "--path", "/no/such/dir/x.sock"],
