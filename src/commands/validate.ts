@@ -190,6 +190,20 @@ const TRANSPORT_RULES: readonly TransportRule[] = [
     why: (name) => `${name} has no connections — use --max-peers for the datagram peers it remembers`,
     warn: true,
   },
+  {
+    flag: "message-timeout",
+    commands: ["server"],
+    applies: (name) => !isDatagram(name),
+    why: (name) => `on ${name} each datagram is a whole message when it arrives, so none is waited for`,
+    warn: true,
+  },
+  {
+    flag: "send-timeout",
+    commands: ["server"],
+    applies: (name) => !isDatagram(name),
+    why: (name) => `a reply on ${name} is one datagram, sent at once, and never waits for the peer to read`,
+    warn: true,
+  },
 ];
 
 /**

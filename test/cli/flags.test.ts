@@ -128,6 +128,8 @@ describe("a flag that means nothing where it is given is refused, or warned abou
       ["--transport", "unix-dgram", "--max-connections", "5"],
       "--max-connections does not apply to unix-dgram",
     ],
+    [["--transport", "udp4", "--message-timeout", "5"], "--message-timeout does not apply to udp4"],
+    [["--transport", "udp6", "--send-timeout", "5"], "--send-timeout does not apply to udp6"],
   ])("warned: server %j, and it serves", async (args, warning) => {
     const where = args.includes("unix-dgram") ? ["--path", join(tempDir(), "s.sock")] : ["--port", "0"];
     const server = new ServerProcess([...args, ...where]);
