@@ -390,7 +390,9 @@ await cli
   // Before yargs' own checks, once the command's options are known: numbers, and flags that do not apply.
   .middleware((argv) => {
     try {
-      checkFlags(argv, commandOptions(), hideBin(process.argv));
+      for (const warning of checkFlags(argv, commandOptions(), hideBin(process.argv))) {
+        process.stderr.write(`playground: warning: ${warning}\n`);
+      }
     } catch (err) {
       fail(err);
       process.exit(process.exitCode);

@@ -67,10 +67,15 @@ export interface OptionDefinitions {
 
 /**
  * All the checks, for the command yargs chose (`argv._[0]`, or run, the default) with `options` its
- * definitions and `args` the command line. The line is parsed again with the number flags as strings,
- * for the text the user typed, and without defaults, for which flags the user gave.
+ * definitions and `args` the command line: throws the first UsageError, or returns warnings to print.
+ * The line is parsed again with the number flags as strings, for the text the user typed, and without
+ * defaults, for which flags the user gave.
  */
-export function checkFlags(argv: Record<string, unknown>, options: OptionDefinitions, args: string[]): void {
+export function checkFlags(
+  argv: Record<string, unknown>,
+  options: OptionDefinitions,
+  args: string[],
+): string[] {
   const first = (argv._ as unknown[] | undefined)?.[0];
   const command = typeof first === "string" ? first : "run";
   const typed = Parser(args, {
@@ -83,14 +88,12 @@ export function checkFlags(argv: Record<string, unknown>, options: OptionDefinit
   const text = (flag: string) =>
     typed[flag] ?? typed[flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())];
   checkNumbers(command, options, argv, text);
-  for (const warning of checkApplies(command, argv, (flag) => text(flag) !== undefined)) {
-    process.stderr.write(`playground: warning: ${warning}\n`);
-  }
+  return checkApplies(command, argv, (flag) => text(flag) !== undefined);
 }
 
 /**
- * Check the number flags of `command` in `argv` (as yargs parsed them). `typed` gives a flag's text as
- * typed, for the message; `given` says whether the user gave a flag (not its default).
+ * Check the number flags of `command` in `argv` (as yargs parsed them, defaults included). `typed`
+ * gives a flag's text as typed, for the message; undefined when the user did not give it.
  */
 export function checkNumbers(
   command: string,
@@ -114,18 +117,18 @@ function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberR
     throw new UsageError(`--${flag} given ${value.length} times (${shown}): give it once`);
   }
   const text = typeof typed === "string" || typeof typed === "number" ? String(typed) : String(value);
-  const problem =
-    text.trim() === "" || typeof value !== "number" || Number.isNaN(value)
-      ? "not a number"
-      : !Number.isFinite(value) || value > rule.max
-        ? "too large"
-        : value < rule.min || (rule.above && value === rule.min)
-          ? "too small"
-          : rule.whole && !Number.isInteger(value)
-            ? "not a whole number"
-            : undefined;
+  const problem = problemWith(value, text, rule);
   if (problem)
     throw new UsageError(`--${flag} ${text === "" ? "''" : text}: ${problem}; give ${expected(rule)}`);
+}
+
+/** What is wrong with a value, if anything. An empty text is no number, though Number("") is 0. */
+function problemWith(value: unknown, text: string, rule: NumberRule): string | undefined {
+  if (text.trim() === "" || typeof value !== "number" || Number.isNaN(value)) return "not a number";
+  if (value < rule.min || (rule.above && value === rule.min)) return "too small";
+  if (value > rule.max) return "too large";
+  if (rule.whole && !Number.isInteger(value)) return "not a whole number";
+  return undefined;
 }
 
 /** "a port, a whole number from 0 to 65535 (0 picks a free one)". */
