@@ -381,8 +381,11 @@ await cli
   // the default command would run after the script. The script asks `--get-yargs-completions`.
   .command(
     "completion",
-    "print a bash or zsh completion script: playground completion >> ~/.bashrc",
-    {},
+    "print a bash or zsh completion script: Tab completes commands and flags",
+    (y) =>
+      y
+        .example("$0 completion >> ~/.bashrc", "bash, from the next shell on")
+        .example("$0 completion >> ~/.zshrc", "zsh"),
     () => {
       cli.showCompletionScript();
     },
