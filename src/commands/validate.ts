@@ -1,8 +1,9 @@
 // The checks every command's flags pass before the command starts, driven by yargs' own option
 // definitions: each number flag has a rule here (a test walks every number flag in every command's help
-// and feeds it bad values), and a flag given where it means nothing is refused, not ignored. Errors are
-// UsageErrors that name the flag and the value as typed: yargs has turned `--port abc` into NaN by then,
-// so the typed text is read again from the command line.
+// and feeds it bad values), and a flag given where it means nothing is refused or warned about, never
+// ignored. Errors are UsageErrors that name the flag and the value as typed: yargs has turned
+// `--port abc` into NaN by then, so the typed text is read again from the command line. yargs' own
+// complaints (unknown flags, bad choices) are reworded here too, as one line with a did-you-mean.
 import { Parser } from "yargs/helpers";
 import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
@@ -23,7 +24,7 @@ export interface NumberRule {
 }
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer timeout would fire at once. */
-export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 const SECONDS: NumberRule = { what: "seconds", min: 0, above: true, max: MAX_SECONDS, note: "24 days" };
 
@@ -31,6 +32,7 @@ const SECONDS: NumberRule = { what: "seconds", min: 0, above: true, max: MAX_SEC
 export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   port: { what: "a port", min: 0, max: 65535, whole: true, note: "0 picks a free one" },
   timeout: SECONDS,
+  // Each resend waits its share of --timeout: past 100 the shares are too short to be worth a try.
   retries: { what: "resends", min: 0, max: 100, whole: true },
   "idle-timeout": SECONDS,
   "message-timeout": SECONDS,

@@ -59,7 +59,7 @@ function childArgs(name: TransportName, flags: RunFlags): string[] {
     "--json",
     `--message=${flags.message}`,
     `--timeout=${flags.timeout}`,
-    // The child refuses --retries on a transport that never resends, as the user's run would.
+    // Only where it applies: on a transport that never resends the child would warn about it.
     ...(familyTypeOf(name).type === "dgram" ? [`--retries=${flags.retries}`] : []),
     ...(flags.path === undefined ? [] : [`--path=${flags.path}`]),
     ...(flags.abstract ? ["--abstract"] : []),
