@@ -70,10 +70,21 @@ export async function soak(options: SoakOptions): Promise<SoakReport[]> {
 
 async function soakOne(transport: "tcp4" | "udp4", options: SoakOptions): Promise<SoakReport> {
   const random = seededRandom(options.seed);
-  const whole = transport === "tcp4" ? ["--message-end", options.messageEnd ?? "newline"] : [];
+  // The stream-only flags only on the stream: the server warns about them on a datagram socket.
+  const stream =
+    transport === "tcp4"
+      ? [
+          "--message-end",
+          options.messageEnd ?? "newline",
+          "--message-timeout",
+          "5",
+          "--max-connections",
+          "4096",
+        ]
+      : [];
   const server = new ServerProcess([
-    ...["--transport", transport, "--port", "0", "--json", "--drain-timeout", "5", ...whole],
-    ...["--idle-timeout", "3", "--message-timeout", "5", "--max-connections", "4096"],
+    ...["--transport", transport, "--port", "0", "--json", "--drain-timeout", "5", "--idle-timeout", "3"],
+    ...stream,
   ]);
   let proxy: FaultProxy | undefined;
   try {

@@ -4,30 +4,39 @@
 // their command runs, so `playground --help` loads no socket code at all.
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { helpWidth, layoutHelp } from "./commands/help-layout.js";
+import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
 import { OpError, UsageError } from "./errors.js";
 import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
 import { TRANSPORT_NAMES } from "./strategy.js";
 
-// Help texts are wrapped by hand: yargs cuts long paragraphs in the middle of words.
+// Help texts: one line per paragraph or table row, wrapped to the terminal by layoutHelp
+// (help-layout.ts), which continues a table row under its second column.
 const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C names such as AF_INET work too):
-  tcp4 inet stream      udp4 inet dgram      unix-stream unix stream
-  tcp6 inet6 stream     udp6 inet6 dgram     unix-dgram unix dgram     unix-seqpacket unix seqpacket`;
+  tcp4  inet stream      unix-stream     unix stream
+  tcp6  inet6 stream     unix-dgram      unix dgram
+  udp4  inet dgram       unix-seqpacket  unix seqpacket
+  udp6  inet6 dgram`;
 
-const ABSTRACT_HELP = `Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on
-disk. Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length
-(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.
-unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at
-its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.`;
+const ABSTRACT_HELP = [
+  "Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on disk.",
+  "Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length",
+  "(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.",
+  "unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at",
+  "its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.",
+].join(" ");
 
-const MESSAGE_END_HELP = `Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:
-  recv      the first recv() is the message, as the lab's server.py (the default): a client that
-            sends and waits is served at once; a message arriving in two pieces is acked after one
-  newline   up to a newline, as nc and socat send lines: a client that sends none waits for its EOF
-  eof       at the client's shutdown(SHUT_WR), as ours and nc -N do: one that waits is never done
-  pause:MS  after MS ms of quiet: every session waits that long; a pause mid-message acks a prefix
-Rules combine (newline,pause:20: whichever comes first); EOF ends a message under every rule.
-newline and eof keep whole messages however the stream is cut; recv and pause may ack a prefix.`;
+const MESSAGE_END_HELP = [
+  "Where a stream message ends (--message-end). A stream keeps no boundaries, so every rule trades:",
+  "  recv      the first recv() is the message, as the lab's server.py (the default): a client that " +
+    "sends and waits is served at once; a message arriving in two pieces is acked after one",
+  "  newline   up to a newline, as nc and socat send lines: a client that sends none waits for its EOF",
+  "  eof       at the client's shutdown(SHUT_WR), as ours and nc -N do: one that waits is never done",
+  "  pause:MS  after MS ms of quiet: every session waits that long; a pause mid-message acks a prefix",
+  "Rules combine (newline,pause:20: whichever comes first); EOF ends a message under every rule. " +
+    "newline and eof keep whole messages however the stream is cut; recv and pause may ack a prefix.",
+].join("\n");
 
 /** --message-end, on the commands that run a server. */
 function messageEndOption(y: Argv) {
@@ -109,8 +118,12 @@ function addressOptions(y: Argv) {
 
 type Handler = (flags: never) => Promise<void>;
 
+/** The commands, as `handled` registers them: a usage error points at the help of the one typed. */
+const COMMAND_NAMES = new Set<string>();
+
 /** Run a command, and turn whatever it throws into one line and an exit code: never a stack trace. */
-function handled(load: () => Promise<Handler>) {
+function handled(name: string, load: () => Promise<Handler>) {
+  COMMAND_NAMES.add(name);
   return async (flags: unknown) => {
     try {
       await (await load())(flags as never);
@@ -122,7 +135,9 @@ function handled(load: () => Promise<Handler>) {
 
 function fail(err: unknown): void {
   if (err instanceof UsageError) {
-    process.stderr.write(`playground: ${err.message}\n(see playground --help)\n`);
+    process.stderr.write(
+      `playground: ${err.message}\n(see ${["playground", typedCommand(), "--help"].filter(Boolean).join(" ")})\n`,
+    );
     process.exitCode = 2;
   } else if (err instanceof OpError) {
     process.stderr.write(`playground: ${err.message}\n`);
@@ -133,13 +148,26 @@ function fail(err: unknown): void {
   }
 }
 
+/** The command on the command line (the first word that is not a flag), if it is one of ours. */
+function typedCommand(): string | undefined {
+  const first = hideBin(process.argv).find((arg) => !arg.startsWith("-"));
+  return first !== undefined && COMMAND_NAMES.has(first) ? first : undefined;
+}
+
 // A reader that goes away (`playground | head`) is no failure of ours: stop quietly.
 process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw err;
 });
 
-await yargs(hideBin(process.argv))
+const cli = yargs(hideBin(process.argv));
+
+/** The chosen command's option definitions: public in yargs 17, missing from @types/yargs. */
+function commandOptions(): OptionDefinitions {
+  return (cli as unknown as { getOptions(): OptionDefinitions }).getOptions();
+}
+
+await cli
   .scriptName("playground")
   .usage("$0 [command] [options]\n\nThe classic lab's exchange over any Linux socket.")
   .command(
@@ -171,7 +199,7 @@ await yargs(hideBin(process.argv))
         .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
         .example("$0 --message-end eof", "the server reads until the client's EOF")
         .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`),
-    handled(async () => (await import("./commands/run.js")).run),
+    handled("run", async () => (await import("./commands/run.js")).run),
   )
   .command(
     "server",
@@ -239,7 +267,7 @@ await yargs(hideBin(process.argv))
         .epilogue(
           `Talk to it with \`playground client\` and the same flags, or nc, socat, or your own program.\n\n${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`,
         ),
-    handled(async () => (await import("./commands/server.js")).server),
+    handled("server", async () => (await import("./commands/server.js")).server),
   )
   .command(
     "client",
@@ -250,9 +278,9 @@ await yargs(hideBin(process.argv))
         .example("$0 client --family unix --type dgram --path /tmp/sp.sock", "to a unix datagram server")
         .example("$0 client --port 1234 --message 'hi there'", "send your own message")
         .epilogue(
-          `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad\nflags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
+          `Exit code 0 when the lab's ack arrived, 1 when anything else happened (it says what), 2 for bad flags. --timeout bounds the whole session; a reply of more than 64 KiB ends it.\n\n${TRANSPORTS_HELP}\n\n${ABSTRACT_HELP}`,
         ),
-    handled(async () => (await import("./commands/client.js")).client),
+    handled("client", async () => (await import("./commands/client.js")).client),
   )
   .command(
     "compare",
@@ -261,7 +289,7 @@ await yargs(hideBin(process.argv))
       y
         .option("transports", {
           type: "string",
-          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(",")}`,
+          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(", ")}`,
         })
         .option("duration", {
           type: "number",
@@ -280,7 +308,7 @@ await yargs(hideBin(process.argv))
           "three of them, measured longer",
         )
         .example("$0 compare --format markdown > compare.md", "a table for your notes"),
-    handled(async () => (await import("./commands/compare.js")).compare),
+    handled("compare", async () => (await import("./commands/compare.js")).compare),
   )
   .command(
     "experiment [name]",
@@ -302,7 +330,7 @@ await yargs(hideBin(process.argv))
         .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
         .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")
         .example("$0 experiment all", "every one, with a summary table at the end"),
-    handled(async () => (await import("./commands/experiment.js")).experiment),
+    handled("experiment", async () => (await import("./commands/experiment.js")).experiment),
   )
   .command(
     "bench",
@@ -340,23 +368,55 @@ await yargs(hideBin(process.argv))
         .example("$0 bench --mode pingpong --size 1024", "round trips of 1 KiB messages")
         .example("$0 bench --json > bench.json", "the results, the machine and the date")
         .epilogue(
-          "sessions runs the real `playground server` against our client, which shuts down its side\n" +
-            "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no\n" +
-            "shutdown), on connection transports; pingpong and throughput run a small echo or sink server\n" +
-            "on the same transports (dist/bench/bench-server.js). Each server has a process of its own.\n" +
+          "sessions runs the real `playground server` against our client, which shuts down its side " +
+            "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no " +
+            "shutdown), on connection transports; pingpong and throughput run a small echo or sink server " +
+            "on the same transports (dist/bench/bench-server.js). Each server has a process of its own. " +
             "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
             TRANSPORTS_HELP,
         ),
-    handled(async () => (await import("./commands/bench.js")).bench),
+    handled("bench", async () => (await import("./commands/bench.js")).bench),
   )
+  // Not yargs' .completion(): its command does not stop where a parse callback is given (below), so
+  // the default command would run after the script. The script asks `--get-yargs-completions`.
+  .command(
+    "completion",
+    "print a bash or zsh completion script: Tab completes commands and flags",
+    (y) =>
+      y
+        .example("$0 completion >> ~/.bashrc", "bash, from the next shell on")
+        .example("$0 completion >> ~/.zshrc", "zsh"),
+    () => {
+      cli.showCompletionScript();
+    },
+  )
+  // Before yargs' own checks, once the command's options are known: numbers, and flags that do not apply.
+  .middleware((argv) => {
+    try {
+      for (const warning of checkFlags(argv, commandOptions(), hideBin(process.argv))) {
+        process.stderr.write(`playground: warning: ${warning}\n`);
+      }
+    } catch (err) {
+      fail(err);
+      process.exit(process.exitCode);
+    }
+  }, true)
   .strict()
   .help()
   .alias("help", "h")
   .version()
-  .wrap(Math.min(110, process.stdout.columns || 100))
+  .alias("version", "V")
+  // Unwrapped here; layoutHelp wraps it below, at spaces and never inside an example command.
+  .wrap(null)
   .fail((message, err) => {
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
-    fail(err ?? new UsageError(message));
+    const commands = [...COMMAND_NAMES, "completion"];
+    fail(
+      err ?? new UsageError(rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv))),
+    );
     process.exit(process.exitCode);
   })
-  .parseAsync();
+  // A parse callback makes yargs hand us what it would print (help, version) instead of printing it.
+  .parseAsync(hideBin(process.argv), {}, (_err, argv, output) => {
+    if (output) process.stdout.write(`${argv.help ? layoutHelp(output, helpWidth()) : output}\n`);
+  });

@@ -1,6 +1,7 @@
 // --family/--type (or --transport) -> one of the seven transports. One table, one function, in the
 // manner of Go's parseNetwork: everything else asks this module, and a pair the table lacks is a
 // usage error that lists the pairs that exist.
+import { didYouMean } from "./commands/did-you-mean.js";
 import { UsageError } from "./errors.js";
 import type { Family, SocketType, TransportName } from "./transports/transport.js";
 
@@ -61,7 +62,11 @@ export function parseType(text: string): SocketType {
 
 export function parseTransportName(text: string): TransportName {
   const found = TRANSPORT_TABLE.find((t) => t.name === text.toLowerCase());
-  if (!found) throw new UsageError(`unknown --transport '${text}': use one of ${TRANSPORT_NAMES.join(", ")}`);
+  if (!found) {
+    throw new UsageError(
+      `unknown --transport '${text}': use one of ${TRANSPORT_NAMES.join(", ")}${didYouMean(text, TRANSPORT_NAMES)}`,
+    );
+  }
   return found.name;
 }
 

@@ -31,10 +31,7 @@ export async function namedAddress(name: TransportName, flags: AddressFlags): Pr
   }
   if (flags.path !== undefined)
     throw new UsageError("--path is for --family unix; inet and inet6 take --host and --port");
-  const port = flags.port ?? DEFAULT_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new UsageError(`--port ${flags.port} is not a port: use a whole number from 0 to 65535`);
-  }
+  const port = flags.port ?? DEFAULT_PORT; // in range: the CLI checks it (validate.ts)
   const host = await resolveHost(
     flags.host ?? (family === "inet6" ? "::1" : "127.0.0.1"),
     family === "inet6" ? 6 : 4,

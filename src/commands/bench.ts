@@ -4,7 +4,6 @@
 // (leftovers.ts).
 import { renderBenchText } from "../bench/report.js";
 import { type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../bench/run.js";
-import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
 import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
@@ -23,9 +22,6 @@ export interface BenchFlags {
 
 /** The largest UDP payload (65,535 − 8 − 20): the smallest limit of the record transports. */
 const MAX_RECORD_BYTES = 65_507;
-const MAX_STREAM_BYTES = 16 * 1024 * 1024;
-/** `playground server` serves 1,024 connections at once and turns the rest away. */
-const MAX_CONCURRENCY = 1000;
 
 export async function bench(flags: BenchFlags): Promise<void> {
   const settings = check(flags);
@@ -55,19 +51,7 @@ function check(flags: BenchFlags): BenchSettings {
         "unix-stream or unix-seqpacket",
     );
   }
-  if (!(flags.duration > 0 && flags.duration <= 600)) {
-    throw new UsageError(
-      `--duration ${flags.duration}: give the seconds per run, more than 0 and at most 600`,
-    );
-  }
-  if (!(flags.warmup >= 0 && flags.warmup <= 60)) {
-    throw new UsageError(`--warmup ${flags.warmup}: give the seconds of warm-up, from 0 to 60`);
-  }
-  if (!Number.isInteger(flags.concurrency) || flags.concurrency < 1 || flags.concurrency > MAX_CONCURRENCY) {
-    throw new UsageError(
-      `--concurrency ${flags.concurrency}: give a whole number of clients from 1 to ${MAX_CONCURRENCY}`,
-    );
-  }
+  // --duration, --warmup, --concurrency and --size are in range: the CLI checks them (commands/validate.ts).
   const settings: BenchSettings = {
     transports,
     modes,
@@ -77,11 +61,6 @@ function check(flags: BenchFlags): BenchSettings {
   };
   if (flags.size !== undefined) {
     const size = flags.size;
-    if (!Number.isInteger(size) || size < MIN_MESSAGE_BYTES || size > MAX_STREAM_BYTES) {
-      throw new UsageError(
-        `--size ${size}: give whole bytes from ${MIN_MESSAGE_BYTES} to ${MAX_STREAM_BYTES}`,
-      );
-    }
     const records = transports.filter((name) => familyTypeOf(name).type !== "stream");
     if (size > MAX_RECORD_BYTES && records.length > 0) {
       throw new UsageError(

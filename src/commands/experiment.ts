@@ -11,6 +11,7 @@ import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
+import { didYouMean } from "./did-you-mean.js";
 
 export interface ExperimentFlags {
   name: string;
@@ -98,8 +99,13 @@ const WHY: Record<Tool, string> = {
 function findOrFail(name: string): Experiment {
   const found = findExperiment(name);
   if (!found) {
+    const names = EXPERIMENTS.map((e) => e.name);
+    const near = didYouMean(name, names);
+    // The whole list is long: a near name is enough, with where to see the rest.
     throw new UsageError(
-      `no experiment '${name}': use list, all, or one of ${EXPERIMENTS.map((e) => e.name).join(", ")}`,
+      near
+        ? `no experiment '${name}'${near} (playground experiment list shows them all)`
+        : `no experiment '${name}': use list, all, or one of ${names.join(", ")}`,
     );
   }
   return found;

@@ -6,7 +6,7 @@ import { formatOf, messageEndOf } from "../commands/options.js";
 import type { RunFlags } from "../commands/run.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
-import { chooseTransport } from "../strategy.js";
+import { chooseTransport, familyTypeOf } from "../strategy.js";
 import { hasSyscalls, type SocketEvent } from "../trace/events.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
@@ -59,7 +59,8 @@ function childArgs(name: TransportName, flags: RunFlags): string[] {
     "--json",
     `--message=${flags.message}`,
     `--timeout=${flags.timeout}`,
-    `--retries=${flags.retries}`,
+    // Only where it applies: on a transport that never resends the child would warn about it.
+    ...(familyTypeOf(name).type === "dgram" ? [`--retries=${flags.retries}`] : []),
     ...(flags.path === undefined ? [] : [`--path=${flags.path}`]),
     ...(flags.abstract ? ["--abstract"] : []),
     ...(flags.messageEnd === undefined ? [] : [`--message-end=${flags.messageEnd}`]),

@@ -127,10 +127,10 @@ describe("playground bench: the table, and bad flags", () => {
   });
 
   it.each([
-    [["--mode", "fast"], /Invalid values:/],
-    [["--duration", "0"], /--duration 0: give the seconds per run/],
+    [["--mode", "fast"], /--mode fast: use one of pingpong, throughput, sessions, classic, all/],
+    [["--duration", "0"], /--duration 0: too small; give seconds, a number above 0 and at most 600/],
     [["--transport", "tcp9"], /unknown --transport 'tcp9'/],
-    [["--concurrency", "0"], /--concurrency 0: give a whole number of clients/],
+    [["--concurrency", "0"], /--concurrency 0: too small; give clients, a whole number from 1 to 1000/],
     [
       ["--mode", "classic", "--transport", "udp4,unix-dgram"],
       /--mode classic: the lab's classic client needs a connection/,

@@ -134,8 +134,8 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
       /no --family inet --type seqpacket transport; the pairs are: .*unix\/seqpacket/,
     ],
     [["--family", "ipx"], /unknown --family 'ipx'/],
-    [["--bogus"], /Unknown argument: bogus/],
-    [["server", "--port", "70000"], /--port 70000 is not a port/],
+    [["--bogus"], /unknown flag --bogus/],
+    [["server", "--port", "70000"], /--port 70000: too large; give a port, a whole number from 0 to 65535/],
     [
       ["server", "--transport", "unix-stream", "--path", "/no/such/dir/x.sock"],
       /directory \/no\/such\/dir does not exist/,

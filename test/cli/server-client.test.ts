@@ -98,8 +98,8 @@ describe("failures a user meets", () => {
       const { code, stderr } = await playground(["server", "--port", "0", "--idle-timeout", value]);
       expect(code).toBe(2);
       expect(stderr).toBe(
-        `playground: --idle-timeout ${value}: give seconds above 0 and at most 2147483 (24 days; decimals allowed)\n` +
-          "(see playground --help)\n",
+        `playground: --idle-timeout ${value}: ${value === "3000000" ? "too large" : "too small"}; give seconds, a number above 0 and at most 2147483 (24 days)\n` +
+          "(see playground server --help)\n",
       );
     },
   );

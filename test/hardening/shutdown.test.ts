@@ -175,7 +175,7 @@ describe.each(UNIX)("%s: the socket file", (transport) => {
     const second = await playground(["server", "--transport", transport, "--path", path], 10_000);
     expect(second.code).toBe(2);
     expect(second.stderr).toBe(
-      `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground --help)\n`,
+      `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground server --help)\n`,
     );
     expect(lstatSync(path).ino).toBe(ino);
     expect(await served(transport, path)).toBe(true);
@@ -394,7 +394,7 @@ describe.each(["unix-stream", "unix-dgram", "unix-seqpacket"])("%s: start races"
         expect(l?.code).toBe(2);
         expect(l?.stdout).toBe("");
         expect(l?.stderr).toBe(
-          `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground --help)\n`,
+          `playground: --path ${path}: a server is already there — stop it first, or choose another --path\n(see playground server --help)\n`,
         );
       }
       const winner = servers.find((s) => s.child.exitCode === null) as ServerProcess;

@@ -1,0 +1,298 @@
+// The checks every command's flags pass before the command starts, driven by yargs' own option
+// definitions: each number flag has a rule here (a test walks every number flag in every command's help
+// and feeds it bad values), and a flag given where it means nothing is refused or warned about, never
+// ignored. Errors are UsageErrors that name the flag and the value as typed: yargs has turned
+// `--port abc` into NaN by then, so the typed text is read again from the command line. yargs' own
+// complaints (unknown flags, bad choices) are reworded here too, as one line with a did-you-mean.
+import { Parser } from "yargs/helpers";
+import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
+import { UsageError } from "../errors.js";
+import { chooseTransport, familyTypeOf, TRANSPORT_TABLE } from "../strategy.js";
+import type { TransportName } from "../transports/transport.js";
+import { closest, didYouMean } from "./did-you-mean.js";
+
+export interface NumberRule {
+  /** What the flag counts, as the error says it: "a port", "seconds". */
+  what: string;
+  min: number;
+  /** The minimum itself means nothing (a timeout of 0 s): only values above it. */
+  above?: boolean;
+  max: number;
+  whole?: boolean;
+  /** Said after the range: "24 days", "0 picks a free one". */
+  note?: string;
+}
+
+/** Node's timers hold at most 2^31 - 1 ms; a longer timeout would fire at once. */
+const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+const SECONDS: NumberRule = { what: "seconds", min: 0, above: true, max: MAX_SECONDS, note: "24 days" };
+
+/** Every number flag of every command, by name; COMMAND_RULES where a command means something else. */
+export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
+  port: { what: "a port", min: 0, max: 65535, whole: true, note: "0 picks a free one" },
+  timeout: SECONDS,
+  // Each resend waits its share of --timeout: past 100 the shares are too short to be worth a try.
+  retries: { what: "resends", min: 0, max: 100, whole: true },
+  "idle-timeout": SECONDS,
+  "message-timeout": SECONDS,
+  "send-timeout": SECONDS,
+  "drain-timeout": { ...SECONDS, above: false, note: "0 closes the sessions at once" },
+  // Far above what one process serves or buffers: only a typo reaches these.
+  "max-connections": { what: "connections", min: 1, max: 1_000_000, whole: true },
+  "max-message-bytes": { what: "bytes", min: 1, max: 1024 ** 3, whole: true, note: "1 GiB" },
+  "max-peers": { what: "peers", min: 1, max: 1_000_000, whole: true },
+  duration: { what: "seconds", min: 0, above: true, max: 600 },
+  warmup: { what: "seconds", min: 0, max: 60 },
+  // The bench's record transports take less; bench.ts says so with the transports at hand.
+  size: { what: "bytes", min: MIN_MESSAGE_BYTES, max: 16 * 1024 * 1024, whole: true },
+  // `playground server` serves 1,024 connections at once and turns the rest away.
+  concurrency: { what: "clients", min: 1, max: 1000, whole: true },
+};
+
+const COMMAND_RULES: Readonly<Record<string, Readonly<Record<string, NumberRule>>>> = {
+  // A server on port 0 gets a free port; a client cannot reach port 0.
+  client: { port: { what: "the server's port", min: 1, max: 65535, whole: true } },
+};
+
+export function numberRule(command: string, flag: string): NumberRule | undefined {
+  return COMMAND_RULES[command]?.[flag] ?? NUMBER_RULES[flag];
+}
+
+/** What yargs knows of a command's options (yargs' getOptions(), the part read here). */
+export interface OptionDefinitions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+  number: string[];
+  boolean: string[];
+}
+
+/**
+ * All the checks, for the command yargs chose (`argv._[0]`, or run, the default) with `options` its
+ * definitions and `args` the command line: throws the first UsageError, or returns warnings to print.
+ * The line is parsed again with the number flags as strings, for the text the user typed, and without
+ * defaults, for which flags the user gave.
+ */
+export function checkFlags(
+  argv: Record<string, unknown>,
+  options: OptionDefinitions,
+  args: string[],
+): string[] {
+  const first = (argv._ as unknown[] | undefined)?.[0];
+  const command = typeof first === "string" ? first : "run";
+  const typed = Parser(args, {
+    string: options.number,
+    boolean: options.boolean,
+    alias: options.alias,
+    configuration: { "parse-positional-numbers": false },
+  }) as Record<string, unknown>;
+  // A flag typed in camelCase (--maxPeers) is filed under that spelling.
+  const text = (flag: string) =>
+    typed[flag] ?? typed[flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())];
+  checkNumbers(command, options, argv, text);
+  return checkApplies(command, argv, (flag) => text(flag) !== undefined);
+}
+
+/**
+ * Check the number flags of `command` in `argv` (as yargs parsed them, defaults included). `typed`
+ * gives a flag's text as typed, for the message; undefined when the user did not give it.
+ */
+export function checkNumbers(
+  command: string,
+  options: OptionDefinitions,
+  argv: Record<string, unknown>,
+  typed: (flag: string) => unknown,
+): void {
+  const aliases = new Set(Object.values(options.alias).flat());
+  for (const flag of options.number.filter((key) => !aliases.has(key))) {
+    const value = argv[flag];
+    if (value === undefined && typed(flag) === undefined) continue;
+    const rule = numberRule(command, flag);
+    if (!rule) throw new Error(`--${flag} is a number flag with no rule in validate.ts`);
+    checkNumber(flag, value, typed(flag), rule);
+  }
+}
+
+function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberRule): void {
+  if (Array.isArray(value)) {
+    const shown = Array.isArray(typed) ? typed.join(", ") : value.join(", ");
+    throw new UsageError(`--${flag} given ${value.length} times (${shown}): give it once`);
+  }
+  const text = typeof typed === "string" || typeof typed === "number" ? String(typed) : String(value);
+  const problem = problemWith(value, text, rule);
+  if (problem)
+    throw new UsageError(`--${flag} ${text === "" ? "''" : text}: ${problem}; give ${expected(rule)}`);
+}
+
+/** What is wrong with a value, if anything. An empty text is no number, though Number("") is 0. */
+function problemWith(value: unknown, text: string, rule: NumberRule): string | undefined {
+  if (text.trim() === "" || typeof value !== "number" || Number.isNaN(value)) return "not a number";
+  if (value < rule.min || (rule.above && value === rule.min)) return "too small";
+  if (value > rule.max) return "too large";
+  if (rule.whole && !Number.isInteger(value)) return "not a whole number";
+  return undefined;
+}
+
+/** "a port, a whole number from 0 to 65535 (0 picks a free one)". */
+export function expected(rule: NumberRule): string {
+  const kind = rule.whole ? "a whole number" : "a number";
+  const range = rule.above ? `above ${rule.min} and at most ${rule.max}` : `from ${rule.min} to ${rule.max}`;
+  return `${rule.what}, ${kind} ${range}${rule.note ? ` (${rule.note})` : ""}`;
+}
+
+/** A flag that means something only on some transports, in some commands. */
+interface TransportRule {
+  flag: string;
+  commands: readonly string[];
+  applies: (name: TransportName) => boolean;
+  /** Why not, on `name`, with the fix. */
+  why: (name: TransportName) => string;
+  /**
+   * A limit or setting that is only moot here is a warning, so that a script may pass the same limits
+   * to every transport; a flag whose whole point cannot happen (an abstract name on TCP) is an error.
+   */
+  warn?: boolean;
+}
+
+const isDatagram = (name: TransportName) => familyTypeOf(name).type === "dgram";
+const DATAGRAM_NAMES = TRANSPORT_TABLE.filter((t) => t.type === "dgram").map((t) => t.name);
+
+const TRANSPORT_RULES: readonly TransportRule[] = [
+  {
+    flag: "abstract",
+    commands: ["run"],
+    applies: (name) => familyTypeOf(name).family === "unix",
+    why: (name) =>
+      `an abstract name is a unix-stream address; ${name} has ports — add --transport unix-stream`,
+  },
+  {
+    flag: "retries",
+    commands: ["run", "client"],
+    applies: isDatagram,
+    why: (name) =>
+      `resends are for datagrams (${DATAGRAM_NAMES.join(", ")}), which may be dropped; ${name} is ` +
+      "reliable and never resends",
+    warn: true,
+  },
+  {
+    flag: "mode",
+    commands: ["server"],
+    applies: (name) => familyTypeOf(name).family === "unix",
+    why: (name) => `it sets a unix socket file's permissions; ${name} has no file`,
+    warn: true,
+  },
+  {
+    flag: "max-peers",
+    commands: ["server"],
+    applies: isDatagram,
+    why: (name) => `it counts datagram peers; on ${name} a peer is a connection — use --max-connections`,
+    warn: true,
+  },
+  {
+    flag: "max-connections",
+    commands: ["server"],
+    applies: (name) => !isDatagram(name),
+    why: (name) => `${name} has no connections — use --max-peers for the datagram peers it remembers`,
+    warn: true,
+  },
+  {
+    flag: "message-timeout",
+    commands: ["server"],
+    applies: (name) => !isDatagram(name),
+    why: (name) => `on ${name} each datagram is a whole message when it arrives, so none is waited for`,
+    warn: true,
+  },
+  {
+    flag: "send-timeout",
+    commands: ["server"],
+    applies: (name) => !isDatagram(name),
+    why: (name) => `a reply on ${name} is one datagram, sent at once, and never waits for the peer to read`,
+    warn: true,
+  },
+];
+
+/**
+ * Flags that mean nothing with the chosen transport, or that contradict another: refused, or (a moot
+ * limit) returned as warnings to print. Never ignored without a word.
+ */
+export function checkApplies(
+  command: string,
+  argv: Record<string, unknown>,
+  given: (flag: string) => boolean,
+): string[] {
+  if (given("json") && argv.json && given("format") && argv.format !== "json") {
+    throw new UsageError(
+      `--json is short for --format json, and --format ${argv.format} was given too: give one`,
+    );
+  }
+  if (command === "run" && given("abstract") && argv.abstract && given("path")) {
+    throw new UsageError("--abstract and --path both choose the address: give one");
+  }
+  if (command === "experiment" && argv.name === "list" && given("transport")) {
+    throw new UsageError(
+      "--transport chooses where experiments run, and list runs none — leave it out, or name an experiment",
+    );
+  }
+  if (command === "bench") checkBenchModes(argv, given);
+  const rules = TRANSPORT_RULES.filter((rule) => rule.commands.includes(command) && given(rule.flag));
+  if (rules.length === 0) return [];
+  const name = chooseTransport(argv as { family?: string; type?: string; transport?: string });
+  const moot = rules.filter((rule) => !rule.applies(name));
+  const refused = moot.find((rule) => !rule.warn);
+  if (refused) throw new UsageError(`--${refused.flag} does not apply to ${name}: ${refused.why(name)}`);
+  return moot.map((rule) => `--${rule.flag} does not apply to ${name}, so it is ignored: ${rule.why(name)}`);
+}
+
+/** --size is for the modes that send messages of a size, --concurrency for the ones with many clients. */
+function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) => boolean): void {
+  const mode = String(argv.mode);
+  if (mode === "all") return;
+  const sessions = mode === "sessions" || mode === "classic";
+  if (given("size") && sessions) {
+    throw new UsageError(
+      `--size does not apply to --mode ${mode}: its sessions send the lab's message — use --mode pingpong or throughput`,
+    );
+  }
+  if (given("concurrency") && !sessions) {
+    throw new UsageError(
+      `--concurrency does not apply to --mode ${mode}: it runs one client — use --mode sessions or classic`,
+    );
+  }
+}
+
+/**
+ * yargs' own complaints as ours: one line, the word as typed, and a did-you-mean from the command's
+ * flags (for a word typed as a flag) or from the commands (for a bare word, which the default command
+ * `run` would otherwise take as an argument).
+ */
+export function rewordYargsMessage(
+  message: string,
+  options: OptionDefinitions,
+  commands: readonly string[],
+  args: string[],
+): string {
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message);
+  if (unknown) {
+    const flags = Object.keys(options.key).filter((key) => key.length > 1);
+    // yargs names a --two-words flag twice, also as twoWords: keep the spelling that was typed.
+    const words = (unknown[1] ?? "").split(", ");
+    const kebab = (word: string) => word.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    return words
+      .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
+      .map((word) =>
+        args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
+          ? `unknown flag --${word}${didYouMean(kebab(word), flags, (flag) => `--${flag}`)}`
+          : `unknown argument '${word}'${didYouMean(word, commands)}`,
+      )
+      .join("; ");
+  }
+  const invalid = /Argument: (\S+), Given: (.*), Choices: (.*)$/m.exec(message);
+  if (invalid) {
+    const [, flag, given = "", list = ""] = invalid;
+    const typed = given.replace(/^"(.*)"$/, "$1");
+    const choices = [...list.matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
+    const near = closest(typed, choices);
+    return `--${flag} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
+  }
+  return message.replace(/\s*\n\s*/g, " ");
+}

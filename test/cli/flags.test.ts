@@ -1,0 +1,196 @@
+// Flags are checked before anything starts: a bad number, a flag that means nothing where it is given,
+// a typo. The number flags are read from each command's help (yargs prints `[number]` for each one it
+// defines), so a number flag added later is fed the same bad values without touching this file.
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { expected, numberRule } from "../../src/commands/validate.js";
+import { playground, ServerProcess } from "../helpers/cli.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+afterEach(removeTempDirs);
+
+/** A usage error: exit 2, nothing on stdout, one line and the help pointer on stderr. */
+async function refused(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await playground(args);
+  expect(stdout).toBe("");
+  expect(stderr).not.toMatch(/^\s+at /m);
+  expect(code, stderr).toBe(2);
+  const lines = stderr.split("\n");
+  expect(lines).toHaveLength(3); // the error, "(see playground ... --help)", and the final newline
+  expect(lines[1]).toMatch(/^\(see playground( \w+)? --help\)$/);
+  return lines[0] as string;
+}
+
+async function helpOf(command: string[]): Promise<string> {
+  return (await playground([...command, "--help"], 20_000, { COLUMNS: "1000" })).stdout;
+}
+
+const top = await helpOf([]);
+const commands = top.split("\n").flatMap((line) => /^ {2}playground ([a-z]+)/.exec(line)?.[1] ?? []);
+const numberFlags = (
+  await Promise.all(
+    commands.map(async (command) =>
+      (
+        await helpOf([command])
+      )
+        .split("\n")
+        .flatMap((line) => (/\[number\]/.test(line) ? [/--([a-z-]+)/.exec(line)?.[1] ?? "?"] : []))
+        .map((flag) => ({ command, flag })),
+    ),
+  )
+).flat();
+
+/** Values no rule accepts, and the ones just outside this flag's range. */
+function badValues(command: string, flag: string): string[] {
+  const rule = numberRule(command, flag);
+  if (!rule) return [];
+  const values = ["abc", "", String(rule.min - 1), String(rule.max + 1), "Infinity"];
+  if (rule.above) values.push(String(rule.min));
+  if (rule.whole) values.push(String(rule.min + 0.5));
+  return values;
+}
+
+it("finds the number flags of every command", () => {
+  expect(commands).toEqual(["run", "server", "client", "compare", "experiment", "bench", "completion"]);
+  expect(numberFlags.length).toBeGreaterThanOrEqual(18);
+});
+
+describe.each(numberFlags)("$command --$flag", ({ command, flag }) => {
+  it("has a range in validate.ts", () => expect(numberRule(command, flag)).toBeDefined());
+
+  it.each(badValues(command, flag))(
+    "rejects %j: exit 2, naming the flag, the value and the range",
+    async (value) => {
+      const line = await refused([command, `--${flag}`, value]);
+      const rule = numberRule(command, flag);
+      expect(line).toContain(`playground: --${flag} ${value === "" ? "''" : value}: `);
+      expect(line).toContain(`give ${expected(rule as NonNullable<typeof rule>)}`);
+    },
+  );
+
+  it("rejects being given twice", async () => {
+    const line = await refused([command, `--${flag}`, "1", `--${flag}`, "2"]);
+    expect(line).toBe(`playground: --${flag} given 2 times (1, 2): give it once`);
+  });
+});
+
+describe("values in range get through the checks", () => {
+  it("the edges of a range are accepted (the client then finds no server: exit 1, not 2)", async () => {
+    const { code, stderr } = await playground(["client", "--port", "65535", "--timeout", "0.5"]);
+    expect(stderr).toMatch(/^playground: connect ECONNREFUSED 127\.0\.0\.1:65535/);
+    expect(code).toBe(1);
+  });
+
+  it("a negative number after a flag is its value, not a flag", async () => {
+    expect(await refused(["server", "--port", "-5"])).toMatch(/^playground: --port -5: too small/);
+  });
+});
+
+describe("a flag that means nothing where it is given is refused, or warned about; never ignored", () => {
+  it.each([
+    [["--abstract"], /^playground: --abstract does not apply to tcp4: .* add --transport unix-stream$/],
+    [["--transport", "udp6", "--abstract"], /^playground: --abstract does not apply to udp6/],
+    [
+      ["bench", "--mode", "pingpong", "--concurrency", "4"],
+      /^playground: --concurrency does not apply to --mode pingpong/,
+    ],
+    [["bench", "--mode", "classic", "--size", "64"], /^playground: --size does not apply to --mode classic/],
+    [
+      ["experiment", "list", "--transport", "tcp4"],
+      /^playground: --transport chooses where experiments run, and list runs none/,
+    ],
+  ])("refused: %j", async (args, message) => {
+    expect(await refused(args)).toMatch(message);
+  });
+
+  // A moot limit is a warning, so that a script can pass the same limits to every transport.
+  it.each([
+    [["--retries", "2"], "--retries does not apply to tcp4, so it is ignored: resends are for datagrams"],
+    [
+      ["--transport", "unix-seqpacket", "--retries", "1"],
+      "--retries does not apply to unix-seqpacket, so it is ignored",
+    ],
+  ])("warned: %j, and the run goes on", async (args, warning) => {
+    const { code, stderr, stdout } = await playground([...args, "--format", "lines"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Received from server: Message received!");
+    expect(stderr.split("\n")).toHaveLength(2);
+    expect(stderr).toMatch(new RegExp(`^playground: warning: ${warning}`));
+  });
+
+  it.each([
+    [
+      ["--mode", "644"],
+      "--mode does not apply to tcp4, so it is ignored: it sets a unix socket file's permissions",
+    ],
+    [["--max-peers", "5"], "--max-peers does not apply to tcp4, so it is ignored: .* use --max-connections"],
+    [
+      ["--transport", "unix-dgram", "--max-connections", "5"],
+      "--max-connections does not apply to unix-dgram",
+    ],
+    [["--transport", "udp4", "--message-timeout", "5"], "--message-timeout does not apply to udp4"],
+    [["--transport", "udp6", "--send-timeout", "5"], "--send-timeout does not apply to udp6"],
+  ])("warned: server %j, and it serves", async (args, warning) => {
+    const where = args.includes("unix-dgram") ? ["--path", join(tempDir(), "s.sock")] : ["--port", "0"];
+    const server = new ServerProcess([...args, ...where]);
+    try {
+      await server.address();
+      expect(server.output).toMatch(new RegExp(`^playground: warning: ${warning}`, "m"));
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
+  });
+
+  it.each([
+    [
+      ["--json", "--format", "mermaid"],
+      /^playground: --json is short for --format json, and --format mermaid was given too: give one$/,
+    ],
+    [["compare", "--json", "--format", "markdown"], /--format markdown was given too/],
+    [
+      ["--transport", "unix-stream", "--abstract", "--path", "/tmp/x.sock"],
+      /^playground: --abstract and --path both choose the address: give one$/,
+    ],
+  ])("conflicting %j", async (args, message) => {
+    expect(await refused(args)).toMatch(message);
+  });
+
+  it("the same flags where they apply: no word", async () => {
+    const udp = await playground(["--transport", "udp4", "--retries", "0", "--format", "lines"]);
+    expect(udp.stderr).toBe("");
+    expect(udp.code).toBe(0);
+    const json = await playground(["--json", "--format", "json"]);
+    expect(json.stderr).toBe("");
+    expect(json.code).toBe(0);
+  });
+});
+
+describe("a typo gets a did-you-mean", () => {
+  it.each([
+    [["server", "--prot", "5"], "playground: unknown flag --prot — did you mean --port?"],
+    [["server", "--max-peer", "5"], "playground: unknown flag --max-peer — did you mean --max-peers?"],
+    [["bench", "--durration", "1"], "playground: unknown flag --durration — did you mean --duration?"],
+    [["sever"], "playground: unknown argument 'sever' — did you mean server?"],
+    [
+      ["--format", "ladders"],
+      "playground: --format ladders: use one of ladder, lines, mermaid, json — did you mean ladder?",
+    ],
+    [
+      ["experiment", "conect-no-listener"],
+      "playground: no experiment 'conect-no-listener' — did you mean connect-no-listener? (playground experiment list shows them all)",
+    ],
+    [["experiment", "message-boundary"], /did you mean message-boundaries\?/],
+    [
+      ["--transport", "udp"],
+      /^playground: unknown --transport 'udp': use one of .* — did you mean udp4 or udp6\?$/,
+    ],
+  ])("%j", async (args, message) => {
+    const line = await refused(args);
+    if (typeof message === "string") expect(line).toBe(message);
+    else expect(line).toMatch(message);
+  });
+
+  it("nothing near: no guess", async () => {
+    expect(await refused(["server", "--zzzzzz"])).toBe("playground: unknown flag --zzzzzz");
+  });
+});
