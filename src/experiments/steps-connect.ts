@@ -4,10 +4,10 @@
 // says "No such file or directory" whatever happened). Raw calls are recorded on the trace by hand.
 import { execFile } from "node:child_process";
 import dgram from "node:dgram";
-import { createRequire } from "node:module";
 import { preview } from "../trace/events.js";
 import { formatInet, parseInet } from "../transports/address.js";
 import type { DatagramSocket, Side, TransportName } from "../transports/transport.js";
+import { seqpacketConnectsScript } from "../transports/unix-addon/index.js";
 import type { ExperimentContext, Observation } from "./experiment.js";
 
 /** What a datagram socket has received so far, each datagram recorded on the trace as it comes. */
@@ -314,23 +314,6 @@ export function straceNode(
   });
 }
 
-const ADDON = createRequire(import.meta.url).resolve("node-unix-socket");
-
-// The child: one SeqpacketSocket connect()s to argv[1], again and again on success, `attempts` times
-// in all, and prints what the library threw, if it threw.
-const SEQPACKET_CONNECTS = `
-const { SeqpacketSocket } = require(${JSON.stringify(ADDON)});
-const [path, attempts] = [process.argv[1], Number(process.argv[2])];
-const socket = new SeqpacketSocket();
-socket.on("error", () => {});
-let left = attempts;
-const next = () => {
-  if (left-- === 0) process.exit(0);
-  try { socket.connect(path, next); } catch (e) { console.log(e.message); process.exit(0); }
-};
-next();
-`;
-
 export interface KernelAnswers {
   /** What each connect() returned: "succeeded" or an errno name. */
   answers: string[];
@@ -350,7 +333,7 @@ export async function seqpacketConnectsUnderStrace(
   path: string,
   attempts: number,
 ): Promise<KernelAnswers> {
-  const { calls, printed } = await straceNode(SEQPACKET_CONNECTS, [path, String(attempts)], "connect");
+  const { calls, printed } = await straceNode(seqpacketConnectsScript(), [path, String(attempts)], "connect");
   const lines = calls.filter((line) => line.includes(`sun_path=${JSON.stringify(path)}`));
   if (lines.length === 0) throw new Error(`strace saw no connect() to ${path}`);
   const answers = lines.map((line) => /= -1 (E[A-Z0-9]+)/.exec(line)?.[1] ?? "succeeded");
@@ -370,7 +353,7 @@ export async function seqpacketConnectsUnderStrace(
 
 /**
  * A unix-seqpacket connect()'s outcome: the kernel's answer. node-unix-socket does not say it, so the
- * playground deduces it (unix-addon.ts); if the two disagree, the outcome shows both.
+ * playground deduces it (unix-addon/errors.ts); if the two disagree, the outcome shows both.
  */
 export function seqpacketOutcome(playground: string, kernel: KernelAnswers): Observation {
   const answer = kernel.answers[0] ?? "no answer";

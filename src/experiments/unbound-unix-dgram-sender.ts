@@ -1,4 +1,4 @@
-import { openDgram } from "../transports/unix-addon.js";
+import { openDgram } from "../transports/unix-addon/index.js";
 import type { Experiment } from "./experiment.js";
 import { bindDatagram, outcomeOf } from "./sockets.js";
 import { inboxOf, sendText } from "./steps-connect.js";
