@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import type { TransportName } from "../transports/transport.js";
 import { ADDON_DGRAM_MAX } from "../transports/unix-addon/index.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { listenQueue, python, traceChild, traceSend, watch, writeOutcome } from "./kit/index.js";
 import { bindDatagram, collectDatagrams, datagramTransport, dial } from "./sockets.js";
-import { listenQueue, python, traceChild, traceSend, watch, writeOutcome } from "./steps-data.js";
 
 /**
  * The most one datagram carries: the 16-bit length less the IPv4 (20) and UDP (8) headers; IPv6's

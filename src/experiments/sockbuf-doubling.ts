@@ -2,7 +2,7 @@ import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import { formatInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
-import { python } from "./steps-data.js";
+import { python } from "./kit/index.js";
 
 const ASKED = 4096;
 /** Far above net.core.rmem_max, to see the cap. */

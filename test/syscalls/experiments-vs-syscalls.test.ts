@@ -18,7 +18,7 @@ interface Report {
 }
 
 /**
- * These run strace themselves to show what the kernel said (straceNode in steps-connect.ts), and a
+ * These run strace themselves to show what the kernel said (straceNode in src/experiments/kit/strace.ts), and a
  * process cannot be traced twice: what they draw of those calls comes from that strace's own log.
  */
 afterAll(removeTempDirs); // not afterEach: the tests run at once
