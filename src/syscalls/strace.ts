@@ -1,6 +1,8 @@
-// Run the playground again, as a child, under `strace -f`, and collect what both said: the child's
-// NDJSON SocketEvents from its stdout, and strace's log from a file in a private temp dir (removed
-// afterwards). The child gets its own process group, so Ctrl-C stops strace and the child with us.
+// Run a command under `strace -f` and collect what both said: the command's stdout and stderr, and
+// strace's log from a file in a private temp dir (removed afterwards). --trace-syscalls runs the
+// playground again this way and reads the child's NDJSON SocketEvents from its stdout; that child gets
+// its own process group, so Ctrl-C stops strace and the child with us. The experiments run a small
+// child Node this way (src/experiments/kit/strace.ts), to hear what the kernel said to a library.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { constants as osConstants, tmpdir } from "node:os";
@@ -8,7 +10,7 @@ import { join } from "node:path";
 import { findProgram } from "../tools.js";
 
 /** The calls that can touch a socket: all of %network, the read/write family, close. */
-const TRACED = "trace=%network,read,readv,write,writev,close";
+const TRACED = "%network,read,readv,write,writev,close";
 
 const MISSING = "--trace-syscalls needs strace: apt-get install strace";
 const NO_PTRACE =
@@ -25,18 +27,72 @@ export interface Traced {
 
 /** `strace -f ... node <this CLI> ...args`, to completion. */
 export async function runUnderStrace(args: string[]): Promise<Traced> {
-  const strace = findProgram("strace");
-  if (!strace) throw new Error(MISSING);
-  const dir = mkdtempSync(join(tmpdir(), "playground-strace-"));
-  const logFile = join(dir, "strace.log");
-  // -yy: every fd with what it is (TCP:[127.0.0.1:34755->127.0.0.1:41364]); -qq, -e signal=none: only
-  // calls in the log; -s 64: the lab's messages whole.
-  const straceArgs = ["-f", "-yy", "-qq", "-s", "64", "-e", TRACED, "-e", "signal=none", "-o", logFile];
   // process.argv[1] is this CLI as it was started (dist/cli.js), execArgv any loader it needed.
   const command = [process.execPath, ...process.execArgv, process.argv[1] as string, ...args];
-  const child = spawn(strace, [...straceArgs, "--", ...command], {
+  // -yy: every fd with what it is (TCP:[127.0.0.1:34755->127.0.0.1:41364]); -s 64: the lab's messages whole.
+  const run = await strace(command, {
+    trace: TRACED,
+    flags: ["-yy", "-s", "64"],
+    missing: MISSING,
+    stopWithUs: true,
+  });
+  const { stderr, log } = run;
+  if (/^strace: .*ptrace.*(Operation not permitted|EPERM)/im.test(stderr)) throw new Error(NO_PTRACE);
+  if (log === undefined) throw new Error(stderr.trim().split("\n")[0]);
+  return { ...run, log };
+}
+
+export interface StraceOptions {
+  /** What to trace, as `-e trace=` takes it: "connect", "%network,read,close". */
+  trace: string;
+  /** More of strace's flags, before the command. */
+  flags?: readonly string[];
+  /** The error when strace is not installed: what needed it, and how to install it. */
+  missing: string;
+  /** Kill strace (SIGKILL) after this long; the result then says `killed`. */
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Run it in a process group of its own, stopped with us on SIGINT or SIGTERM, and then exit the
+   * way the signal says: for a command whose whole run is the traced child.
+   */
+  stopWithUs?: boolean;
+}
+
+export interface StraceRun {
+  stdout: string;
+  /** strace's own complaints, and the traced command's stderr. */
+  stderr: string;
+  code: number | null;
+  /** strace's log (-o), one call per line, each led by its pid (-f); undefined when it never began. */
+  log?: string;
+  /** Killed after `timeoutMs`. */
+  killed: boolean;
+}
+
+/**
+ * `strace -f -qq -e trace=<trace> -e signal=none -o <log> <command>`, to completion. The log goes to a
+ * file in a private temp dir, removed afterwards: the command's own stderr stays apart from it.
+ */
+export async function strace(command: readonly string[], options: StraceOptions): Promise<StraceRun> {
+  const program = findProgram("strace");
+  if (!program) throw new Error(options.missing);
+  const dir = mkdtempSync(join(tmpdir(), "playground-strace-"));
+  const logFile = join(dir, "strace.log");
+  // -qq, -e signal=none: only calls in the log.
+  const straceArgs = [
+    "-f",
+    ...(options.flags ?? []),
+    "-qq",
+    "-e",
+    `trace=${options.trace}`,
+    "-e",
+    "signal=none",
+  ];
+  const child = spawn(program, [...straceArgs, "-o", logFile, "--", ...command], {
     stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
+    detached: options.stopWithUs === true,
+    env: options.env,
   });
 
   let stopped: NodeJS.Signals | undefined;
@@ -48,8 +104,18 @@ export async function runUnderStrace(args: string[]): Promise<Traced> {
   };
   const onSigint = () => stop("SIGINT");
   const onSigterm = () => stop("SIGTERM");
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigterm);
+  if (options.stopWithUs) {
+    process.on("SIGINT", onSigint);
+    process.on("SIGTERM", onSigterm);
+  }
+  let killed = false;
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          killed = true;
+          child.kill("SIGKILL");
+        }, options.timeoutMs);
 
   let stdout = "";
   let stderr = "";
@@ -68,16 +134,15 @@ export async function runUnderStrace(args: string[]): Promise<Traced> {
     });
     log = readFileSync(logFile, "utf8");
   } catch (err) {
-    // No log: strace never started the child (what it said is the one line to show), or no strace.
+    // No log: strace never started the command (what it said is the one line to show), or no strace.
     if ((err as NodeJS.ErrnoException).code !== "ENOENT" || stderr === "") throw err;
   } finally {
+    clearTimeout(timer);
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigterm);
     rmSync(dir, { recursive: true, force: true });
   }
   // Stopped by a signal: nothing is left behind, so end the way the signal says.
   if (stopped) process.exit(128 + osConstants.signals[stopped]);
-  if (/^strace: .*ptrace.*(Operation not permitted|EPERM)/im.test(stderr)) throw new Error(NO_PTRACE);
-  if (log === undefined) throw new Error(stderr.trim().split("\n")[0]);
-  return { stdout, stderr, code, log };
+  return log === undefined ? { stdout, stderr, code, killed } : { stdout, stderr, code, log, killed };
 }

@@ -1,6 +1,7 @@
 // A child Node under strace, to hear what the kernel told node-unix-socket (whose errors are text that
 // says "No such file or directory" whatever happened) or what libuv set on a socket.
-import { execFile } from "node:child_process";
+import { parseStrace } from "../../syscalls/parse.js";
+import { strace } from "../../syscalls/strace.js";
 import { seqpacketConnectsScript } from "../../transports/unix-addon/index.js";
 import type { ExperimentContext, Observation } from "../experiment.js";
 
@@ -8,44 +9,31 @@ const STRACE_MISSING = "this step asks strace what the kernel said: apt-get inst
 
 /**
  * Runs `script` in a child Node under `strace -e trace=<calls>`, and returns the system calls strace
- * saw (one per line, without the [pid N] prefix) and what the child printed. The child is a separate
- * process because a process cannot strace itself; it is killed if it takes more than two seconds.
+ * saw (one per line, as --trace-syscalls reads them: no pid, split halves joined) and what the child
+ * printed. The child is a separate process because a process cannot strace itself; it is killed if it
+ * takes more than two seconds.
  */
-export function straceNode(
+export async function straceNode(
   script: string,
   args: string[],
   calls: string,
 ): Promise<{ calls: string[]; printed: string }> {
-  const argv = [
-    "-f",
-    "-qq",
-    "-e",
-    `trace=${calls}`,
-    "-e",
-    "signal=none",
-    process.execPath,
-    "-e",
-    script,
-    ...args,
-  ];
-  return new Promise((resolve, reject) => {
+  const run = await strace([process.execPath, "-e", script, ...args], {
+    trace: calls,
+    missing: STRACE_MISSING,
+    timeoutMs: 2000,
     // No NODE_OPTIONS: a test runner's loader would only slow the child down.
-    const options = {
-      timeout: 2000,
-      killSignal: "SIGKILL",
-      env: { ...process.env, NODE_OPTIONS: "" },
-    } as const;
-    execFile("strace", argv, options, (err, stdout, stderr) => {
-      if ((err as NodeJS.ErrnoException | null)?.code === "ENOENT") return reject(new Error(STRACE_MISSING));
-      if (err?.killed) return reject(new Error("the traced child Node took more than 2 s"));
-      const lines = stderr.split("\n").map((line) => line.replace(/^\[pid\s+\d+\]\s+/, ""));
-      const seen = lines.filter((line) => new RegExp(`^(${calls.replaceAll(",", "|")})\\(`).test(line));
-      // strace's own complaint, when it cannot trace here (no ptrace in this container, say).
-      const complaint = lines.find((line) => line.startsWith("strace:"));
-      if (seen.length === 0 && complaint) return reject(new Error(complaint));
-      resolve({ calls: seen, printed: stdout.trim() });
-    });
+    env: { ...process.env, NODE_OPTIONS: "" },
   });
+  if (run.killed) throw new Error("the traced child Node took more than 2 s");
+  const wanted = new Set(calls.split(","));
+  const seen = parseStrace(run.log ?? "")
+    .filter((call) => wanted.has(call.name))
+    .map((call) => call.text);
+  // strace's own complaint, when it cannot trace here (no ptrace in this container, say).
+  const complaint = run.stderr.split("\n").find((line) => line.startsWith("strace:"));
+  if (seen.length === 0 && complaint) throw new Error(complaint);
+  return { calls: seen, printed: run.stdout.trim() };
 }
 
 export interface KernelAnswers {
