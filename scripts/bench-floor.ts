@@ -71,6 +71,7 @@ const { runClient } = await built<typeof import("../src/protocol/client.js")>("p
 const { noTrace } = await built<typeof import("../src/trace/events.js")>("trace/events.js");
 const { pingpong } = await built<typeof import("../src/bench/pingpong.js")>("bench/pingpong.js");
 const { freshAddress } = await built<typeof import("../src/commands/addresses.js")>("commands/addresses.js");
+const { parseInet } = await built<typeof import("../src/transports/address.js")>("transports/address.js");
 
 type Transport = Awaited<ReturnType<typeof loadTransport>>;
 type Result = NonNullable<BenchRow["result"]>;
@@ -445,8 +446,8 @@ async function labClientRun(
   const servers = side === "playground" ? playgroundServers : floorServers();
   const server = await startServerProcess(servers(transport, "classic", fresh.address).args);
   try {
-    const inet = /^\[?(.*?)\]?:(\d+)$/.exec(server.address);
-    const where = inet ? [inet[1], inet[2]] : [server.address];
+    const inet = transport.family === "unix" ? undefined : parseInet(server.address);
+    const where = inet ? [inet.host, inet.port] : [server.address];
     const timing = ["--seconds", settings.durationSeconds, "--warmup", settings.warmupSeconds];
     const args = [LAB_CLIENT_LOAD, FAMILY_OF[name], ...where, "--clients", clients, ...timing].map(String);
     const result = JSON.parse(await runTool("python3", args, 120_000)) as LabClientResult;
@@ -537,13 +538,13 @@ async function idleSessions(count: number, { name, args, capped }: IdleServer): 
     for (let i = 0; i < 100; i++) await runClient(tcp4, server.address, warm, noTrace);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const before = server.rssKiB();
-    const [host, port] = [server.address.replace(/:\d+$/, ""), server.address.split(":").at(-1) as string];
+    const { host, port } = parseInet(server.address);
     // Several client processes: each holds at most 2,500 sockets.
     const processes = Math.ceil(count / 2500);
     const results = await Promise.all(
       Array.from({ length: processes }, (_, i) => {
         const share = Math.min(2500, count - i * 2500);
-        const child = spawn(process.execPath, [IDLE_CLIENTS, host, port, String(share)], {
+        const child = spawn(process.execPath, [IDLE_CLIENTS, host, String(port), String(share)], {
           stdio: ["pipe", "pipe", "inherit"],
         });
         clients.push(child);
