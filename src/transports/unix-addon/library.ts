@@ -1,6 +1,6 @@
 // The one door to the npm package node-unix-socket (0.2.7), which makes the SOCK_SEQPACKET and
 // SOCK_DGRAM unix sockets that node:net and node:dgram cannot. It is a native addon (Rust, napi-rs)
-// with sharp edges; this module keeps every one of them on this side of the door:
+// with sharp edges; this folder keeps every one of them on this side of the door:
 //
 //   edge (all verified on Linux 6.x, Node 20)             what we do
 //   connect() throws at once, code 'Unknown', text        ask stat(), access() and /proc/net/unix
@@ -23,7 +23,7 @@
 // This folder is that door, split by concern: library.ts loads the library and says what paths it
 // cannot take, errors.ts reads its errors back into errnos, seqpacket.ts and dgram.ts wrap its two
 // socket kinds, child.ts is the library alone in a child Node (for strace). index.ts is what the rest
-// of the playground may use; nothing outside this folder names the package.
+// of the playground may use; nothing outside this folder loads the package.
 import { createRequire } from "node:module";
 import type * as Addon from "node-unix-socket";
 import { type Op, OpError } from "../../errors.js";
