@@ -6,8 +6,8 @@
 One session is exactly the lab handout's client: socket, connect, recv(1024) the welcome,
 sendall() the message with no terminator and no shutdown(), recv(1024) the ack, close. It prints
 one JSON object: sessions completed, the measured seconds, sessions per second, the session time's
-p50 and p99 in microseconds, and failures. bench-floor.mjs runs it against `playground server` and
-against a raw node:net server that acks on the first read (floor-server.mjs lab).
+p50 and p99 in microseconds, and failures. bench-floor.ts runs it against `playground server` and
+against a raw node:net server that acks on the first read (floor-server lab).
 """
 import json
 import multiprocessing

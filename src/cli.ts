@@ -372,7 +372,7 @@ await cli
             "after the message; classic runs it against the lab's client.py (recv, send, recv, close: no " +
             "shutdown), on connection transports; pingpong and throughput run a small echo or sink server " +
             "on the same transports (dist/bench/bench-server.js). Each server has a process of its own. " +
-            "Ratios to a raw-Node floor, sockperf and iperf3: node scripts/bench-floor.mjs.\n\n" +
+            "Ratios to a raw-Node floor, sockperf and iperf3: npx tsx scripts/bench-floor.ts.\n\n" +
             TRANSPORTS_HELP,
         ),
     handled("bench", async () => (await import("./commands/bench.js")).bench),

@@ -8,7 +8,7 @@
 //   classic     `playground server`, the real one                  sessions.ts, the lab's client.py
 //                                                                  (connection transports only)
 //
-// scripts/bench-floor.mjs runs the same loads against other servers (raw Node, the classic
+// scripts/bench-floor.ts runs the same loads against other servers (raw Node, the classic
 // one-at-a-time design) by passing its own ServerCommand.
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";

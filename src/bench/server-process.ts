@@ -22,7 +22,8 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const READY = /Server is (?:listening on|bound to) (\S+)/;
+/** The line a server prints once ready, with its address: `playground server` and bench-server.js. */
+export const READY = /Server is (?:listening on|bound to) (\S+)/;
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** How much of a server's output is kept to explain a failure. */

@@ -1,7 +1,7 @@
 import type { Connection } from "../transports/transport.js";
 import type { Experiment } from "./experiment.js";
+import { listenQueue, portOf, ss, watch } from "./kit/index.js";
 import { dial, sleep } from "./sockets.js";
-import { listenQueue, portOf, ss, watch } from "./steps-data.js";
 
 const CLIENTS = ["A", "B", "C"];
 

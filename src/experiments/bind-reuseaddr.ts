@@ -1,7 +1,7 @@
 import type { TransportName } from "../transports/transport.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { straceNode, TracedUdpSocket, udpType } from "./kit/index.js";
 import { listen, outcomeOf } from "./sockets.js";
-import { straceNode, TracedUdpSocket, udpType } from "./steps-connect.js";
 
 export const bindReuseAddr: Experiment = {
   name: "bind-reuseaddr",

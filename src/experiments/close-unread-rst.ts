@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { python, traceChild, traceSend, watch } from "./kit/index.js";
 import { dial } from "./sockets.js";
-import { python, traceChild, traceSend, watch } from "./steps-data.js";
 
 const DATA = Buffer.from("never read");
 

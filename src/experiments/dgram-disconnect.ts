@@ -1,8 +1,8 @@
 import dgram from "node:dgram";
 import { formatInet, parseInet } from "../transports/address.js";
 import type { Experiment } from "./experiment.js";
+import { sendText, TracedUdpSocket, udpType } from "./kit/index.js";
 import { bindDatagram } from "./sockets.js";
-import { sendText, TracedUdpSocket, udpType } from "./steps-connect.js";
 
 export const dgramDisconnect: Experiment = {
   name: "dgram-disconnect",

@@ -1,7 +1,7 @@
 import { parseInet } from "../transports/address.js";
 import type { Experiment } from "./experiment.js";
+import { sendText, TracedUdpSocket, udpType } from "./kit/index.js";
 import { bindDatagram } from "./sockets.js";
-import { sendText, TracedUdpSocket, udpType } from "./steps-connect.js";
 
 export const dgramReconnect: Experiment = {
   name: "dgram-reconnect",

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { TransportName } from "../transports/transport.js";
+import { ADDON_DGRAM_MAX } from "../transports/unix-addon/index.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { listenQueue, python, traceChild, traceSend, watch, writeOutcome } from "./kit/index.js";
 import { bindDatagram, collectDatagrams, datagramTransport, dial } from "./sockets.js";
-import { listenQueue, python, traceChild, traceSend, watch, writeOutcome } from "./steps-data.js";
 
 /**
  * The most one datagram carries: the 16-bit length less the IPv4 (20) and UDP (8) headers; IPv6's
@@ -12,9 +13,6 @@ const UDP_MAX: Partial<Record<TransportName, number>> = { udp4: 65_507, udp6: 65
 
 /** unix(7): a unix datagram or record may be as big as the sender's SO_SNDBUF less 32 bytes. */
 const UNIX_OVERHEAD = 32;
-
-/** node-unix-socket reads a datagram into this many bytes, so our transport sends no bigger one. */
-const ADDON_DGRAM_MAX = 65_535;
 
 // The kernel's own answer for unix datagrams, which our transport cannot ask for (see above).
 const KERNEL_UNIX_DGRAM = `

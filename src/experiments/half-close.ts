@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { listenQueue, traceSend, traceShutdown, watch } from "./kit/index.js";
 import { dial } from "./sockets.js";
-import { listenQueue, traceSend, traceShutdown, watch } from "./steps-data.js";
 
 const REQUEST = Buffer.from("request");
 const REPLY = Buffer.from("reply");

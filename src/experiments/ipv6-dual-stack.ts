@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import { formatInet, parseInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
+import { TracedUdpSocket } from "./kit/index.js";
 import { connectionTransport } from "./sockets.js";
-import { TracedUdpSocket } from "./steps-connect.js";
 
 const BINDV6ONLY = "/proc/sys/net/ipv6/bindv6only";
 

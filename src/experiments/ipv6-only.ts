@@ -1,7 +1,7 @@
 import { formatInet, parseInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { inboxOf, sendText } from "./kit/index.js";
 import { bindDatagram, connectionTransport, datagramTransport, dial, listen, outcomeOf } from "./sockets.js";
-import { inboxOf, sendText } from "./steps-connect.js";
 
 export const ipv6Only: Experiment = {
   name: "ipv6-only",

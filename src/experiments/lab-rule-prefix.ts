@@ -8,8 +8,8 @@ import { startServer } from "../protocol/server.js";
 import type { CallRecord, Trace } from "../trace/events.js";
 import type { TransportName } from "../transports/transport.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
+import { traceSend, traceShutdown, watch } from "./kit/index.js";
 import { connectionTransport, dial, sleep } from "./sockets.js";
-import { traceSend, traceShutdown, watch } from "./steps-data.js";
 
 const PIECES = [Buffer.from("Hello, "), Buffer.from("Server!\n")];
 /** Long enough that the server has surely read the first piece before the second is sent. */

@@ -1,7 +1,7 @@
 import net from "node:net";
 import { formatInet, parseInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
-import { portOf, ss, startChild, traceChild } from "./steps-data.js";
+import { portOf, ss, startChild, traceChild } from "./kit/index.js";
 
 const BACKLOG = 1;
 const CLIENTS = 4;

@@ -1,7 +1,7 @@
 import type { TransportName } from "../transports/transport.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
+import { python, traceChild, traceSend, watch } from "./kit/index.js";
 import { datagramTransport, dial } from "./sockets.js";
-import { python, traceChild, traceSend, watch } from "./steps-data.js";
 
 const FIRST = Buffer.from("abcdefghij");
 const SECOND = Buffer.from("KLM");

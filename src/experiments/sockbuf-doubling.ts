@@ -2,13 +2,13 @@ import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import { formatInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
-import { python } from "./steps-data.js";
+import { python } from "./kit/index.js";
 
 const ASKED = 4096;
 /** Far above net.core.rmem_max, to see the cap. */
 const TOO_MUCH = 100_000_000;
 
-// node-unix-socket has setRecvBufferSize(), but our unix-addon.ts does not hand it out, so the
+// node-unix-socket has setRecvBufferSize(), but our unix-addon/ does not hand it out, so the
 // kernel is asked directly, on a socket of the same kind.
 const UNIX_DGRAM_BUFFERS = `
 import json, socket
@@ -90,7 +90,7 @@ async function viaKernel(context: ExperimentContext): Promise<Observation> {
   const sizes = await python(context, UNIX_DGRAM_BUFFERS).json<Sizes>();
   const observation = observe(
     sizes,
-    "a python3 child (unix-addon.ts does not export the library's setRecvBufferSize)",
+    "a python3 child (unix-addon/ does not export the library's setRecvBufferSize)",
   );
   return {
     ...observation,

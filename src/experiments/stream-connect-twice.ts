@@ -1,8 +1,8 @@
 import net from "node:net";
 import { parseInet } from "../transports/address.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { seqpacketConnectsUnderStrace } from "./kit/index.js";
 import { listen } from "./sockets.js";
-import { seqpacketConnectsUnderStrace } from "./steps-connect.js";
 
 /** connect() calls after the first, at most: enough to meet EISCONN on every transport here. */
 const AGAIN = 2;

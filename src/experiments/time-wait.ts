@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Experiment } from "./experiment.js";
+import { listenQueue, portOf, ss, traceShutdown, watch } from "./kit/index.js";
 import { dial } from "./sockets.js";
-import { listenQueue, portOf, ss, traceShutdown, watch } from "./steps-data.js";
 
 /** The st column of /proc/net/tcp: include/net/tcp_states.h. */
 const STATES: Record<string, string> = {

@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { inboxOf, sendText, TracedUdpSocket, udpType } from "./kit/index.js";
 import { bindDatagram, datagramTransport } from "./sockets.js";
-import { inboxOf, sendText, TracedUdpSocket, udpType } from "./steps-connect.js";
 
 export const udpConnectNoListener: Experiment = {
   name: "udp-connect-no-listener",

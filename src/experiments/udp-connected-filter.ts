@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { inboxOf, sendText } from "./kit/index.js";
 import { bindDatagram, datagramTransport } from "./sockets.js";
-import { inboxOf, sendText } from "./steps-connect.js";
 
 export const udpConnectedFilter: Experiment = {
   name: "udp-connected-filter",

@@ -2,8 +2,8 @@ import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
 import { formatInet } from "../transports/address.js";
 import type { Experiment } from "./experiment.js";
+import { traceSend } from "./kit/index.js";
 import { datagramTransport } from "./sockets.js";
-import { traceSend } from "./steps-data.js";
 
 const RCVBUF = 4096;
 const COUNT = 200;

@@ -1,7 +1,7 @@
-import { openDgram } from "../transports/unix-addon.js";
+import { openDgram } from "../transports/unix-addon/index.js";
 import type { Experiment } from "./experiment.js";
+import { inboxOf, sendText } from "./kit/index.js";
 import { bindDatagram, outcomeOf } from "./sockets.js";
-import { inboxOf, sendText } from "./steps-connect.js";
 
 export const unboundUnixDgramSender: Experiment = {
   name: "unbound-unix-dgram-sender",

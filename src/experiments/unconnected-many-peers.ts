@@ -1,7 +1,7 @@
 import type { DatagramSocket } from "../transports/transport.js";
 import type { Experiment } from "./experiment.js";
+import { traceSend } from "./kit/index.js";
 import { bindDatagram, sleep } from "./sockets.js";
-import { traceSend } from "./steps-data.js";
 
 const PEERS = ["A", "B"];
 const PATIENCE_MS = 500;

@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { sendText, seqpacketConnectsUnderStrace, seqpacketOutcome } from "./kit/index.js";
 import { datagramTransport, dial, outcomeOf } from "./sockets.js";
-import { sendText, seqpacketConnectsUnderStrace, seqpacketOutcome } from "./steps-connect.js";
 
 export const unixConnectMissingPath: Experiment = {
   name: "unix-connect-missing-path",

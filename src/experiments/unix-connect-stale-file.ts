@@ -1,7 +1,7 @@
 import { linkSync, readFileSync, statSync } from "node:fs";
 import type { Experiment } from "./experiment.js";
+import { sendText, seqpacketConnectsUnderStrace, seqpacketOutcome } from "./kit/index.js";
 import { bindDatagram, datagramTransport, dial, listen, outcomeOf } from "./sockets.js";
-import { sendText, seqpacketConnectsUnderStrace, seqpacketOutcome } from "./steps-connect.js";
 
 export const unixConnectStaleFile: Experiment = {
   name: "unix-connect-stale-file",

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Experiment } from "./experiment.js";
+import { traceSend } from "./kit/index.js";
 import { bindDatagram, datagramTransport, sleep } from "./sockets.js";
-import { traceSend } from "./steps-data.js";
 
 /** Datagrams sent beyond what the receiver's queue holds. */
 const EXTRA = 20;

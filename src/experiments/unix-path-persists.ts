@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, unlinkSync } from "node:fs";
 import type { TransportName } from "../transports/transport.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
+import { python, traceChild } from "./kit/index.js";
 import { bindDatagram, listen, outcomeOf } from "./sockets.js";
-import { python, traceChild } from "./steps-data.js";
 
 const PERSISTS = "file stays, rebind EADDRINUSE";
 

@@ -3,10 +3,10 @@ import net from "node:net";
 import { join } from "node:path";
 import { UNIX_PATH_MAX } from "../transports/address.js";
 import type { TransportName } from "../transports/transport.js";
-import { listenSeqpacket, openDgram } from "../transports/unix-addon.js";
+import { listenSeqpacket, openDgram } from "../transports/unix-addon/index.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
+import { python } from "./kit/index.js";
 import { bindDatagram, listen, outcomeOf } from "./sockets.js";
-import { python } from "./steps-data.js";
 
 /** Bytes in the path tried: well over sun_path's 108. */
 const LENGTH = 120;

@@ -1,6 +1,6 @@
 import type { Experiment } from "./experiment.js";
+import { listenQueue, traceSend, watch, writeOutcome } from "./kit/index.js";
 import { dial, sleep } from "./sockets.js";
-import { listenQueue, traceSend, watch, writeOutcome } from "./steps-data.js";
 
 const WRITES = 4;
 /** Time for the peer's answer (a RST, on TCP) to come back over loopback between two writes. */

@@ -1,8 +1,8 @@
 import { eofEvent } from "../trace/events.js";
 import type { TransportName } from "../transports/transport.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
+import { listenQueue, python, traceSend, watch } from "./kit/index.js";
 import { bindDatagram, collectDatagrams, datagramTransport, dial } from "./sockets.js";
-import { listenQueue, python, traceSend, watch } from "./steps-data.js";
 
 const EMPTY = Buffer.alloc(0);
 const AFTER = Buffer.from("after");

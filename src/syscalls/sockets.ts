@@ -59,7 +59,7 @@ export function findSockets(
     if (!socket || fd === undefined) continue;
     socket.calls.push(call);
     remember(socket, annotated(fdAnnotation(call)));
-    if (call.name === "bind" || call.name === "getsockname") remember(socket, sockaddrAddress(call.args));
+    if (call.name === "bind" || call.name === "getsockname") remember(socket, sockaddrIn(call.args));
     if (call.name === "close") open.delete(fd);
   }
   assignRoles(sockets, transport, events);
@@ -81,17 +81,19 @@ function isTransportSocket(call: Syscall, transport: TransportInfo): boolean {
 }
 
 /**
- * The address in a bind() or getsockname() sockaddr, as SocketEvents write it: `127.0.0.1:34755`,
- * `[::1]:33793`, a path, `@name`. Port 0 is no address yet. -yy says the same after the call; this is
- * for a kernel that will not tell strace (no sock_diag).
+ * The address in a sockaddr strace wrote (a bind(), a getsockname(), a whole line), as SocketEvents
+ * write it: `127.0.0.1:34755`, `[::1]:33793`, a path, `@name` (its NUL padding left out). Port 0 is no
+ * address yet, unless `portZero` (what a bind() to any port was given). -yy says the same after the
+ * call; this is for a kernel that will not tell strace (no sock_diag).
  */
-function sockaddrAddress(args: string): string | undefined {
-  const unix = /sun_path=(@?)"((?:[^"\\]|\\.)*)"/.exec(args);
+export function sockaddrIn(text: string, options: { portZero?: boolean } = {}): string | undefined {
+  const unix = /sun_path=(@?)"((?:[^"\\]|\\.)*)"/.exec(text);
   if (unix) return `${unix[1]}${(unix[2] as string).replace(/(\\0)+$/, "")}`;
-  const inet = /sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)/.exec(args);
-  if (inet && inet[1] !== "0") return `${inet[2]}:${inet[1]}`;
-  const inet6 = /sin6_port=htons\((\d+)\),.*inet_pton\(AF_INET6, "([^"]+)"/.exec(args);
-  if (inet6 && inet6[1] !== "0") return `[${inet6[2]}]:${inet6[1]}`;
+  const counts = (port: string) => options.portZero || port !== "0";
+  const inet = /sin_port=htons\((\d+)\), sin_addr=inet_addr\("([^"]+)"\)/.exec(text);
+  if (inet && counts(inet[1] as string)) return `${inet[2]}:${inet[1]}`;
+  const inet6 = /sin6_port=htons\((\d+)\),.*inet_pton\(AF_INET6, "([^"]+)"/.exec(text);
+  if (inet6 && counts(inet6[1] as string)) return `[${inet6[2]}]:${inet6[1]}`;
   return undefined;
 }
 

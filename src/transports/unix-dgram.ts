@@ -1,4 +1,4 @@
-// SOCK_DGRAM in AF_UNIX, from node-unix-socket through unix-addon.ts. Unlike UDP it is reliable and
+// SOCK_DGRAM in AF_UNIX, from node-unix-socket through unix-addon/. Unlike UDP it is reliable and
 // ordered on Linux: when the receiver's queue is full the sender waits (EAGAIN) instead of the
 // kernel dropping datagrams (unix(7), net.unix.max_dgram_qlen).
 //
@@ -13,7 +13,7 @@ import type { Trace } from "../trace/events.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
 import { placeSocketFile } from "./socket-file.js";
 import type { DatagramSocket, DatagramTransport, Side } from "./transport.js";
-import { addonKernelPath, openDgram } from "./unix-addon.js";
+import { addonKernelPath, openDgram } from "./unix-addon/index.js";
 
 export const unixDgram: DatagramTransport = {
   name: "unix-dgram",

@@ -1,5 +1,5 @@
 // SOCK_SEQPACKET in AF_UNIX: connections like a stream, records like datagrams (unix(7)). Node has no
-// such socket, so it comes from node-unix-socket, through unix-addon.ts, which keeps that library's
+// such socket, so it comes from node-unix-socket, through unix-addon/, which keeps that library's
 // sharp edges to itself.
 //
 // Paths only: the library cuts an abstract @name at its leading NUL (address.ts, whyNoAbstract), and unlike
@@ -11,7 +11,7 @@ import { describeUnix } from "./address.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import { placeListener } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
-import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon.js";
+import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon/index.js";
 
 export const unixSeqpacket: ConnectionTransport = {
   name: "unix-seqpacket",

@@ -1,6 +1,6 @@
 // `playground bench`, run briefly as a user would: well-formed JSON with plausible numbers for every
 // transport and mode, one-line usage errors, and nothing left behind — no server process, no socket
-// file. No timing assertions: the speed targets belong to scripts/bench-floor.mjs.
+// file. No timing assertions: the speed targets belong to scripts/bench-floor.ts.
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BenchRun } from "../../src/bench/run.js";

@@ -16,6 +16,7 @@ import { DEFAULT_PROTOCOL } from "../../src/protocol/messages.js";
 import { startServer } from "../../src/protocol/server.js";
 import type { SocketEvent } from "../../src/trace/events.js";
 import { createTracer } from "../../src/trace/tracer.js";
+import { parseInet } from "../../src/transports/address.js";
 import { tcp4 } from "../../src/transports/tcp.js";
 import { ServerProcess } from "../helpers/cli.js";
 import {
@@ -108,7 +109,7 @@ class StreamPeer {
   }
 
   static connect(address: string): Promise<StreamPeer> {
-    const options = address.startsWith("/") ? { path: address } : inet(address);
+    const options = address.startsWith("/") ? { path: address } : parseInet(address);
     return new Promise((resolve, reject) => {
       const socket = net.connect({ ...options, allowHalfOpen: true });
       const peer = new StreamPeer(socket);
@@ -137,12 +138,6 @@ class StreamPeer {
     );
     return this.closedAfter as number;
   }
-}
-
-function inet(address: string): { host: string; port: number } {
-  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
-  if (!match) throw new Error(`not ip:port: ${address}`);
-  return { host: match[1] as string, port: Number(match[2]) };
 }
 
 async function until(done: () => boolean, timeoutMs: number, why: () => string): Promise<void> {
@@ -354,7 +349,7 @@ describe("tcp4: a peer that never reads", () => {
   it("cannot hold up the small replies: its session is acked, never a send timeout", async () => {
     requireTool(PYTHON);
     const { server, address } = await serve("tcp4", ["--send-timeout", "0.2", "--idle-timeout", "0.5"]);
-    const { host, port } = inet(address);
+    const { host, port } = parseInet(address);
     const peer = new Peer(PYTHON, ["-c", NEVER_READS, host, String(port), "hi\n"]);
     const localPort = (await peer.waitFor(/(\d+)\n/))[1];
     expect(await closedBecause(server, `127.0.0.1:${localPort}`)).toBe("acked");
@@ -378,7 +373,7 @@ describe("tcp4: a peer that never reads", () => {
     };
     const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
     cleanups.push(() => running.close());
-    const { host, port } = inet(running.address);
+    const { host, port } = parseInet(running.address);
     const started = performance.now();
     const peer = new Peer(PYTHON, ["-c", NEVER_READS, host, String(port)]);
     await peer.waitFor(/\d+\n/);

@@ -1,6 +1,7 @@
 // Run the built CLI (dist/cli.js, which `npm test` builds first) as a user would: a child process.
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { READY } from "../../src/bench/server-process.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
@@ -55,7 +56,14 @@ export function finished(child: ChildProcess, timeoutMs: number): Promise<Finish
   });
 }
 
-/** A long-running `playground server`, stopped (SIGTERM, then SIGKILL) by stop(). */
+/**
+ * A long-running `playground server`, stopped (SIGTERM, then SIGKILL) by stop().
+ *
+ * Not src/bench/server-process.ts's startServerProcess(), though both start a server and read its
+ * ready line (READY, shared): that one sends the server's output to a file so that reading it costs
+ * the load nothing, keeps only its tail, and hides how the server exited. The tests need the opposite:
+ * everything it printed (waitFor any line), the exit code and signal, a chosen signal, an fd limit.
+ */
 export class ServerProcess {
   readonly child: ChildProcess;
   output = "";
@@ -92,7 +100,7 @@ export class ServerProcess {
 
   /** The address from "Server is listening on X" / "Server is bound to X". */
   async address(): Promise<string> {
-    const match = await this.waitFor(/Server is (?:listening on|bound to) (\S+)/);
+    const match = await this.waitFor(READY);
     return match[1] as string;
   }
 

@@ -3,6 +3,7 @@
 // track() is stopped by stopAll() (call it from afterEach), so a failing test leaves nothing running.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { parseInet } from "../../src/transports/address.js";
 import { type Finished, finished } from "./cli.js";
 
 export const PYTHON = process.env.PYTHON ?? "python3";
@@ -188,9 +189,8 @@ export function pythonClient(args: string[], env?: NodeJS.ProcessEnv): Promise<F
 
 /** "127.0.0.1:5000" or "[::1]:5000" -> host and port, as separate arguments for nc and Python. */
 export function hostPort(address: string): { host: string; port: string } {
-  const match = /^\[?([^\]]*)\]?:(\d+)$/.exec(address);
-  if (!match) throw new Error(`not an ip:port address: ${address}`);
-  return { host: match[1] as string, port: match[2] as string };
+  const { host, port } = parseInet(address);
+  return { host, port: String(port) };
 }
 
 /** A fresh abstract name, as `@name`, unique to this test run. */

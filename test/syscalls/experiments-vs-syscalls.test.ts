@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EXPERIMENTS } from "../../src/experiments/index.js";
+import { sockaddrIn } from "../../src/syscalls/sockets.js";
 import type { SocketEvent } from "../../src/trace/events.js";
 import { finished, playgroundUnderStrace } from "../helpers/cli.js";
 import { requireTool } from "../helpers/peers.js";
-import { addressIn } from "../helpers/sockaddr.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 interface Report {
@@ -18,7 +18,7 @@ interface Report {
 }
 
 /**
- * These run strace themselves to show what the kernel said (straceNode in steps-connect.ts), and a
+ * These run strace themselves to show what the kernel said (straceNode in src/experiments/kit/strace.ts), and a
  * process cannot be traced twice: what they draw of those calls comes from that strace's own log.
  */
 afterAll(removeTempDirs); // not afterEach: the tests run at once
@@ -42,7 +42,7 @@ describe.concurrent("every bind() and connect() an experiment draws is one the k
       const seen = { bind: new Set<string>(), connect: new Set<string>() };
       for (const line of readFileSync(log, "utf8").split("\n")) {
         const call = /^\d+\s+(bind|connect)\(/.exec(line)?.[1] as "bind" | "connect" | undefined;
-        const address = call && addressIn(line);
+        const address = call && sockaddrIn(line, { portZero: true });
         if (call && address) seen[call].add(address);
       }
       const problems: string[] = [];

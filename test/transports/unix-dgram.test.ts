@@ -95,7 +95,7 @@ describe("unix-dgram", () => {
 
   describe("a full receiver queue (EAGAIN) leaves no socket deaf", () => {
     // node-unix-socket queues a send that meets EAGAIN in a way that stops the sender's socket from
-    // ever receiving again, spinning the CPU; unix-addon.ts replaces such a socket.
+    // ever receiving again, spinning the CPU; unix-addon/dgram.ts replaces such a socket.
     it("answers every one of 50 clients that send at once", async () => {
       const server = await bind(join(tempDir(), "s.sock"));
       record(server, true);

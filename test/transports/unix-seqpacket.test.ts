@@ -1,5 +1,5 @@
 // unix-seqpacket on real sockets: records, errnos, file cleanup, and the node-unix-socket sharp edges
-// (unix-addon.ts) that must never reach the process.
+// (src/transports/unix-addon/) that must never reach the process.
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,10 +1,10 @@
-#!/usr/bin/env node
 // The floor: the least a server in Node can do for each bench mode, straight on node:net, node:dgram
 // and node-unix-socket, with none of the playground's layers (transports, tracing, timeouts, limits).
-// bench-floor.mjs runs the same loads against it and against the playground's servers; the ratio is
-// what those layers cost.
+// scripts/bench-floor.ts runs the same loads against it and against the playground's servers; the
+// ratio is what those layers cost. It is compiled with the rest (npm run build) and run by plain node,
+// as the playground's servers are: tsx's loader would add its own memory to the floor's.
 //
-//   node scripts/floor-server.mjs session|lab|classic|echo|sink TRANSPORT ADDRESS
+//   node dist/bench/floor-server.js session|lab|classic|echo|sink TRANSPORT ADDRESS
 //
 //   session  the lab's exchange, many sessions at once: welcome, then the ack once the message is in
 //            (a newline, or the peer's shutdown on a stream; one record or datagram otherwise)
@@ -20,43 +20,41 @@
 // stops on SIGTERM, SIGINT, or when its standard input closes.
 import dgram from "node:dgram";
 import { fstatSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import net from "node:net";
+import { formatInet, parseInet } from "../transports/address.js";
+import type { TransportName } from "../transports/transport.js";
+import { type Addon, loadLibrary } from "../transports/unix-addon/index.js";
 
 const WELCOME = Buffer.from("Welcome to the server!");
 const ACK = Buffer.from("Message received!");
 const REPORT_REQUEST = 0x3f;
 const MAX_PEERS = 1000;
 
-const [service, transport, address] = process.argv.slice(2);
+const [service = "", transport = "", address = ""] = process.argv.slice(2);
 const services = ["session", "lab", "classic", "echo", "sink"];
 if (!services.includes(service) || !transport || !address) {
-  process.stderr.write("usage: floor-server.mjs session|lab|classic|echo|sink TRANSPORT ADDRESS\n");
+  process.stderr.write("usage: floor-server.js session|lab|classic|echo|sink TRANSPORT ADDRESS\n");
   process.exit(2);
 }
 
-function inet(text) {
-  const match = /^\[?(.*?)\]?:(\d+)$/.exec(text);
-  return { host: match[1], port: Number(match[2]) };
-}
-
-function formatInet(host, port) {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+interface Counted {
+  bytes: number;
+  datagrams: number;
 }
 
 // ---- stream: node:net --------------------------------------------------------------------------
 
-function streamHandler() {
+function streamHandler(): (socket: net.Socket) => void {
   if (service === "echo") {
     return (socket) => {
-      socket.on("data", (chunk) => socket.write(chunk));
+      socket.on("data", (chunk: Buffer) => socket.write(chunk));
       socket.on("end", () => socket.end());
     };
   }
   if (service === "sink") {
     return (socket) => {
-      const counted = { bytes: 0, datagrams: 0 };
-      socket.on("data", (chunk) => {
+      const counted: Counted = { bytes: 0, datagrams: 0 };
+      socket.on("data", (chunk: Buffer) => {
         counted.bytes += chunk.length;
         counted.datagrams++;
       });
@@ -78,15 +76,15 @@ function streamHandler() {
       socket.end(ACK);
     };
     socket.write(WELCOME);
-    socket.on("data", (chunk) => chunk.includes(0x0a) && ack());
+    socket.on("data", (chunk: Buffer) => chunk.includes(0x0a) && ack());
     socket.on("end", ack);
   };
 }
 
-function serveStream() {
+function serveStream(): () => void {
   const handle = streamHandler();
-  const open = new Set();
-  const queue = [];
+  const open = new Set<net.Socket>();
+  const queue: net.Socket[] = [];
   let busy = false;
   // classic: accept, serve fully, then the next; the rest wait, as in the kernel's accept queue.
   const next = () => {
@@ -111,9 +109,9 @@ function serveStream() {
     next();
   });
   const unix = transport === "unix-stream";
-  const where = unix ? { path: address } : { ...inet(address), ipv6Only: transport === "tcp6" };
+  const where = unix ? { path: address } : { ...parseInet(address), ipv6Only: transport === "tcp6" };
   server.listen({ backlog: 4096, ...where }, () => {
-    const bound = server.address();
+    const bound = server.address() as net.AddressInfo;
     ready("listening on", unix ? address : formatInet(bound.address, bound.port));
   });
   server.on("error", fail);
@@ -125,18 +123,24 @@ function serveStream() {
 
 // ---- datagram: node:dgram and node-unix-socket ------------------------------------------------
 
+type Reply = (data: Buffer, peer: string) => Buffer | undefined;
+
 /** What to send back to a datagram from `peer`, or nothing. */
-function datagramHandler() {
+function datagramHandler(): Reply {
   if (service === "echo") return (data) => data;
   // Least recently heard first: a peer heard again moves to the end, so only idle ones are forgotten.
-  const peers = new Map();
-  const remember = (peer, state) => {
-    peers.delete(peer);
-    peers.set(peer, state);
-    if (peers.size > MAX_PEERS) peers.delete(peers.keys().next().value);
-    return state;
+  const remembering = <T>() => {
+    const peers = new Map<string, T>();
+    const remember = (peer: string, state: T) => {
+      peers.delete(peer);
+      peers.set(peer, state);
+      if (peers.size > MAX_PEERS) peers.delete(peers.keys().next().value as string);
+      return state;
+    };
+    return { peers, remember };
   };
   if (service === "sink") {
+    const { peers, remember } = remembering<Counted>();
     return (data, peer) => {
       const counted = peers.get(peer) ?? remember(peer, { bytes: 0, datagrams: 0 });
       if (data[0] === REPORT_REQUEST) return Buffer.from(JSON.stringify(counted));
@@ -146,21 +150,22 @@ function datagramHandler() {
     };
   }
   // session: the first datagram (or the same again) gets the welcome, the next the ack.
+  const { peers, remember } = remembering<Buffer>();
   return (data, peer) => {
     const hello = remember(peer, peers.get(peer) ?? data);
     return hello.equals(data) ? WELCOME : ACK;
   };
 }
 
-function serveUdp() {
+function serveUdp(type: "udp4" | "udp6"): () => void {
   const reply = datagramHandler();
-  const socket = dgram.createSocket({ type: transport, ipv6Only: transport === "udp6" });
+  const socket = dgram.createSocket({ type, ipv6Only: type === "udp6" });
   socket.on("error", () => {});
   socket.on("message", (data, from) => {
     const answer = reply(data, `${from.address}:${from.port}`);
     if (answer) socket.send(answer, from.port, from.address);
   });
-  const { host, port } = inet(address);
+  const { host, port } = parseInet(address);
   socket.once("error", fail);
   socket.bind({ address: host, port, exclusive: true }, () => {
     const bound = socket.address();
@@ -169,15 +174,15 @@ function serveUdp() {
   return () => socket.close();
 }
 
-function addon() {
-  return createRequire(import.meta.url)("node-unix-socket");
+function addon(): typeof Addon {
+  return loadLibrary({ transport: transport as TransportName, address });
 }
 
-function serveUnixDgram() {
+function serveUnixDgram(): () => void {
   const reply = datagramHandler();
   const socket = new (addon().DgramSocket)();
   socket.on("error", () => {});
-  socket.on("data", (data, from) => {
+  socket.on("data", (data: Buffer, from: string) => {
     const answer = from ? reply(data, from) : undefined;
     if (answer) socket.sendTo(answer, 0, answer.length, from, () => {});
   });
@@ -189,11 +194,11 @@ function serveUnixDgram() {
   };
 }
 
-function serveSeqpacket() {
+function serveSeqpacket(): () => void {
   const server = new (addon().SeqpacketServer)();
   server.on("error", () => {});
-  const open = new Set();
-  server.on("connection", (socket) => {
+  const open = new Set<Addon.SeqpacketSocket>();
+  server.on("connection", (socket: Addon.SeqpacketSocket) => {
     open.add(socket);
     let closed = false;
     socket.on("error", () => {});
@@ -204,11 +209,11 @@ function serveSeqpacket() {
     // The library aborts the process if a socket is ended or destroyed inside its own callback.
     const end = () => setImmediate(() => !closed && socket.end());
     if (service === "echo") {
-      socket.on("data", (data) => socket.write(data));
+      socket.on("data", (data: Buffer) => socket.write(data));
       socket.on("end", end);
     } else if (service === "sink") {
-      const counted = { bytes: 0, datagrams: 0 };
-      socket.on("data", (data) => {
+      const counted: Counted = { bytes: 0, datagrams: 0 };
+      socket.on("data", (data: Buffer) => {
         counted.bytes += data.length;
         counted.datagrams++;
       });
@@ -232,27 +237,27 @@ function serveSeqpacket() {
 
 // ---- lifecycle ---------------------------------------------------------------------------------
 
-function ready(verb, bound) {
+function ready(verb: string, bound: string): void {
   process.stdout.write(`Server is ${verb} ${bound}\n`);
 }
 
-function fail(err) {
+function fail(err: Error): never {
   process.stderr.write(`floor-server: ${err.message}\n`);
   process.exit(1);
 }
 
-let close;
+let close: () => void = () => {};
 try {
   if (service === "classic" && !["tcp4", "tcp6", "unix-stream"].includes(transport)) {
     throw new Error("classic serves stream transports only");
   }
   if (["tcp4", "tcp6", "unix-stream"].includes(transport)) close = serveStream();
-  else if (transport === "udp4" || transport === "udp6") close = serveUdp();
+  else if (transport === "udp4" || transport === "udp6") close = serveUdp(transport);
   else if (transport === "unix-dgram") close = serveUnixDgram();
   else if (transport === "unix-seqpacket") close = serveSeqpacket();
   else throw new Error(`unknown transport ${transport}`);
 } catch (err) {
-  fail(err);
+  fail(err as Error);
 }
 
 let stopping = false;

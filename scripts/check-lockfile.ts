@@ -1,15 +1,23 @@
-#!/usr/bin/env node
 // node-unix-socket ships its native binary as one optional package per platform. Only the Linux x64
 // ones can be fetched from this registry, so a lockfile rewritten by `npm install` here drops the
 // others, and then `npm ci` refuses the lockfile ("Missing: node-unix-socket-darwin-arm64@ from lock
 // file"). Each entry below is optional and names its os/cpu, so npm skips it on other machines.
 //
-//   node scripts/check-lockfile.mjs          fail (exit 1) if an entry is missing or wrong
-//   node scripts/check-lockfile.mjs --fix    put the missing entries back
+//   npx tsx scripts/check-lockfile.ts          fail (exit 1) if an entry is missing or wrong
+//   npx tsx scripts/check-lockfile.ts --fix    put the missing entries back
 import { readFileSync, writeFileSync } from "node:fs";
 
+interface LockEntry {
+  version?: string;
+  optional?: boolean;
+  os?: string[];
+  cpu?: string[];
+  optionalDependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
 const lockPath = new URL("../package-lock.json", import.meta.url);
-const lock = JSON.parse(readFileSync(lockPath, "utf8"));
+const lock = JSON.parse(readFileSync(lockPath, "utf8")) as { packages: Record<string, LockEntry> };
 const parent = lock.packages?.["node_modules/node-unix-socket"];
 if (!parent) {
   console.error("check-lockfile: package-lock.json has no node_modules/node-unix-socket entry");
@@ -17,7 +25,7 @@ if (!parent) {
 }
 
 // platform suffix -> [os, cpu, libc]
-const platforms = {
+const platforms: Record<string, [os: string, cpu: string, libc?: string]> = {
   "darwin-arm64": ["darwin", "arm64"],
   "darwin-x64": ["darwin", "x64"],
   "linux-arm-gnueabihf": ["linux", "arm", "glibc"],
@@ -28,12 +36,12 @@ const platforms = {
 };
 
 const wanted = Object.keys(parent.optionalDependencies ?? {});
-const problems = [];
+const problems: string[] = [];
 for (const name of wanted) {
   const key = `node_modules/${name}`;
   const platform = platforms[name.replace("node-unix-socket-", "")];
   if (!platform) {
-    problems.push(`${name}: unknown platform; add it to scripts/check-lockfile.mjs`);
+    problems.push(`${name}: unknown platform; add it to scripts/check-lockfile.ts`);
     continue;
   }
   const [os, cpu, libc] = platform;
@@ -61,6 +69,6 @@ if (process.argv.includes("--fix")) {
   process.exit(0);
 }
 console.error(
-  `check-lockfile: package-lock.json lost node-unix-socket's other platforms, so \`npm ci\` would fail on a fresh clone:\n  ${problems.join("\n  ")}\nrun: node scripts/check-lockfile.mjs --fix`,
+  `check-lockfile: package-lock.json lost node-unix-socket's other platforms, so \`npm ci\` would fail on a fresh clone:\n  ${problems.join("\n  ")}\nrun: npx tsx scripts/check-lockfile.ts --fix`,
 );
 process.exit(1);

@@ -1,10 +1,10 @@
-#!/usr/bin/env node
-// Idle sessions for bench-floor.mjs's memory measurement: COUNT TCP connections to a playground
+// Idle sessions for scripts/bench-floor.ts's memory measurement: COUNT TCP connections to a playground
 // server, each left waiting after the welcome (the server then holds a session waiting for the
 // message). Prints "ready N" once N connections have their welcome, or "failed WHY", and holds them
-// until its standard input closes or SIGTERM.
+// until its standard input closes or SIGTERM. Compiled with the rest (npm run build) and run by plain
+// node, as floor-server.ts is.
 //
-//   node scripts/idle-clients.mjs HOST PORT COUNT
+//   node dist/bench/idle-clients.js HOST PORT COUNT
 import net from "node:net";
 
 const [host, portText, countText] = process.argv.slice(2);
@@ -14,17 +14,17 @@ const count = Number(countText);
 const AT_ONCE = 200;
 const GIVE_UP_MS = 60_000;
 
-const sockets = [];
+const sockets: net.Socket[] = [];
 let welcomed = 0;
 let started = 0;
-let failure;
+let failure: string | undefined;
 
 const giveUp = setTimeout(
   () => finish(`only ${welcomed} of ${count} welcomed in ${GIVE_UP_MS / 1000} s`),
   GIVE_UP_MS,
 );
 
-function open() {
+function open(): void {
   if (failure || started >= count) return;
   started++;
   const socket = net.connect({ host, port });
@@ -40,14 +40,14 @@ function open() {
   });
 }
 
-function finish(why) {
+function finish(why?: string): void {
   if (failure !== undefined) return;
   failure = why ?? "";
   clearTimeout(giveUp);
   process.stdout.write(why ? `failed ${why}\n` : `ready ${welcomed}\n`);
 }
 
-function stop() {
+function stop(): void {
   for (const socket of sockets) socket.destroy();
   process.exit(0);
 }

@@ -1,0 +1,8 @@
+// What the rest of the playground may use of node-unix-socket: library.ts says why it needs a door,
+// and this folder is it. The transports use the sockets; the experiments that call the library
+// without the transports' checks, and the bench's floor server (the library with none of our
+// layers), use the library itself (loadLibrary, seqpacketConnectsScript).
+export { seqpacketConnectsScript } from "./child.js";
+export { ADDON_DGRAM_MAX, openDgram } from "./dgram.js";
+export { type Addon, addonKernelPath, type ErrorContext, load as loadLibrary } from "./library.js";
+export { connectSeqpacket, listenSeqpacket } from "./seqpacket.js";
