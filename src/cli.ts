@@ -9,15 +9,22 @@ import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./comman
 import { OpError, UsageError } from "./errors.js";
 import { FORMATS, LOG_LEVELS } from "./output/sink.js";
 import { MESSAGE } from "./protocol/messages.js";
-import { TRANSPORT_NAMES } from "./strategy.js";
+import { TRANSPORT_NAMES, TRANSPORTS, type TransportInfo } from "./transports/facts.js";
 
 // Help texts: one line per paragraph or table row, wrapped to the terminal by layoutHelp
 // (help-layout.ts), which continues a table row under its second column.
-const TRANSPORTS_HELP = `Transports (--transport, or --family and --type; C names such as AF_INET work too):
-  tcp4  inet stream      unix-stream     unix stream
-  tcp6  inet6 stream     unix-dgram      unix dgram
-  udp4  inet dgram       unix-seqpacket  unix seqpacket
-  udp6  inet6 dgram`;
+const TRANSPORTS_HELP = [
+  "Transports (--transport, or --family and --type; C names such as AF_INET work too):",
+  ...transportColumns(),
+].join("\n");
+
+/** The transport table (transports/facts.ts) in two columns: inet on the left, unix on the right. */
+function transportColumns(): string[] {
+  const cell = (t: TransportInfo, width: number) => `${t.name.padEnd(width)}${t.family} ${t.type}`;
+  const inet = TRANSPORTS.filter((t) => t.family !== "unix").map((t) => cell(t, 6));
+  const unix = TRANSPORTS.filter((t) => t.family === "unix").map((t) => cell(t, 16));
+  return inet.map((left, i) => `  ${unix[i] ? `${left.padEnd(23)}${unix[i]}` : left}`);
+}
 
 const ABSTRACT_HELP = [
   "Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on disk.",

@@ -2,7 +2,7 @@
 // address, and the errno the kernel gave, plus what it means here and how to fix it. The CLI prints
 // `message` as one line; nothing else ever reaches the user.
 import { dirname } from "node:path";
-import type { TransportName } from "./transports/transport.js";
+import type { TransportName } from "./transports/facts.js";
 
 export type Op = "socket" | "bind" | "listen" | "accept" | "connect" | "send" | "recv" | "close";
 

@@ -1,21 +1,18 @@
-// --family/--type (or --transport) -> one of the seven transports. One table, one function, in the
-// manner of Go's parseNetwork: everything else asks this module, and a pair the table lacks is a
-// usage error that lists the pairs that exist.
+// --family/--type (or --transport) -> one of the seven transports (their table: transports/facts.ts).
+// One function, in the manner of Go's parseNetwork: everything else asks this module, and a pair the
+// table lacks is a usage error that lists the pairs that exist.
 import { didYouMean } from "./commands/did-you-mean.js";
 import { UsageError } from "./errors.js";
-import type { Family, SocketType, TransportName } from "./transports/transport.js";
+import {
+  type Family,
+  factsOf,
+  type SocketType,
+  TRANSPORT_NAMES,
+  TRANSPORTS,
+  type TransportName,
+} from "./transports/facts.js";
 
-export const TRANSPORT_TABLE: ReadonlyArray<{ name: TransportName; family: Family; type: SocketType }> = [
-  { name: "tcp4", family: "inet", type: "stream" },
-  { name: "tcp6", family: "inet6", type: "stream" },
-  { name: "udp4", family: "inet", type: "dgram" },
-  { name: "udp6", family: "inet6", type: "dgram" },
-  { name: "unix-stream", family: "unix", type: "stream" },
-  { name: "unix-dgram", family: "unix", type: "dgram" },
-  { name: "unix-seqpacket", family: "unix", type: "seqpacket" },
-];
-
-export const TRANSPORT_NAMES = TRANSPORT_TABLE.map((t) => t.name);
+export { TRANSPORT_NAMES };
 
 // The C names are accepted too, so people can type what socket(2) says.
 const FAMILY_NAMES: Record<string, Family> = {
@@ -61,7 +58,7 @@ export function parseType(text: string): SocketType {
 }
 
 export function parseTransportName(text: string): TransportName {
-  const found = TRANSPORT_TABLE.find((t) => t.name === text.toLowerCase());
+  const found = TRANSPORTS.find((t) => t.name === text.toLowerCase());
   if (!found) {
     throw new UsageError(
       `unknown --transport '${text}': use one of ${TRANSPORT_NAMES.join(", ")}${didYouMean(text, TRANSPORT_NAMES)}`,
@@ -71,8 +68,8 @@ export function parseTransportName(text: string): TransportName {
 }
 
 export function familyTypeOf(name: TransportName): { family: Family; type: SocketType } {
-  const row = TRANSPORT_TABLE.find((t) => t.name === name) as (typeof TRANSPORT_TABLE)[number];
-  return { family: row.family, type: row.type };
+  const { family, type } = factsOf(name);
+  return { family, type };
 }
 
 /** The transport the flags choose; inet + stream (TCP over IPv4) when none are given. */
@@ -94,9 +91,9 @@ export function chooseTransport(flags: {
   }
   const family = flags.family === undefined ? "inet" : parseFamily(flags.family);
   const type = flags.type === undefined ? "stream" : parseType(flags.type);
-  const row = TRANSPORT_TABLE.find((t) => t.family === family && t.type === type);
+  const row = TRANSPORTS.find((t) => t.family === family && t.type === type);
   if (!row) {
-    const pairs = TRANSPORT_TABLE.map((t) => `${t.family}/${t.type}`).join(", ");
+    const pairs = TRANSPORTS.map((t) => `${t.family}/${t.type}`).join(", ");
     throw new UsageError(`there is no --family ${family} --type ${type} transport; the pairs are: ${pairs}`);
   }
   return row.name;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../src/errors.js";
-import { chooseTransport, TRANSPORT_TABLE } from "../src/strategy.js";
+import { chooseTransport } from "../src/strategy.js";
+import { TRANSPORTS } from "../src/transports/facts.js";
 import { loadTransport } from "../src/transports/index.js";
 
 describe("chooseTransport", () => {
@@ -38,7 +39,7 @@ describe("chooseTransport", () => {
 });
 
 describe("the transport table and the transports agree", () => {
-  it.each(TRANSPORT_TABLE.map((row) => [row.name, row] as const))("%s", async (name, row) => {
+  it.each(TRANSPORTS.map((row) => [row.name, row] as const))("%s", async (name, row) => {
     const transport = await loadTransport(name);
     expect(transport.name).toBe(name);
     expect(transport.family).toBe(row.family);

@@ -7,7 +7,8 @@
 import { Parser } from "yargs/helpers";
 import { MIN_MESSAGE_BYTES } from "../bench/wire.js";
 import { UsageError } from "../errors.js";
-import { chooseTransport, familyTypeOf, TRANSPORT_TABLE } from "../strategy.js";
+import { chooseTransport, familyTypeOf } from "../strategy.js";
+import { TRANSPORTS } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
 import { closest, didYouMean } from "./did-you-mean.js";
 
@@ -155,7 +156,7 @@ interface TransportRule {
 }
 
 const isDatagram = (name: TransportName) => familyTypeOf(name).type === "dgram";
-const DATAGRAM_NAMES = TRANSPORT_TABLE.filter((t) => t.type === "dgram").map((t) => t.name);
+const DATAGRAM_NAMES = TRANSPORTS.filter((t) => t.type === "dgram").map((t) => t.name);
 
 const TRANSPORT_RULES: readonly TransportRule[] = [
   {

@@ -39,7 +39,7 @@ export function renderKernelLadder(
 
 /** What a step with no system call under it says instead. */
 function missing(event: SocketEvent, transport: TransportInfo): string {
-  if (event.call === "eof" && transport.builtOn.startsWith("node:net"))
+  if (event.call === "eof" && transport.api === "node:net")
     return "(no read() = 0: libuv took epoll's hang-up after a short read as EOF)";
   return "(no system call for this step in the strace log)";
 }
@@ -105,7 +105,7 @@ export function kernelNotes(
     );
   }
   const silentEof = events.some((e) => e.call === "eof" && (kernel.calls.get(e) ?? []).length === 0);
-  if (silentEof && transport.builtOn.startsWith("node:net")) {
+  if (silentEof && transport.api === "node:net") {
     notes.push(
       "An EOF with no read() = 0 under it: after a short read, libuv took the hang-up that epoll " +
         "reported (POLLHUP) as EOF and skipped that read(); that is why EOF is drawn as Node's 'end' " +

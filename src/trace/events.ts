@@ -1,7 +1,7 @@
 // The one event model. Every transport and the protocol report what they do as SocketEvents — one
 // per socket call, in the words of socket(2) — and every view (the classic lines, the ladder, Mermaid,
 // --json) is a reader of these. Nothing here touches a socket.
-import type { Family, SocketType, TransportName } from "../transports/transport.js";
+import type { Family, SocketType, TransportName } from "../transports/facts.js";
 import type { TraceOrigin } from "./origin.js";
 
 export type Side = "server" | "client";

@@ -2,22 +2,12 @@
 // UnixStreamServer differs from TCPServer only in address_family.
 import type net from "node:net";
 import { formatInet, parseInet } from "./address.js";
+import { factsOf } from "./facts.js";
 import { dialNet, listenNet } from "./net-node.js";
 import type { ConnectionTransport, TransportInfo } from "./transport.js";
 
-const stream = {
-  type: "stream",
-  cType: "SOCK_STREAM",
-  builtOn: "node:net",
-  connectionOriented: true,
-  connectTrips: 3,
-  preservesBoundaries: false,
-  reliable: true,
-  addressForm: "ip:port",
-} as const;
-
-export const tcp4 = tcpTransport({ ...stream, name: "tcp4", family: "inet", cFamily: "AF_INET" });
-export const tcp6 = tcpTransport({ ...stream, name: "tcp6", family: "inet6", cFamily: "AF_INET6" });
+export const tcp4 = tcpTransport(factsOf("tcp4"));
+export const tcp6 = tcpTransport(factsOf("tcp6"));
 
 function tcpTransport(info: TransportInfo): ConnectionTransport {
   return {

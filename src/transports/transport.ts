@@ -6,43 +6,10 @@
 // have one socket that names or learns the peer on every sendto()/recvfrom().
 import type { OpError } from "../errors.js";
 import type { Side, Trace } from "../trace/events.js";
+import type { TransportInfo } from "./facts.js";
 
+export type { Family, SocketType, TransportInfo, TransportName } from "./facts.js";
 export type { Side };
-
-export type TransportName =
-  | "tcp4"
-  | "tcp6"
-  | "udp4"
-  | "udp6"
-  | "unix-stream"
-  | "unix-dgram"
-  | "unix-seqpacket";
-export type Family = "inet" | "inet6" | "unix";
-export type SocketType = "stream" | "dgram" | "seqpacket";
-
-/** What a transport is, as data: the views and notes read these, never a literal of their own. */
-export interface TransportInfo {
-  readonly name: TransportName;
-  readonly family: Family;
-  readonly type: SocketType;
-  /** The C constants, for people who know socket(2). */
-  readonly cFamily: "AF_INET" | "AF_INET6" | "AF_UNIX";
-  readonly cType: "SOCK_STREAM" | "SOCK_DGRAM" | "SOCK_SEQPACKET";
-  /** Which Node API does the work. */
-  readonly builtOn: string;
-  readonly connectionOriented: boolean;
-  /**
-   * One-way trips between the hosts before accept() can return: TCP's three-way handshake is three
-   * (SYN, SYN-ACK, ACK: the listener's accept() waits for the ACK; tcp(7)); a unix connect() is
-   * completed inside the kernel with nothing sent, and a datagram socket has no connection: none.
-   */
-  readonly connectTrips: 0 | 3;
-  /** One send() arrives as one recv(). */
-  readonly preservesBoundaries: boolean;
-  /** Delivered in order, without loss (UDP is neither). */
-  readonly reliable: boolean;
-  readonly addressForm: "ip:port" | "path or @abstract" | "path";
-}
 
 /** Handlers a connection calls; each at most once except data. */
 export interface ConnectionHandlers {

@@ -4,6 +4,7 @@ import dgram from "node:dgram";
 import { toOpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { formatInet, parseInet } from "./address.js";
+import { factsOf } from "./facts.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
 import type {
   DatagramHandlers,
@@ -13,19 +14,8 @@ import type {
   TransportInfo,
 } from "./transport.js";
 
-const datagram = {
-  type: "dgram",
-  cType: "SOCK_DGRAM",
-  builtOn: "node:dgram",
-  connectionOriented: false,
-  connectTrips: 0,
-  preservesBoundaries: true,
-  reliable: false,
-  addressForm: "ip:port",
-} as const;
-
-export const udp4 = udpTransport({ ...datagram, name: "udp4", family: "inet", cFamily: "AF_INET" });
-export const udp6 = udpTransport({ ...datagram, name: "udp6", family: "inet6", cFamily: "AF_INET6" });
+export const udp4 = udpTransport(factsOf("udp4"));
+export const udp6 = udpTransport(factsOf("udp6"));
 
 function udpTransport(info: TransportInfo): DatagramTransport {
   const socketType = info.family === "inet6" ? "udp6" : "udp4";

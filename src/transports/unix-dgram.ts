@@ -10,23 +10,14 @@ import { join } from "node:path";
 import type { OpError } from "../errors.js";
 import { tempDir } from "../leftovers.js";
 import type { Trace } from "../trace/events.js";
+import { factsOf } from "./facts.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
 import { placeSocketFile } from "./socket-file.js";
 import type { DatagramSocket, DatagramTransport, Side } from "./transport.js";
 import { addonKernelPath, openDgram } from "./unix-addon/index.js";
 
 export const unixDgram: DatagramTransport = {
-  name: "unix-dgram",
-  family: "unix",
-  type: "dgram",
-  cFamily: "AF_UNIX",
-  cType: "SOCK_DGRAM",
-  builtOn: "node-unix-socket DgramSocket",
-  connectionOriented: false,
-  connectTrips: 0,
-  preservesBoundaries: true,
-  reliable: true,
-  addressForm: "path",
+  ...factsOf("unix-dgram"),
   kind: "datagram",
   async bind(address, trace, options) {
     const path = addonKernelPath(address, "unix-dgram", "bind");

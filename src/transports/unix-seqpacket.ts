@@ -8,23 +8,14 @@ import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { describeUnix } from "./address.js";
+import { factsOf } from "./facts.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import { placeListener } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon/index.js";
 
 export const unixSeqpacket: ConnectionTransport = {
-  name: "unix-seqpacket",
-  family: "unix",
-  type: "seqpacket",
-  cFamily: "AF_UNIX",
-  cType: "SOCK_SEQPACKET",
-  builtOn: "node-unix-socket SeqpacketServer/SeqpacketSocket",
-  connectionOriented: true,
-  connectTrips: 0,
-  preservesBoundaries: true,
-  reliable: true,
-  addressForm: "path",
+  ...factsOf("unix-seqpacket"),
   kind: "connection",
   async listen(address, onConnection, trace, options) {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");

@@ -2,22 +2,13 @@
 // node-unix-socket transports, node:net unlinks the socket file itself when the server closes.
 
 import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
+import { factsOf } from "./facts.js";
 import { dialNet, listenNet } from "./net-node.js";
 import { placeListener } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 
 export const unixStream: ConnectionTransport = {
-  name: "unix-stream",
-  family: "unix",
-  type: "stream",
-  cFamily: "AF_UNIX",
-  cType: "SOCK_STREAM",
-  builtOn: "node:net (path sockets)",
-  connectionOriented: true,
-  connectTrips: 0,
-  preservesBoundaries: false,
-  reliable: true,
-  addressForm: "path or @abstract",
+  ...factsOf("unix-stream"),
   kind: "connection",
   async listen(address, onConnection, trace, options) {
     const path = unixKernelPath(address, "unix-stream", "bind");

@@ -3,7 +3,7 @@
 import type { Experiment, Result } from "../experiments/experiment.js";
 import type { Run } from "../experiments/runner.js";
 import { TRANSPORT_NAMES } from "../strategy.js";
-import { loadTransport } from "../transports/index.js";
+import { factsOf } from "../transports/facts.js";
 import { renderLadder } from "./ladder.js";
 import { wrap } from "./wrap.js";
 
@@ -34,7 +34,7 @@ export async function renderReport(
   for (const run of runs) {
     if (run.events.length === 0) continue;
     parts.push("", `── ${run.result.transport} ${"─".repeat(95 - run.result.transport.length)}`);
-    parts.push(renderLadder(run.events, await loadTransport(run.result.transport), color).trimEnd());
+    parts.push(renderLadder(run.events, factsOf(run.result.transport), color).trimEnd());
   }
   parts.push("", verdictTable(runs.map((r) => r.result)), "", wrap(experiment.explain, 100, ""));
   return `${parts.join("\n")}\n`;

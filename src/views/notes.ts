@@ -64,9 +64,9 @@ function socketFileNote(bound: string, placedAt: string | undefined, transport: 
       "remove it: the playground unlinks it on exit, if it is still its own. — unix(7), link(2)"
     );
   }
-  const unlinks = transport.builtOn.startsWith("node:net")
-    ? "node:net does that on server.close()"
-    : "node-unix-socket does not, so the playground does";
+  const unlinks = transport.closeUnlinks
+    ? `${transport.api} does that on server.close()`
+    : `${transport.api} does not, so the playground does`;
   return (
     `The address ${bound} is a file that bind() created; closing the socket does not remove it, so it ` +
     `must be unlink()ed (${unlinks}). — unix(7)`

@@ -1,7 +1,7 @@
 // `playground compare` on real sockets: the table's structure, and the boundary column as observed.
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Comparison } from "../../src/compare/compare.js";
-import { TRANSPORT_TABLE } from "../../src/strategy.js";
+import { TRANSPORTS } from "../../src/transports/facts.js";
 import { playground } from "../helpers/cli.js";
 
 let comparison: Comparison;
@@ -14,13 +14,13 @@ beforeAll(async () => {
 
 describe("compare --json", () => {
   it("has one row per transport, in the table's order, with the machine it ran on", () => {
-    expect(comparison.rows.map((r) => r.transport)).toEqual(TRANSPORT_TABLE.map((t) => t.name));
+    expect(comparison.rows.map((r) => r.transport)).toEqual(TRANSPORTS.map((t) => t.name));
     expect(comparison.machine.cores).toBeGreaterThan(0);
     expect(comparison.machine.node).toBe(process.version);
     expect(Date.parse(comparison.date)).not.toBeNaN();
   });
 
-  it.each(TRANSPORT_TABLE)("$name: calls, semantics and measured numbers", ({ name, type }) => {
+  it.each(TRANSPORTS)("$name: calls, semantics and measured numbers", ({ name, type }) => {
     const row = comparison.rows.find((r) => r.transport === name);
     if (!row) throw new Error(`no row for ${name}`);
     const server = row.calls.server.map((c) => c.replace("*", ""));
@@ -42,22 +42,19 @@ describe("compare --json", () => {
     else expect(measured.throughputMBps).toBeUndefined();
   });
 
-  it.each(TRANSPORT_TABLE)(
-    "$name: the message sent in two send()s, as the server read it",
-    ({ name, type }) => {
-      const { kept, observed } = comparison.rows.find((r) => r.transport === name)?.boundaries ?? {};
-      const total = (sizes: number[] | undefined) => (sizes ?? []).reduce((a, b) => a + b, 0);
-      expect(observed?.sends).toHaveLength(2);
-      if (type === "stream") {
-        // No boundaries: every byte arrives, in however many reads the kernel chose (merged or split).
-        expect(kept).toBe(false);
-        expect(total(observed?.reads)).toBe(total(observed?.sends));
-      } else {
-        expect(kept).toBe(true);
-        expect(observed?.reads).toEqual(observed?.sends);
-      }
-    },
-  );
+  it.each(TRANSPORTS)("$name: the message sent in two send()s, as the server read it", ({ name, type }) => {
+    const { kept, observed } = comparison.rows.find((r) => r.transport === name)?.boundaries ?? {};
+    const total = (sizes: number[] | undefined) => (sizes ?? []).reduce((a, b) => a + b, 0);
+    expect(observed?.sends).toHaveLength(2);
+    if (type === "stream") {
+      // No boundaries: every byte arrives, in however many reads the kernel chose (merged or split).
+      expect(kept).toBe(false);
+      expect(total(observed?.reads)).toBe(total(observed?.sends));
+    } else {
+      expect(kept).toBe(true);
+      expect(observed?.reads).toEqual(observed?.sends);
+    }
+  });
 });
 
 describe("compare's text and Markdown tables", () => {
@@ -66,7 +63,7 @@ describe("compare's text and Markdown tables", () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
     expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(100);
-    for (const name of TRANSPORT_TABLE.map((t) => t.name)) {
+    for (const name of TRANSPORTS.map((t) => t.name)) {
       expect(lines.filter((l) => l.startsWith(`${name} `))).toHaveLength(2);
     }
     expect(stdout).toMatch(/^transport\s+server calls\s+client calls\s+address\s+client bind\(\)$/m);

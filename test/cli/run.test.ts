@@ -1,13 +1,13 @@
 // `playground run` as a user runs it: a child process, every transport, real sockets.
 import { readdirSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { TRANSPORT_TABLE } from "../../src/strategy.js";
+import { TRANSPORTS } from "../../src/transports/facts.js";
 import { playground } from "../helpers/cli.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 afterEach(removeTempDirs);
 
-describe.each(TRANSPORT_TABLE)("playground --family $family --type $type", ({ family, type }) => {
+describe.each(TRANSPORTS)("playground --family $family --type $type", ({ family, type }) => {
   it("prints the lab's conversation and exits 0", async () => {
     const { code, stdout, stderr } = await playground([
       "--family",

@@ -2,7 +2,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { TRANSPORT_TABLE } from "../../src/strategy.js";
+import { TRANSPORTS } from "../../src/transports/facts.js";
 import { playground, ServerProcess } from "../helpers/cli.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -31,7 +31,7 @@ async function serve(name: string): Promise<{ server: ServerProcess; clientArgs:
   return { server, clientArgs: ["client", "--transport", name, "--port", port] };
 }
 
-describe.each(TRANSPORT_TABLE)("$name: server and client processes", ({ name }) => {
+describe.each(TRANSPORTS)("$name: server and client processes", ({ name }) => {
   it("client prints welcome then ack and exits 0; SIGTERM stops the server cleanly", async () => {
     const { server, clientArgs, path } = await serve(name);
     const [a, b] = await Promise.all([

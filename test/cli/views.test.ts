@@ -1,8 +1,8 @@
 // One event model, three views: --json, the ladder and Mermaid show the same socket calls, in the
 // order each family and type makes them.
 import { describe, expect, it } from "vitest";
-import { TRANSPORT_TABLE } from "../../src/strategy.js";
 import type { SocketEvent } from "../../src/trace/events.js";
+import { TRANSPORTS } from "../../src/transports/facts.js";
 import { playground } from "../helpers/cli.js";
 
 async function jsonEvents(name: string): Promise<SocketEvent[]> {
@@ -24,7 +24,7 @@ async function jsonEvents(name: string): Promise<SocketEvent[]> {
 const calls = (events: SocketEvent[], side: "client" | "server") =>
   events.filter((e) => e.side === side).map((e) => e.call);
 
-describe.each(TRANSPORT_TABLE)("$name: the calls each side makes, in order", ({ name, type }) => {
+describe.each(TRANSPORTS)("$name: the calls each side makes, in order", ({ name, type }) => {
   it("matches the socket API of its type", async () => {
     const events = await jsonEvents(name);
     const server = calls(events, "server");
