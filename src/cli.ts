@@ -69,6 +69,7 @@ function transportOptions(y: Argv) {
       group: "Socket:",
     })
     .option("transport", {
+      alias: "transports", // one spelling on every command: compare, bench and experiment take a list
       type: "string",
       describe: `shorthand for a family/type pair: ${TRANSPORT_NAMES.join(", ")}`,
       group: "Socket:",
@@ -294,9 +295,10 @@ await cli
     "every transport side by side: calls, semantics, and numbers measured now",
     (y) =>
       y
-        .option("transports", {
+        .option("transport", {
+          alias: "transports",
           type: "string",
-          describe: `comma-separated (default all): ${TRANSPORT_NAMES.join(", ")}`,
+          describe: `comma-separated, or all (the default): ${TRANSPORT_NAMES.join(", ")}`,
         })
         .option("duration", {
           type: "number",
@@ -311,7 +313,7 @@ await cli
         .option("json", { type: "boolean", default: false, describe: "short for --format json" })
         .example("$0 compare", "all seven, in about two seconds")
         .example(
-          "$0 compare --transports tcp4,udp4,unix-stream --duration 5",
+          "$0 compare --transport tcp4,udp4,unix-stream --duration 5",
           "three of them, measured longer",
         )
         .example("$0 compare --format markdown > compare.md", "a table for your notes"),
@@ -327,7 +329,11 @@ await cli
           default: "list",
           describe: "list, all, or an experiment's name",
         })
-        .option("transport", { type: "string", describe: "only these transports (comma-separated)" })
+        .option("transport", {
+          alias: "transports",
+          type: "string",
+          describe: "only these transports: comma-separated, or all (the default)",
+        })
         .option("json", {
           type: "boolean",
           default: false,
@@ -345,6 +351,7 @@ await cli
     (y) =>
       y
         .option("transport", {
+          alias: "transports",
           type: "string",
           describe: "transports, comma-separated, or all (the default)",
         })

@@ -67,6 +67,23 @@ export function parseTransportName(text: string): TransportName {
   return found.name;
 }
 
+/**
+ * A list of transports as --transport (or --transports) takes it on compare, bench and experiment:
+ * comma-separated names, `all` for every one; blanks around names and empty items (a trailing comma)
+ * are ignored, a name given twice counts once, in the order first given. Undefined: every transport.
+ */
+export function parseTransportList(text: string | undefined): TransportName[] {
+  if (text === undefined) return [...TRANSPORT_NAMES];
+  const items = text
+    .split(",")
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
+  if (items.length === 0)
+    throw new UsageError(`--transport '${text}': give transport names, comma-separated, or all`);
+  if (items.some((item) => item.toLowerCase() === "all")) return [...TRANSPORT_NAMES];
+  return [...new Set(items.map(parseTransportName))];
+}
+
 export function familyTypeOf(name: TransportName): { family: Family; type: SocketType } {
   const { family, type } = factsOf(name);
   return { family, type };

@@ -7,8 +7,7 @@ import { type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../
 import { UsageError } from "../errors.js";
 import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
-import { familyTypeOf, parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
-import type { TransportName } from "../transports/transport.js";
+import { familyTypeOf, parseTransportList } from "../strategy.js";
 
 export interface BenchFlags {
   transport?: string;
@@ -42,7 +41,7 @@ export async function bench(flags: BenchFlags): Promise<void> {
 }
 
 function check(flags: BenchFlags): BenchSettings {
-  const transports = chooseTransports(flags.transport);
+  const transports = parseTransportList(flags.transport);
   const modes = flags.mode === "all" ? [...MODES] : [flags.mode];
   if (flags.mode === "classic" && transports.every((name) => familyTypeOf(name).type === "dgram")) {
     throw new UsageError(
@@ -71,15 +70,4 @@ function check(flags: BenchFlags): BenchSettings {
     settings.size = size;
   }
   return settings;
-}
-
-function chooseTransports(list: string | undefined): TransportName[] {
-  if (list === undefined || list === "all") return [...TRANSPORT_NAMES];
-  const names = list
-    .split(",")
-    .map((name) => name.trim())
-    .filter((name) => name !== "")
-    .map(parseTransportName);
-  if (names.length === 0) throw new UsageError("--transport needs at least one name, or all");
-  return [...new Set(names)];
 }

@@ -6,7 +6,7 @@ import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
 import { runExperiment, runsOf } from "../experiments/runner.js";
 import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
-import { parseTransportName, TRANSPORT_NAMES } from "../strategy.js";
+import { parseTransportList, TRANSPORT_NAMES } from "../strategy.js";
 import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools.js";
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
@@ -20,7 +20,7 @@ export interface ExperimentFlags {
 }
 
 export async function experiment(flags: ExperimentFlags): Promise<void> {
-  const only = flags.transport?.split(",").map((t) => parseTransportName(t.trim()));
+  const only = flags.transport === undefined ? undefined : parseTransportList(flags.transport);
   const out = (text: string) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
   if (flags.name === "list") {
     if (flags.json) out(JSON.stringify(EXPERIMENTS.map(describe), null, 2));
