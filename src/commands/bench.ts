@@ -3,21 +3,12 @@
 // progress bar on stderr only on a terminal. Ctrl-C stops every server and removes every socket file
 // (leftovers.ts).
 import { renderBenchText } from "../bench/report.js";
-import { type BenchSettings, MODES, type Mode, modeApplies, runBench } from "../bench/run.js";
+import { type BenchSettings, MODES, modeApplies, runBench } from "../bench/run.js";
 import { UsageError } from "../errors.js";
 import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
 import { familyTypeOf, parseTransportList } from "../strategy.js";
-
-export interface BenchFlags {
-  transport?: string;
-  mode: Mode | "all";
-  duration: number;
-  warmup: number;
-  size?: number;
-  concurrency: number;
-  json: boolean;
-}
+import type { BenchFlags } from "./flags/bench.js";
 
 /** The largest UDP payload (65,535 − 8 − 20): the smallest limit of the record transports. */
 const MAX_RECORD_BYTES = 65_507;

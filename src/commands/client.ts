@@ -6,12 +6,11 @@ import { runClient } from "../protocol/client.js";
 import { chooseTransport } from "../strategy.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
-import { type AddressFlags, namedAddress } from "./addresses.js";
-import { type ClientFlags, type CommonFlags, formatOf } from "./options.js";
+import { namedAddress } from "./addresses.js";
+import type { ClientFlags } from "./flags/client.js";
+import { formatOf } from "./options.js";
 
-export interface ClientCommandFlags extends CommonFlags, ClientFlags, AddressFlags {}
-
-export async function client(flags: ClientCommandFlags): Promise<void> {
+export async function client(flags: ClientFlags): Promise<void> {
   exitOnInterrupt();
   const name = chooseTransport(flags);
   const server = await namedAddress(name, flags);

@@ -7,13 +7,7 @@ import { parseTransportList } from "../strategy.js";
 import { loadTransport } from "../transports/index.js";
 import { renderCompareMarkdown, renderCompareText } from "../views/compare-table.js";
 import { freshAddress } from "./addresses.js";
-
-export interface CompareFlags {
-  transport?: string;
-  duration: number;
-  json: boolean;
-  format?: "table" | "markdown" | "json";
-}
+import type { CompareFlags } from "./flags/compare.js";
 
 export async function compare(flags: CompareFlags): Promise<void> {
   const names = parseTransportList(flags.transport);

@@ -12,12 +12,7 @@ import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
 import { didYouMean } from "./did-you-mean.js";
-
-export interface ExperimentFlags {
-  name: string;
-  transport?: string;
-  json: boolean;
-}
+import type { ExperimentFlags } from "./flags/experiment.js";
 
 export async function experiment(flags: ExperimentFlags): Promise<void> {
   const only = flags.transport === undefined ? undefined : parseTransportList(flags.transport);

@@ -1,27 +1,18 @@
-// The flags the commands share, as one type; yargs fills it (cli.ts).
+// What the commands make of the flags they share: the view, and the message-end rule.
 import { UsageError } from "../errors.js";
-import type { Format, LogLevel } from "../output/sink.js";
+import type { Format } from "../output/sink.js";
 import { LAB_RULE, type MessageEnd, parseMessageEnd } from "../protocol/message-end.js";
 import { familyTypeOf } from "../strategy.js";
 import type { TransportName } from "../transports/transport.js";
 
-export interface CommonFlags {
-  family?: string;
-  type?: string;
-  transport?: string;
+/** What decides a command's view: the flags run, server and client share (flags/shared.ts). */
+export interface OutputFlags {
   json: boolean;
   format?: Format;
-  logLevel?: LogLevel;
-}
-
-export interface ClientFlags {
-  message: string;
-  timeout: number;
-  retries: number;
 }
 
 /** --json is short for --format json; otherwise the command's own default view. */
-export function formatOf(flags: CommonFlags, fallback: Format): Format {
+export function formatOf(flags: OutputFlags, fallback: Format): Format {
   return flags.json ? "json" : (flags.format ?? fallback);
 }
 

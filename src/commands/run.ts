@@ -9,14 +9,8 @@ import { chooseTransport } from "../strategy.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { freshAddress, namedAddress } from "./addresses.js";
-import { type ClientFlags, type CommonFlags, formatOf, messageEndOf } from "./options.js";
-
-export interface RunFlags extends CommonFlags, ClientFlags {
-  path?: string;
-  messageEnd?: string;
-  abstract: boolean;
-  traceSyscalls?: boolean;
-}
+import type { RunFlags } from "./flags/run.js";
+import { formatOf, messageEndOf } from "./options.js";
 
 export async function run(flags: RunFlags): Promise<void> {
   exitOnInterrupt();

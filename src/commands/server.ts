@@ -10,20 +10,9 @@ import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
 import { abstractNameNote, isAbstract, parseInet } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
-import { type AddressFlags, namedAddress } from "./addresses.js";
-import { type CommonFlags, formatOf, messageEndOf } from "./options.js";
-
-export interface ServerFlags extends CommonFlags, AddressFlags {
-  idleTimeout: number;
-  messageTimeout: number;
-  sendTimeout: number;
-  drainTimeout: number;
-  maxConnections: number;
-  maxMessageBytes: number;
-  maxPeers: number;
-  mode: string;
-  messageEnd?: string;
-}
+import { namedAddress } from "./addresses.js";
+import type { ServerFlags } from "./flags/server.js";
+import { formatOf, messageEndOf } from "./options.js";
 
 export async function server(flags: ServerFlags): Promise<void> {
   const name = chooseTransport(flags);

@@ -2,8 +2,9 @@
 // kernel's view beside the ladder — the real system calls, each under the step it made. The child
 // reports its steps as NDJSON (--json); strace's log says what the kernel was asked. Both are data;
 // this file only joins them and prints.
+
+import type { RunFlags } from "../commands/flags/run.js";
 import { formatOf, messageEndOf } from "../commands/options.js";
-import type { RunFlags } from "../commands/run.js";
 import { UsageError } from "../errors.js";
 import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
 import { chooseTransport, familyTypeOf } from "../strategy.js";

@@ -1,0 +1,36 @@
+// `playground compare` on the command line: its options, and the flags they give its handler
+// (../compare.ts). Socket-free, so that --help loads no socket code.
+import type { Argv } from "yargs";
+import { TRANSPORT_NAMES } from "../../transports/facts.js";
+import type { FlagsOf } from "./shared.js";
+
+export const compareOptions = (y: Argv) =>
+  y
+    .option("transport", {
+      alias: "transports",
+      type: "string",
+      describe: `comma-separated, or all (the default): ${TRANSPORT_NAMES.join(", ")}`,
+    })
+    .option("duration", {
+      type: "number",
+      default: 1.5,
+      describe: "seconds of measuring, shared by the transports",
+    })
+    .option("format", {
+      type: "string",
+      choices: ["table", "markdown", "json"] as const,
+      describe: "table (default), Markdown to paste into notes, or one JSON document",
+    })
+    .option("json", { type: "boolean", default: false, describe: "short for --format json" })
+    .example("$0 compare", "all seven, in about two seconds")
+    .example("$0 compare --transport tcp4,udp4,unix-stream --duration 5", "three of them, measured longer")
+    .example("$0 compare --format markdown > compare.md", "a table for your notes");
+
+export type CompareFlags = FlagsOf<typeof compareOptions>;
+
+export const compareLine = {
+  name: "compare",
+  command: "compare",
+  describe: "every transport side by side: calls, semantics, and numbers measured now",
+  builder: compareOptions,
+};

@@ -1,0 +1,35 @@
+// `playground experiment` on the command line: its options, and the flags they give its handler
+// (../experiment.ts). Socket-free, so that --help loads no socket code.
+import type { Argv } from "yargs";
+import type { FlagsOf } from "./shared.js";
+
+export const experimentOptions = (y: Argv) =>
+  y
+    .positional("name", {
+      type: "string",
+      default: "list",
+      describe: "list, all, or an experiment's name",
+    })
+    .option("transport", {
+      alias: "transports",
+      type: "string",
+      describe: "only these transports: comma-separated, or all (the default)",
+    })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "JSON: an array for list, one object per experiment run",
+    })
+    .example("$0 experiment list", "names, summaries, and where each applies")
+    .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
+    .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")
+    .example("$0 experiment all", "every one, with a summary table at the end");
+
+export type ExperimentFlags = FlagsOf<typeof experimentOptions>;
+
+export const experimentLine = {
+  name: "experiment",
+  command: "experiment [name]",
+  describe: "the man pages' claims about sockets, run live on each transport they apply to",
+  builder: experimentOptions,
+};

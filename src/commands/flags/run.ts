@@ -1,0 +1,48 @@
+// `playground run` on the command line: its options, and the flags they give its handler
+// (../run.ts). Socket-free, so that --help loads no socket code.
+import type { Argv } from "yargs";
+import {
+  ABSTRACT_HELP,
+  type FlagsOf,
+  MESSAGE_END_HELP,
+  messageEndOption,
+  sessionOptions,
+  TRANSPORTS_HELP,
+  transportOptions,
+} from "./shared.js";
+
+export const runOptions = (y: Argv) =>
+  messageEndOption(sessionOptions(transportOptions(y)))
+    .option("path", {
+      type: "string",
+      describe: "unix: bind here instead of a fresh temp dir (a path or @name)",
+      group: "Address:",
+    })
+    .option("abstract", {
+      type: "boolean",
+      default: false,
+      describe: "unix-stream: a fresh abstract name (@...) instead of a file",
+      group: "Address:",
+    })
+    .option("trace-syscalls", {
+      type: "boolean",
+      default: false,
+      describe: "run it again under strace -f: the real system calls under each ladder step",
+      group: "Output:",
+    })
+    .example("$0", "TCP over IPv4 (inet, stream)")
+    .example("$0 --family inet --type dgram", "UDP: no listen(), no accept()")
+    .example("$0 --transport unix-seqpacket", "unix seqpacket: like a stream, but records")
+    .example("$0 --family unix --type stream --abstract", "an abstract name: no file on disk")
+    .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
+    .example("$0 --message-end eof", "the server reads until the client's EOF")
+    .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`);
+
+export type RunFlags = FlagsOf<typeof runOptions>;
+
+export const runLine = {
+  name: "run",
+  command: ["run", "$0"],
+  describe: "server and client in one process, on a fresh address (the default)",
+  builder: runOptions,
+};
