@@ -1,11 +1,12 @@
 // The ladder with the kernel's view under it: after each ladder row, the system calls strace saw for
 // that step, fd numbers as the kernel gave them. Every line fits in 100 columns; a call too long for
 // that loses the end of its arguments (…), never its name, fd or result.
-import { hasSyscalls, inTimeOrder, type SocketEvent } from "../trace/events.js";
+import { hasSyscalls, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { renderLadder } from "../views/ladder.js";
+import { drawLadder } from "../views/ladder.js";
+import { layoutOf, type Row } from "../views/layout.js";
 import { notesFor } from "../views/notes.js";
-import { painter } from "../views/paint.js";
+import type { Paint } from "../views/paint.js";
 import type { KernelView } from "./match.js";
 import { type Syscall, withoutAnnotations } from "./parse.js";
 import type { TracedSocket } from "./sockets.js";
@@ -19,22 +20,40 @@ export function renderKernelLadder(
   transport: TransportInfo,
   color: boolean,
 ): string {
-  const paint = painter(color);
-  // renderLadder draws two header lines, then one row per event in time order, then its legend.
-  const [header1, header2, ...rest] = renderLadder(events, transport, color).split("\n");
-  const rows = rest.slice(0, events.length);
-  const legend = rest.slice(events.length).join("\n");
-  const lines = [header1, header2];
-  inTimeOrder(events).forEach((event, i) => {
-    lines.push(rows[i] as string);
-    const placed = kernel.calls.get(event) ?? [];
+  return drawLadder(layoutOf(events, transport, kernelAnnotations(events, kernel, transport)), color, under);
+}
+
+/** What stands under a step: a system call strace saw for it, or why there is none. */
+type KernelAnnotation = { syscall: Syscall } | { missing: string };
+
+/** Each step's system calls, as the layout's annotations of it. */
+function kernelAnnotations(
+  events: readonly SocketEvent[],
+  kernel: KernelView,
+  transport: TransportInfo,
+): Map<SocketEvent, KernelAnnotation[]> {
+  const annotations = new Map<SocketEvent, KernelAnnotation[]>();
+  for (const event of events) {
     // A message's end or a refusal is no call of anyone's; an EOF may or may not have a read() = 0.
-    if (!hasSyscalls(event)) return;
-    const style = event.side === "client" ? paint.client : paint.server;
-    if (placed.length === 0) lines.push(paint.inferred(`${MARK}${missing(event, transport)}`));
-    for (const { call } of placed) lines.push(`${MARK}${style(fitCall(call, WIDTH - MARK.length))}`);
-  });
-  return `${lines.join("\n")}\n${legend}`;
+    if (!hasSyscalls(event)) continue;
+    const placed = kernel.calls.get(event) ?? [];
+    annotations.set(
+      event,
+      placed.length === 0
+        ? [{ missing: missing(event, transport) }]
+        : placed.map(({ call }) => ({ syscall: call })),
+    );
+  }
+  return annotations;
+}
+
+/** The lines under a ladder row: its system calls in the colour of its side, fitted to 100 columns. */
+function under(row: Row<KernelAnnotation>, paint: Paint): string[] {
+  return row.annotations.map((a) =>
+    "missing" in a
+      ? paint.inferred(`${MARK}${a.missing}`)
+      : `${MARK}${paint[row.lane](fitCall(a.syscall, WIDTH - MARK.length))}`,
+  );
 }
 
 /** What a step with no system call under it says instead. */

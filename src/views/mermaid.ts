@@ -1,33 +1,38 @@
-// The same calls as a Mermaid sequenceDiagram, which GitHub renders: one statement per SocketEvent,
-// in order — an arrow for what crosses between client and server, a note for the rest.
-import { inTimeOrder, type SocketEvent } from "../trace/events.js";
+// The same calls as a Mermaid sequenceDiagram, which GitHub renders: one statement per row of the
+// layout (layout.ts), in order — an arrow for what crosses between client and server, a note for the rest.
+import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { callText } from "./ladder.js";
+import { type Lane, type LaneId, type Layout, layoutOf } from "./layout.js";
+
+/** Each lane's participant name in the diagram. */
+const PARTICIPANT: Record<LaneId, string> = { client: "C", server: "S" };
 
 export function renderMermaid(events: readonly SocketEvent[], transport: TransportInfo): string {
+  return drawMermaid(layoutOf(events, transport));
+}
+
+export function drawMermaid(layout: Layout<unknown>): string {
   const lines = [
     "sequenceDiagram",
-    `    participant C as client (${transport.name})`,
-    `    participant S as server (${transport.name})`,
+    ...layout.lanes.map((lane) => `    participant ${PARTICIPANT[lane.id]} as ${lane.label}`),
   ];
-  for (const e of inTimeOrder(events)) {
-    const [self, other] = e.side === "client" ? ["C", "S"] : ["S", "C"];
-    const text = mermaidText(callText(e));
-    const crosses =
-      !e.errno &&
-      (e.call === "send" ||
-        e.call === "sendto" ||
-        e.call === "shutdown" ||
-        (e.call === "connect" && transport.connectionOriented));
-    if (crosses) {
-      const data = e.preview === undefined ? "" : ` ${mermaidText(JSON.stringify(e.preview))}`;
-      lines.push(`    ${self}->>${other}: ${text}${data}`);
+  for (const row of layout.rows) {
+    const self = PARTICIPANT[row.lane];
+    const text = mermaidText(row.text);
+    const c = row.crossing;
+    if (c && c.what !== "nothing") {
+      const preview = c.what === "data" ? c.preview : undefined;
+      const data = preview === undefined ? "" : ` ${mermaidText(JSON.stringify(preview))}`;
+      lines.push(`    ${self}->>${PARTICIPANT[c.to]}: ${text}${data}`);
     } else {
-      lines.push(`    Note over ${self}: ${text}${e.errno ? ` ${mermaidText(e.message ?? "")}` : ""}`);
+      lines.push(`    Note over ${self}: ${text}${row.errno ? ` ${mermaidText(row.message ?? "")}` : ""}`);
     }
   }
-  if (events.some((e) => e.inferred)) {
-    lines.push("    Note over C,S: * inferred: Node made the call without a call of ours that names it");
+  if (layout.rows.some((row) => row.inferred)) {
+    const [first, last] = [layout.lanes[0], layout.lanes.at(-1)] as [Lane, Lane];
+    lines.push(
+      `    Note over ${PARTICIPANT[first.id]},${PARTICIPANT[last.id]}: * inferred: Node made the call without a call of ours that names it`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -8,7 +8,7 @@ import { TRANSPORT_NAMES } from "../../src/strategy.js";
 import { sockaddrIn } from "../../src/syscalls/sockets.js";
 import type { SocketEvent } from "../../src/trace/events.js";
 import { isCall } from "../../src/trace/events.js";
-import { callText } from "../../src/views/ladder.js";
+import { callText } from "../../src/views/layout.js";
 import { playground } from "../helpers/cli.js";
 import { requireTool } from "../helpers/peers.js";
 
