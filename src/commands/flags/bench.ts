@@ -1,15 +1,10 @@
 // `playground bench` on the command line: its options, and the flags they give its handler
 // (../bench.ts). Socket-free, so that --help loads no socket code.
 import type { Argv } from "yargs";
-import { type FlagsOf, TRANSPORTS_HELP } from "./shared.js";
+import { type FlagsOf, TRANSPORTS_HELP, transportListOption } from "./shared.js";
 
 export const benchOptions = (y: Argv) =>
-  y
-    .option("transport", {
-      alias: "transports",
-      type: "string",
-      describe: "transports, comma-separated, or all (the default)",
-    })
+  transportListOption(y)
     .option("mode", {
       type: "string",
       choices: ["pingpong", "throughput", "sessions", "classic", "all"] as const,

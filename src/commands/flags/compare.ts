@@ -1,16 +1,10 @@
 // `playground compare` on the command line: its options, and the flags they give its handler
 // (../compare.ts). Socket-free, so that --help loads no socket code.
 import type { Argv } from "yargs";
-import { TRANSPORT_NAMES } from "../../transports/facts.js";
-import type { FlagsOf } from "./shared.js";
+import { type FlagsOf, transportListOption } from "./shared.js";
 
 export const compareOptions = (y: Argv) =>
-  y
-    .option("transport", {
-      alias: "transports",
-      type: "string",
-      describe: `comma-separated, or all (the default): ${TRANSPORT_NAMES.join(", ")}`,
-    })
+  transportListOption(y)
     .option("duration", {
       type: "number",
       default: 1.5,

@@ -1,19 +1,14 @@
 // `playground experiment` on the command line: its options, and the flags they give its handler
 // (../experiment.ts). Socket-free, so that --help loads no socket code.
 import type { Argv } from "yargs";
-import type { FlagsOf } from "./shared.js";
+import { type FlagsOf, transportListOption } from "./shared.js";
 
 export const experimentOptions = (y: Argv) =>
-  y
+  transportListOption(y)
     .positional("name", {
       type: "string",
       default: "list",
       describe: "list, all, or an experiment's name",
-    })
-    .option("transport", {
-      alias: "transports",
-      type: "string",
-      describe: "only these transports: comma-separated, or all (the default)",
     })
     .option("json", {
       type: "boolean",

@@ -68,6 +68,15 @@ export function messageEndOption<T>(y: Argv<T>) {
   });
 }
 
+/** --transport on compare, bench and experiment: a list (strategy.parseTransportList reads it). */
+export function transportListOption<T>(y: Argv<T>) {
+  return y.option("transport", {
+    alias: "transports",
+    type: "string",
+    describe: `comma-separated, or all (the default): ${TRANSPORT_NAMES.join(", ")}`,
+  });
+}
+
 export function transportOptions<T>(y: Argv<T>) {
   return y
     .option("family", {
