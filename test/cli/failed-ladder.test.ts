@@ -5,7 +5,7 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { playground } from "../helpers/cli.js";
-import { Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
+import { fullListener, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 afterEach(async () => {
@@ -84,27 +84,7 @@ describe("a failed run's ladder tells only what happened", () => {
 
   it("tcp4 to a listener that never answers the SYN: connect() ✗ ETIMEDOUT, never recv()", async () => {
     requireTool(PYTHON);
-    // A listener that never accepts, its queue filled: the kernel drops the client's SYN (tcp(7)).
-    const full = track(
-      new Peer(PYTHON, [
-        "-c",
-        `
-import socket, time
-l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
-port = l.getsockname()[1]
-held = []
-for _ in range(4):
-    c = socket.socket(); c.setblocking(False)
-    try: c.connect(("127.0.0.1", port))
-    except BlockingIOError: pass
-    held.append(c)
-time.sleep(0.3)
-print(port, flush=True)
-time.sleep(60)
-`,
-      ]),
-    );
-    const [, port = ""] = await full.waitFor(/(\d+)\n/);
+    const [, port = ""] = await fullListener();
     const run = await failedLadder(["--port", port]);
     expect(run.error).toMatch(/^playground: connect ETIMEDOUT 127\.0\.0\.1:\d+: no connection within 2 s$/);
     expectFailureAgrees(run);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { playground, ServerProcess } from "../helpers/cli.js";
-import { Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
+import { fullListener, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 const ROGUE = fileURLToPath(new URL("../peers/rogue_server.py", import.meta.url));
@@ -86,28 +86,7 @@ describe("a full server", () => {
 describe("a connect() that never completes", () => {
   it("tcp4 to a listener whose accept queue is full: ETIMEDOUT at --timeout, and the process exits", async () => {
     requireTool(PYTHON);
-    // A listener that never accepts, its queue filled: the kernel drops the client's SYN (tcp(7)).
-    const full = track(
-      new Peer(PYTHON, [
-        "-c",
-        `
-import socket, time
-l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(0)
-port = l.getsockname()[1]
-held = []
-for _ in range(4):
-    c = socket.socket(); c.setblocking(False)
-    try: c.connect(("127.0.0.1", port))
-    except BlockingIOError: pass
-    held.append(c)
-time.sleep(0.3)
-print(port, flush=True)
-time.sleep(60)
-`,
-      ]),
-    );
-    await full.waitFor(/\d+\n/);
-    const port = full.stdout.trim();
+    const [, port = ""] = await fullListener();
     const run = await playground(["client", "--port", port, "--timeout", "2"], 15_000);
     expect(run.signal).toBeNull(); // it exited by itself, long before the test's limit
     expect(run.code).toBe(1);

@@ -9,6 +9,7 @@ import { type Finished, finished } from "./cli.js";
 export const PYTHON = process.env.PYTHON ?? "python3";
 export const CLASSIC_CLIENT = fileURLToPath(new URL("../peers/classic_client.py", import.meta.url));
 export const CLASSIC_SERVER = fileURLToPath(new URL("../peers/classic_server.py", import.meta.url));
+const FULL_LISTENER = fileURLToPath(new URL("../peers/full_listener.py", import.meta.url));
 
 /** What a Python classic client prints for a whole session, byte for byte. */
 export const CLASSIC_CLIENT_OUTPUT =
@@ -201,4 +202,13 @@ export function abstractName(tag: string): string {
 /** `text` as a RegExp source that matches it literally. */
 export function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * A listener whose accept queue is full (full_listener.py): a connect() to it is never answered. Resolves
+ * with the match of its port; it is stopped with the test's other peers.
+ */
+export async function fullListener(): Promise<RegExpMatchArray> {
+  requireTool(PYTHON);
+  return new Peer(PYTHON, [FULL_LISTENER]).waitFor(/(\d+)\n/);
 }
