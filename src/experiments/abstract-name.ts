@@ -31,7 +31,8 @@ export const abstractName: Experiment = {
     const word = basename(context.dir);
     const address = `@${word}`;
     const listener = await listen(name, context, undefined, address);
-    const files = existsSync(word) || readdirSync(context.dir).length > 0;
+    // Were the name a path, the file would be "@word" in the working directory (or in the run's own dir).
+    const files = existsSync(address) || readdirSync(context.dir).length > 0;
     const entry = procNetUnix(word);
     await listener.close();
     const after = await outcomeOf(dial(name, context, address));

@@ -1,6 +1,8 @@
 // `playground experiment` as a user runs it: the list, one experiment, and bad names.
+import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { playground } from "../helpers/cli.js";
+import { CLI, finished, playground } from "../helpers/cli.js";
 
 describe("playground experiment", () => {
   it("list names at least 24 experiments, each with its claim and where it applies", async () => {
@@ -69,5 +71,15 @@ describe("playground experiment", () => {
     expect(stderr).toMatch(
       /^playground: no experiment 'no-such-thing': use list, all, or one of sockbuf-doubling, bind-addrinuse/m,
     );
+  });
+
+  it("abstract-name matches wherever it is run from, the temp dir too (its own dir is no file of the name)", async () => {
+    const child = spawn(process.execPath, [CLI, "experiment", "abstract-name", "--json"], { cwd: tmpdir() });
+    const { code, stdout } = await finished(child, 20_000);
+    expect(code).toBe(0);
+    const run = JSON.parse(stdout) as { results: { verdict: string; observed: string }[] };
+    const ran = run.results.filter((r) => r.verdict !== "not applicable");
+    expect(ran.length).toBeGreaterThan(0);
+    for (const result of ran) expect(result).toMatchObject({ verdict: "matches" });
   });
 });
