@@ -19,6 +19,7 @@ import {
   lstatSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   realpathSync,
   rmdirSync,
   rmSync,
@@ -311,13 +312,28 @@ async function clearTheWay(path: string): Promise<void> {
     // Said as the early check in commands/addresses.ts says it; here too, for what appears meanwhile.
     throw new UsageError(`--path ${path} is ${what}, and a server never deletes one — choose another --path`);
   }
-  if ((await knock(path)) !== "ECONNREFUSED") {
+  const knocked = await knock(path);
+  // A file that does not let us connect (EACCES): the kernel's own table says whether anyone is bound.
+  const live =
+    knocked === "EACCES" || knocked === "EPERM" ? socketsAt(path).length > 0 : knocked !== "ECONNREFUSED";
+  if (live) {
     throw new UsageError(
       `--path ${path}: a server is already there — stop it first, or choose another --path`,
     );
   }
-  // connect() was refused: no socket is bound to this file any more. A crashed server left it.
-  rmSync(path, { force: true });
+  // No socket is bound to this file any more: a crashed server left it. Another user's, in a sticky
+  // directory such as /tmp, is not ours to remove (unlink(2): EPERM), and is left alone.
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return; // gone meanwhile
+    if (code !== "EPERM" && code !== "EACCES") throw err;
+    throw new UsageError(
+      `--path ${path}: a socket file left by a server of another user (uid ${stat.uid}) that has stopped; ` +
+        "it is not yours to remove — ask them (or root) to remove it, or choose another --path",
+    );
+  }
 }
 
 /** Try to connect: ECONNREFUSED means a stale file; anything else (even EPROTOTYPE) means a live socket. */
@@ -331,5 +347,30 @@ function knock(path: string): Promise<string> {
       resolve("connected");
     });
     probe.once("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? "EIO"));
+  });
+}
+
+const SO_ACCEPTCON = 0x10000; // "listening", in /proc/net/unix's Flags column
+
+/** Sockets bound at `path`, from /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path". */
+export function socketsAt(path: string): { type: number; listening: boolean }[] {
+  let table: string;
+  try {
+    table = readFileSync("/proc/net/unix", "utf8");
+  } catch {
+    return [];
+  }
+  const wanted = new Set([path, resolve(path)]);
+  return table.split("\n").flatMap((line) => {
+    const row = /^\S+:\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+\S+\s+\d+ (.+)$/.exec(line);
+    // A placed server's socket is listed under the private name it was bound to (socket-file.ts).
+    const bound = row?.[3] as string;
+    if (!row || !(wanted.has(bound) || isPrivateNameOf(path, bound))) return [];
+    return [
+      {
+        type: Number.parseInt(row[2] as string, 16),
+        listening: (Number.parseInt(row[1] as string, 16) & SO_ACCEPTCON) !== 0,
+      },
+    ];
   });
 }

@@ -2,13 +2,13 @@
 // and gives a fix for that family: a directory for a unix path, a port for inet; never Node's own
 // message (`EACCES: permission denied, mkdtemp '/usr/.s.sock-XXXXXX'`), never the other family's fix.
 // EACCES needs a user who is not root: one is made for these tests and removed after them.
-import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Finished, playground, ServerProcess } from "../helpers/cli.js";
 import { makeUser, playgroundAs, removeUser } from "../helpers/other-user.js";
-import { stopAll, track } from "../helpers/peers.js";
+import { PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 const UNIX = ["unix-stream", "unix-dgram", "unix-seqpacket"] as const;
@@ -127,6 +127,27 @@ describe("as a user who is not root", () => {
     },
   );
 
+  it.each(UNIX)(
+    "%s: a stale socket file of root's in a sticky directory: left alone, and said so — never Node's error",
+    async (transport) => {
+      requireTool(PYTHON);
+      const top = tempDir();
+      chmodSync(top, 0o755);
+      const sticky = join(top, "sticky");
+      mkdirSync(sticky);
+      chmodSync(sticky, 0o1777); // as /tmp is
+      for (const mode of [0o777, 0o755]) {
+        const path = join(sticky, `stale-${mode.toString(8)}.sock`);
+        execFileSync(PYTHON, ["-c", STALE_SOCKET_FILE, path]);
+        chmodSync(path, mode);
+        const run = await playgroundAs(uid, ["server", "--transport", transport, "--path", path]);
+        expect(run.code, run.stderr).toBe(2);
+        expectAbout(run, path, "unix", /left by a server of another user \(uid 0\).*not yours to remove/);
+        expect(existsSync(path)).toBe(true);
+      }
+    },
+  );
+
   it.each(["tcp4", "udp4"])("%s: a port below 1024: privileges, and a port to choose", async (transport) => {
     const run = await playgroundAs(uid, ["server", "--transport", transport, "--port", "80"]);
     expect(run.code).toBe(1);
@@ -180,3 +201,11 @@ describe("a unix path whose socket is of another type", () => {
     },
   );
 });
+
+/** A socket file with no socket behind it: bound, then closed (the file stays: unix(7)). */
+const STALE_SOCKET_FILE = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.close()
+`;

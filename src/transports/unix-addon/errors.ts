@@ -1,11 +1,10 @@
 // The library's errors, read back into errno names: it throws strerror text with code 'Unknown', and
 // its connect() says "No such file or directory" whatever the kernel said (see library.ts).
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import os from "node:os";
-import { resolve } from "node:path";
 import { getSystemErrorMap } from "node:util";
 import { type Op, OpError } from "../../errors.js";
-import { isPrivateNameOf } from "../socket-file.js";
+import { socketsAt } from "../socket-file.js";
 import type { ErrorContext } from "./library.js";
 
 /** Texts the library uses that are not libuv's wording of the same errno. */
@@ -66,27 +65,3 @@ export function whyConnectFailed(path: string): string {
 }
 
 const SOCK_SEQPACKET = 5;
-const SO_ACCEPTCON = 0x10000; // "listening", in /proc/net/unix's Flags column
-
-/** Sockets bound at `path`, from /proc/net/unix: "Num RefCount Protocol Flags Type St Inode Path". */
-function socketsAt(path: string): { type: number; listening: boolean }[] {
-  let table: string;
-  try {
-    table = readFileSync("/proc/net/unix", "utf8");
-  } catch {
-    return [];
-  }
-  const wanted = new Set([path, resolve(path)]);
-  return table.split("\n").flatMap((line) => {
-    const row = /^\S+:\s+\S+\s+\S+\s+([0-9A-Fa-f]+)\s+([0-9A-Fa-f]+)\s+\S+\s+\d+ (.+)$/.exec(line);
-    // A placed server's socket is listed under the private name it was bound to (socket-file.ts).
-    const bound = row?.[3] as string;
-    if (!row || !(wanted.has(bound) || isPrivateNameOf(path, bound))) return [];
-    return [
-      {
-        type: Number.parseInt(row[2] as string, 16),
-        listening: (Number.parseInt(row[1] as string, 16) & SO_ACCEPTCON) !== 0,
-      },
-    ];
-  });
-}
