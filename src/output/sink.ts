@@ -11,6 +11,7 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
+import type { Wire, WirePacket } from "../wire/wire.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -26,6 +27,8 @@ export interface Sink {
   say(text: string): void;
   /** The trace began at `origin` (--json records it, so that other sources' times can join). */
   began(origin: TraceOrigin): void;
+  /** What crossed the wire (--capture), once the session is over: drawn with the calls. */
+  wire(wire: Wire): void;
   /** Print what waits for the end of the run, and flush. */
   finish(): Promise<void>;
 }
@@ -75,12 +78,14 @@ export async function createSink(transport: TransportInfo, format: Format, level
         out.flush(); // a note is rare, and must come before any failure the CLI prints after it
       },
       began() {}, // the lab's lines carry no times
+      wire() {}, // --capture refuses --format lines (validate.ts): the lines carry no times to place packets
       finish: async () => out.flush(),
     };
   }
 
   const events: SocketEvent[] = [];
   const said: string[] = [];
+  let wire: Wire | undefined;
   return {
     event(e) {
       failure(e);
@@ -89,14 +94,17 @@ export async function createSink(transport: TransportInfo, format: Format, level
     wants: () => info, // the ladder and the diagram draw every call
     say: (text) => said.push(text),
     began() {}, // the ladder and the diagram draw times since the trace began
+    wire: (captured) => {
+      wire = captured;
+    },
     async finish() {
       if (!info || events.length === 0) return;
       for (const text of said) out(text);
       if (format === "mermaid") {
-        process.stdout.write(renderMermaid(events, transport));
+        process.stdout.write(renderMermaid(events, transport, wire));
         return;
       }
-      process.stdout.write(renderLadder(events, transport, useColor(process.stdout)));
+      process.stdout.write(renderLadder(events, transport, useColor(process.stdout), wire));
       const notes = notesFor(events, transport);
       if (notes.length > 0) out("\nNotes:");
       for (const note of notes) out(wrap(`  • ${note}`, 100, "    "));
@@ -152,6 +160,26 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
         `trace began at ${wall}`,
       );
     },
+    wire: (wire) => {
+      if (wire.none) logger.info({ note: wire.none, transport: transport.name }, wire.none);
+      for (const p of wire.packets)
+        logger.info({ t: p.t, transport: transport.name, packet: packetJson(p) }, p.words);
+    },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
+  };
+}
+
+/** A packet's NDJSON object: tcpdump's notation for the flags, and its words whole. */
+function packetJson(p: WirePacket): Record<string, unknown> {
+  return {
+    proto: p.proto,
+    from: p.from,
+    to: p.to,
+    sender: p.sender,
+    ...(p.flags === undefined ? {} : { flags: p.flags }),
+    ...(p.seq === undefined ? {} : { seq: p.seq }),
+    ...(p.ack === undefined ? {} : { ack: p.ack }),
+    length: p.length,
+    tcpdump: p.words,
   };
 }

@@ -7,9 +7,10 @@
 import { parseMessageEnd } from "../protocol/message-end.js";
 import { type EventName, inTimeOrder, isCall, type Side, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
+import type { Wire, WirePacket } from "../wire/wire.js";
 
-/** Who a lane stands for. Today the two sides; a lane for the wire goes between them. */
-export type LaneId = Side;
+/** Who a lane stands for: the two sides, and with --capture the wire between them. */
+export type LaneId = Side | "wire";
 
 export interface Lane {
   id: LaneId;
@@ -49,9 +50,26 @@ export interface Row<A = never> {
   event: SocketEvent;
 }
 
+/**
+ * A packet on the wire lane. It is no SocketEvent, so it is a row of its own kind, kept apart from the
+ * steps (Layout.wire) and drawn among them by its time.
+ */
+export interface WireRow {
+  t: number;
+  lane: "wire";
+  kind: "packet";
+  /** tcpdump's own words for it: "Flags [S.], seq 3055829574, ack 272744066, length 0". */
+  text: string;
+  from: Side;
+  to: Side;
+  packet: WirePacket;
+}
+
 export interface Layout<A = never> {
   lanes: readonly Lane[];
   rows: readonly Row<A>[];
+  /** With a capture: the wire lane's rows in time order, and why it is empty when nothing can cross it. */
+  wire?: { rows: readonly WireRow[]; none?: string };
   /** The calls Node made without a call of ours naming them, grouped by the Node API that made them. */
   inferred: readonly { via: string; calls: readonly EventName[] }[];
 }
@@ -67,11 +85,14 @@ export function layoutOf<A = never>(
   events: readonly SocketEvent[],
   transport: LaidOut,
   annotations?: ReadonlyMap<SocketEvent, readonly A[]>,
+  wire?: Wire,
 ): Layout<A> {
-  const lanes: Lane[] = (["client", "server"] as const).map((id) => ({
+  const sides: Lane[] = (["client", "server"] as const).map((id) => ({
     id,
     label: `${id} (${transport.name})`,
   }));
+  const [client, server] = sides as [Lane, Lane];
+  const lanes = wire ? [client, { id: "wire" as const, label: `wire (${wire.device})` }, server] : sides;
   const rows = inTimeOrder(events).map(
     (e): Row<A> => ({
       t: e.t,
@@ -85,7 +106,38 @@ export function layoutOf<A = never>(
       event: e,
     }),
   );
-  return { lanes, rows, inferred: inferredByVia(events) };
+  return {
+    lanes,
+    rows,
+    inferred: inferredByVia(events),
+    ...(wire ? { wire: { rows: wireRows(wire), ...(wire.none ? { none: wire.none } : {}) } } : {}),
+  };
+}
+
+/** The steps and the wire's rows as one list in time order; a step goes first at the same microsecond. */
+export function inTimeOrderWith<A>(layout: Layout<A>): (Row<A> | WireRow)[] {
+  const wire = layout.wire?.rows ?? [];
+  const all: (Row<A> | WireRow)[] = [];
+  let w = 0;
+  for (const row of layout.rows) {
+    while (w < wire.length && (wire[w] as WireRow).t < row.t) all.push(wire[w++] as WireRow);
+    all.push(row);
+  }
+  return all.concat(wire.slice(w));
+}
+
+function wireRows(wire: Wire): WireRow[] {
+  return [...wire.packets]
+    .sort((a, b) => a.t - b.t)
+    .map((packet) => ({
+      t: packet.t,
+      lane: "wire",
+      kind: "packet",
+      text: packet.words,
+      from: packet.sender,
+      to: packet.sender === "client" ? "server" : "client",
+      packet,
+    }));
 }
 
 /** What crosses between the lanes with this step; a failed call crosses to no one. */
