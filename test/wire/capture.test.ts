@@ -1,0 +1,174 @@
+// `run --capture` against tcpdump itself: the test runs a second tcpdump of its own on lo around the
+// run, reads that capture back with tcpdump, and compares tcpdump's words with what the run drew —
+// never through the playground's parser. Real sockets, real packets on loopback.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { playground, runProgram } from "../helpers/cli.js";
+import { requireRoot } from "../helpers/other-user.js";
+import { requireTool } from "../helpers/peers.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
+
+afterEach(removeTempDirs);
+
+/** A packet as the test's own tcpdump wrote it: wall-clock µs, the line, and the port it went to. */
+interface Seen {
+  wallUs: number;
+  line: string;
+}
+
+/**
+ * tcpdump on lo around `during`, writing every TCP, UDP and ICMP packet to a file (headers only):
+ * the session's port is known only once the run has chosen it, so the file is read back afterwards
+ * with that port as the filter.
+ */
+async function ownCapture<T>(
+  during: () => Promise<T>,
+): Promise<{ result: T; read(port: number): Promise<Seen[]> }> {
+  requireRoot();
+  requireTool("tcpdump");
+  const file = join(tempDir(), "lo.pcap");
+  const args = ["-i", "lo", "-n", "-s", "200", "-B", "16384", "--immediate-mode", "-U", "-w", file];
+  const child = spawn("tcpdump", [...args, "tcp or udp or icmp or icmp6"], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  await listening(child);
+  let result: T;
+  try {
+    result = await during();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the last ACK reaches the file
+  } finally {
+    child.kill("SIGINT");
+    await new Promise((resolve) => child.once("close", resolve));
+  }
+  return {
+    result,
+    async read(port) {
+      const filter = `port ${port} or (icmp[0] == 3 and icmp[30:2] == ${port})`;
+      const read = await runProgram("tcpdump", ["-r", file, "-n", "-tt", "-S", filter]);
+      return read.stdout
+        .split("\n")
+        .filter((line) => line !== "")
+        .map((line) => {
+          const [seconds = "", micros = ""] = (line.split(" ")[0] ?? "").split(".");
+          return { wallUs: Number(seconds) * 1e6 + Number(micros), line };
+        });
+    },
+  };
+}
+
+function listening(child: ChildProcess): Promise<void> {
+  let said = "";
+  return new Promise((resolve, reject) => {
+    child.stderr?.on("data", (d) => {
+      said += d;
+      if (said.includes("listening on")) resolve();
+    });
+    child.once("close", () => reject(new Error(`tcpdump stopped: ${said}`)));
+  });
+}
+
+/** The NDJSON lines of `run --json`. */
+function records(stdout: string): Record<string, unknown>[] {
+  return stdout
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+type Packet = { flags?: string; length: number; proto: string; from: string; to: string };
+const packetsOf = (lines: Record<string, unknown>[]) =>
+  lines.filter((r) => r.packet).map((r) => ({ t: r.t as number, ...(r.packet as Packet) }));
+const callsOf = (lines: Record<string, unknown>[]) =>
+  lines.filter((r) => typeof r.call === "string") as {
+    t: number;
+    call: string;
+    side: string;
+    local?: string;
+  }[];
+const portOf = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
+
+describe("run --capture", () => {
+  it("tcp4: the same packets as tcpdump saw, in its order, with its flags and lengths", async () => {
+    const { result: run, read } = await ownCapture(() => playground(["run", "--capture", "--json"]));
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const lines = records(run.stdout);
+    const bind = callsOf(lines).find((e) => e.call === "bind" && e.side === "server");
+    const seen = await read(portOf(bind?.local ?? ""));
+    const flagsAndLength = (line: string) => {
+      const m = /Flags \[([^\]]*)\].*, length (\d+)/.exec(line);
+      return `${m?.[1]} ${m?.[2]}`;
+    };
+    const ours = packetsOf(lines).map((p) => `${p.flags} ${p.length}`);
+    expect(ours).toEqual(seen.map((s) => flagsAndLength(s.line)));
+    // The story tcpdump tells: the handshake, the lab's three messages, a FIN from each side.
+    expect(ours.slice(0, 3)).toEqual(["S 0", "S. 0", ". 0"]);
+    expect(ours.filter((p) => p.startsWith("P."))).toEqual(["P. 22", "P. 34", "P. 17"]);
+    expect(ours.filter((p) => p.startsWith("F"))).toHaveLength(2);
+    // The handshake is over before accept() returns: the kernel completed it.
+    const accept = callsOf(lines).find((e) => e.call === "accept");
+    expect(packetsOf(lines)[2]?.t).toBeLessThan(accept?.t as number);
+  });
+
+  it("udp4: connect() put nothing on the wire; each send() is one datagram", async () => {
+    const { result: run, read } = await ownCapture(() =>
+      playground(["run", "--transport", "udp4", "--capture", "--json"]),
+    );
+    expect(run.code).toBe(0);
+    const lines = records(run.stdout);
+    const began = lines.find((r) => r.trace === "began") as { origin: { wallUs: number } };
+    const origin = began.origin.wallUs;
+    const calls = callsOf(lines);
+    const bind = calls.find((e) => e.call === "bind" && e.side === "server");
+    const seen = await read(portOf(bind?.local ?? ""));
+    const connect = calls.find((e) => e.call === "connect") as { t: number };
+    const firstSend = calls.find((e) => e.call === "send") as { t: number };
+    // tcpdump's own times, placed with the run's origin: nothing between connect() and send().
+    const between = seen.filter((s) => s.wallUs - origin > connect.t && s.wallUs - origin < firstSend.t);
+    expect(between).toEqual([]);
+    const sends = calls.filter((e) => e.call === "send" || e.call === "sendto");
+    expect(seen).toHaveLength(sends.length);
+    expect(packetsOf(lines).map((p) => `${p.proto} ${p.length}`)).toEqual(
+      seen.map((s) => `udp ${/UDP, length (\d+)/.exec(s.line)?.[1]}`),
+    );
+  });
+
+  it("unix-stream: nothing on the wire, and one line that says why", async () => {
+    const run = await playground(["run", "--transport", "unix-stream", "--capture", "--json"]);
+    expect(run.code).toBe(0);
+    const lines = records(run.stdout);
+    expect(packetsOf(lines)).toEqual([]);
+    expect(lines.filter((r) => typeof r.note === "string" && r.note.startsWith("no wire:"))).toHaveLength(1);
+    const ladder = await playground(["run", "--transport", "unix-stream", "--capture"]);
+    expect(ladder.stdout).toMatch(/wire \(none\)[\s\S]*no wire: the kernel moves the bytes/);
+  });
+
+  it("tcp4 ladder: a wire lane between the two sides, with tcpdump's words", async () => {
+    const run = await playground(["run", "--capture"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/client \(tcp4\) +wire \(lo\) +server \(tcp4\)/);
+    expect(run.stdout).toMatch(/─ Flags \[S\], seq \d+, length 0 ─+▶/);
+    expect(run.stdout).toMatch(/◀─+ Flags \[S\.\], seq \d+, ack \d+, length 0 ─/);
+    for (const line of run.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+  });
+});
+
+describe("run --capture refuses in one line", () => {
+  it("without tcpdump: which program, how to install it, exit 2, before anything runs", async () => {
+    const bin = tempDir();
+    const run = await playground(["run", "--capture"], 20_000, { PATH: bin });
+    expect(run.stderr).toBe("playground: --capture needs tcpdump: apt-get install tcpdump\n");
+    expect(run.stdout).toBe("");
+    expect(run.code).toBe(2);
+  });
+
+  it("with --trace-syscalls, and with --format lines: usage errors", async () => {
+    const both = await playground(["run", "--capture", "--trace-syscalls"]);
+    expect(both.stderr).toMatch(/^playground: --capture and --trace-syscalls do not combine yet/);
+    expect(both.code).toBe(2);
+    const lines = await playground(["run", "--capture", "--format", "lines"]);
+    expect(lines.stderr).toMatch(/^playground: --capture places packets by time/);
+    expect(lines.code).toBe(2);
+  });
+});
