@@ -22,7 +22,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
   const trace = traceInto(sink, transport);
-  if (flags.capture && transport.family !== "unix") checkCapture(); // before anything starts
+  if (flags.capture) checkCapture(transport); // before anything starts
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {

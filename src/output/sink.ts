@@ -11,7 +11,7 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
-import type { Wire, WirePacket } from "../wire/wire.js";
+import type { Wire, WirePacket, WireState } from "../wire/wire.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -162,11 +162,24 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
     },
     wire: (wire) => {
       if (wire.none) logger.info({ note: wire.none, transport: transport.name }, wire.none);
-      for (const p of wire.packets)
-        logger.info({ t: p.t, transport: transport.name, packet: packetJson(p) }, p.words);
+      if (wire.noStates) logger.info({ note: wire.noStates, transport: transport.name }, wire.noStates);
+      // The packets and the states in one time order, as the ladder draws them.
+      const lines = [
+        ...wire.packets.map((p) => ({ t: p.t, line: { packet: packetJson(p) }, msg: p.words })),
+        ...wire.states.map((s) => ({ t: s.t, line: stateJson(s), msg: s.text })),
+      ].sort((a, b) => a.t - b.t);
+      for (const { t, line, msg } of lines) logger.info({ t, transport: transport.name, ...line }, msg);
     },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
   };
+}
+
+/** A state change's NDJSON object (`tcpState`), or a reset's (`tcpReset`): whose socket, and its ends. */
+function stateJson(s: WireState): Record<string, unknown> {
+  const ends = { local: s.local, remote: s.remote, side: s.side, source: s.source };
+  return s.what === "state"
+    ? { tcpState: { from: s.from, to: s.to, ...ends, ...(s.listener ? { listener: true } : {}) } }
+    : { tcpReset: { sent: s.sent, ...ends } };
 }
 
 /** A packet's NDJSON object: tcpdump's notation for the flags, and its words whole. */

@@ -51,13 +51,13 @@ export function drawLadder<A>(
     `${"ms".padStart(TIME)} ${paint[left.id](title(left.label))} ${middle} ${paint[right.id](title(right.label))}`,
     `${" ".repeat(TIME)} ${paint[left.id](rule.padEnd(LANE))} ${middleRule} ${paint[right.id](rule)}`,
   ].map((l) => l.trimEnd());
-  if (layout.wire?.none) {
+  for (const why of [layout.wire?.none, layout.wire?.noStates]) {
     const indent = " ".repeat(TIME + 1);
-    lines.push(paint.wire(wrap(`${indent}${layout.wire.none}`, WIDTH, indent)));
+    if (why) lines.push(paint.wire(wrap(`${indent}${why}`, WIDTH, indent)));
   }
   for (const r of inTimeOrderWith(layout)) {
-    if (r.kind === "packet") {
-      lines.push(packetRow(r, layout.lanes, paint));
+    if (r.kind === "packet" || r.kind === "state") {
+      lines.push(wireRow(r, layout.lanes, paint));
       continue;
     }
     lines.push(row(r, layout.lanes, paint).trimEnd());
@@ -70,8 +70,16 @@ export function drawLadder<A>(
  * A packet: an arrow from the lane of the side that sent it to the other's, across the whole ladder
  * (its row has no call in either lane), labelled with tcpdump's words for it.
  */
-function packetRow(r: WireRow, lanes: readonly Lane[], paint: Paint): string {
+function wireRow(r: WireRow, lanes: readonly Lane[], paint: Paint): string {
   const time = (r.t / 1000).toFixed(3).padStart(TIME);
+  if (r.kind === "state") {
+    // A socket's TCP state: in its side's lane, beside the call and the packet that changed it.
+    const cell = paint.wire(clip(r.text, LANE).padEnd(LANE));
+    const empty = " ".repeat(LANE);
+    const line =
+      r.side === lanes[0]?.id ? `${cell} ${" ".repeat(MIDDLE)} ` : `${empty} ${" ".repeat(MIDDLE)} ${cell}`;
+    return `${time} ${line}`.trimEnd();
+  }
   const at = (id: LaneId) => lanes.findIndex((lane) => lane.id === id);
   const span = LANE + 1 + MIDDLE + 1 + LANE;
   return `${time} ${paint.wire(arrow(r.text, at(r.to) > at(r.from), span))}`;

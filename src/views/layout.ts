@@ -7,7 +7,7 @@
 import { parseMessageEnd } from "../protocol/message-end.js";
 import { type EventName, inTimeOrder, isCall, type Side, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import type { Wire, WirePacket } from "../wire/wire.js";
+import type { Wire, WirePacket, WireState } from "../wire/wire.js";
 
 /** Who a lane stands for: the two sides, and with --capture the wire between them. */
 export type LaneId = Side | "wire";
@@ -54,22 +54,25 @@ export interface Row<A = never> {
  * A packet on the wire lane. It is no SocketEvent, so it is a row of its own kind, kept apart from the
  * steps (Layout.wire) and drawn among them by its time.
  */
-export interface WireRow {
+export type WireRow = {
   t: number;
   lane: "wire";
-  kind: "packet";
-  /** tcpdump's own words for it: "Flags [S.], seq 3055829574, ack 272744066, length 0". */
+  /** tcpdump's own words for a packet: "Flags [S.], seq 3055829574, ack 272744066, length 0"; a state's change. */
   text: string;
-  from: Side;
-  to: Side;
-  packet: WirePacket;
-}
+} & (
+  | { kind: "packet"; from: Side; to: Side; packet: WirePacket }
+  /** A TCP socket's state change or reset, drawn in the lane of the side whose socket it is. */
+  | { kind: "state"; side: Side; state: WireState }
+);
 
 export interface Layout<A = never> {
   lanes: readonly Lane[];
   rows: readonly Row<A>[];
-  /** With a capture: the wire lane's rows in time order, and why it is empty when nothing can cross it. */
-  wire?: { rows: readonly WireRow[]; none?: string };
+  /**
+   * With a capture: the wire lane's rows in time order (packets, and TCP states beside them), why it is
+   * empty when nothing can cross it, and why there are no states when they could not be traced.
+   */
+  wire?: { rows: readonly WireRow[]; none?: string; noStates?: string };
   /** The calls Node made without a call of ours naming them, grouped by the Node API that made them. */
   inferred: readonly { via: string; calls: readonly EventName[] }[];
 }
@@ -110,7 +113,7 @@ export function layoutOf<A = never>(
     lanes,
     rows,
     inferred: inferredByVia(events),
-    ...(wire ? { wire: { rows: wireRows(wire), ...(wire.none ? { none: wire.none } : {}) } } : {}),
+    ...(wire ? { wire: wireLane(wire) } : {}),
   };
 }
 
@@ -126,10 +129,9 @@ export function inTimeOrderWith<A>(layout: Layout<A>): (Row<A> | WireRow)[] {
   return all.concat(wire.slice(w));
 }
 
-function wireRows(wire: Wire): WireRow[] {
-  return [...wire.packets]
-    .sort((a, b) => a.t - b.t)
-    .map((packet) => ({
+function wireLane(wire: Wire): NonNullable<Layout["wire"]> {
+  const packets = wire.packets.map(
+    (packet): WireRow => ({
       t: packet.t,
       lane: "wire",
       kind: "packet",
@@ -137,7 +139,25 @@ function wireRows(wire: Wire): WireRow[] {
       from: packet.sender,
       to: packet.sender === "client" ? "server" : "client",
       packet,
-    }));
+    }),
+  );
+  const states = wire.states.map(
+    (state): WireRow => ({
+      t: state.t,
+      lane: "wire",
+      kind: "state",
+      text: state.text,
+      side: state.side,
+      state,
+    }),
+  );
+  // Stable: a packet and the state change it caused keep the kernel's order at the same microsecond.
+  const rows = [...packets, ...states].sort((a, b) => a.t - b.t);
+  return {
+    rows,
+    ...(wire.none ? { none: wire.none } : {}),
+    ...(wire.noStates ? { noStates: wire.noStates } : {}),
+  };
 }
 
 /** What crosses between the lanes with this step; a failed call crosses to no one. */

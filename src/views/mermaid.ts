@@ -17,8 +17,14 @@ export function drawMermaid(layout: Layout<unknown>): string {
     "sequenceDiagram",
     ...layout.lanes.map((lane) => `    participant ${PARTICIPANT[lane.id]} as ${lane.label}`),
   ];
-  if (layout.wire?.none) lines.push(`    Note over W: ${mermaidText(layout.wire.none)}`);
+  for (const why of [layout.wire?.none, layout.wire?.noStates]) {
+    if (why) lines.push(`    Note over W: ${mermaidText(why)}`);
+  }
   for (const row of inTimeOrderWith(layout)) {
+    if (row.kind === "state") {
+      lines.push(`    Note over ${PARTICIPANT[row.side]}: ${mermaidText(row.text)}`);
+      continue;
+    }
     if (row.kind === "packet") {
       const arrow = row.from === "client" ? "→" : "←";
       lines.push(`    Note over W: ${arrow} ${mermaidText(row.text)}`);

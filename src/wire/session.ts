@@ -1,15 +1,24 @@
-// --capture for one session: tcpdump on lo for an inet transport, placed on the run's time axis when
-// it stops; for a unix transport no capture at all, and the line that says why.
+// --capture for one session: tcpdump on lo for an inet transport, and for TCP the sockets' state
+// changes from the kernel's tracepoints, placed on the run's time axis when it stops; for a unix
+// transport no capture at all, and the line that says why.
 import type { TraceOrigin } from "../trace/origin.js";
+import { parseInet } from "../transports/address.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { checkCapture, startCapture } from "./capture.js";
-import { placePackets, UNIX_WIRE, type Wire } from "./wire.js";
-
-export { checkCapture };
+import { checkCapture as checkTcpdump, startCapture } from "./capture.js";
+import { timeWaitOn } from "./ss.js";
+import { mountTracefs, startStateTrace, whyNoStates } from "./tracefs.js";
+import { placePackets, placeStates, UNIX_WIRE, type Wire, type WireState } from "./wire.js";
 
 export interface WireCapture {
   /** Stop capturing, and give what crossed the wire. */
   stop(): Promise<Wire>;
+}
+
+/** Refuse in one line, before anything starts, what cannot capture here (SetupError, exit 2). */
+export function checkCapture(transport: TransportInfo): void {
+  if (transport.family === "unix") return;
+  checkTcpdump();
+  if (transport.type === "stream") mountTracefs();
 }
 
 /** Start capturing the session with the server at `serverAddress` (its port is bound). */
@@ -19,12 +28,36 @@ export async function captureWire(
   origin: TraceOrigin,
 ): Promise<WireCapture> {
   if (transport.family === "unix") {
-    return { stop: async () => ({ device: "none", packets: [], none: UNIX_WIRE }) };
+    return { stop: async () => ({ device: "none", packets: [], none: UNIX_WIRE, states: [] }) };
   }
+  const { port } = parseInet(serverAddress);
+  const noStates = transport.type === "stream" ? whyNoStates() : undefined;
+  const states = transport.type === "stream" && !noStates ? startStateTrace(port) : undefined;
   const capture = await startCapture(serverAddress);
   return {
     async stop() {
-      return { device: "lo", packets: placePackets(await capture.stop(), serverAddress, origin) };
+      const packets = placePackets(await capture.stop(), serverAddress, origin);
+      const traced = states ? placeStates(states.stop(), port, origin) : [];
+      return {
+        device: "lo",
+        packets,
+        states: [...traced, ...timeWaits(traced, port)],
+        ...(noStates ? { noStates } : {}),
+      };
     },
   };
+}
+
+/**
+ * The sockets ss lists in TIME_WAIT, each where the tracepoint saw it close: at that moment the
+ * kernel put a timewait socket in its place.
+ */
+function timeWaits(traced: readonly WireState[], port: number): WireState[] {
+  return timeWaitOn(port).flatMap(({ local, remote }) => {
+    const closed = traced.findLast(
+      (s) => s.what === "state" && s.to === "CLOSE" && s.local === local && s.remote === remote,
+    );
+    if (closed?.what !== "state") return [];
+    return [{ ...closed, from: closed.from, to: "TIME_WAIT", source: "ss", text: "TIME_WAIT (ss)" }];
+  });
 }

@@ -4,6 +4,7 @@
 import type { Side } from "../trace/events.js";
 import { onTrace, type TraceOrigin } from "../trace/origin.js";
 import type { Packet } from "./parse.js";
+import type { TcpEvent } from "./tracefs.js";
 
 export interface WirePacket extends Packet {
   /** Microseconds since the trace began. */
@@ -12,12 +13,27 @@ export interface WirePacket extends Packet {
   sender: Side;
 }
 
+/** A TCP socket's state change or reset, as the kernel's tracepoint said it, or a TIME_WAIT ss saw. */
+export type WireState = TcpEvent & {
+  t: number;
+  /** Whose socket: the server's (its listener, or the socket accept() returned) or the client's. */
+  side: Side;
+  listener: boolean;
+  /** Where it was read: the tracepoints, or `ss` (a socket in TIME_WAIT, which no tracepoint shows). */
+  source: "tracepoint" | "ss";
+  /** In a few words: "SYN_SENT → ESTABLISHED", "RST sent", "listener LISTEN → CLOSE". */
+  text: string;
+};
+
 export interface Wire {
   /** The interface the packets were read on. */
   device: string;
   packets: readonly WirePacket[];
   /** Why nothing was captured, when nothing could be: a unix socket never touches an interface. */
   none?: string;
+  states: readonly WireState[];
+  /** Why there are no TCP states, when they could not be traced. */
+  noStates?: string;
 }
 
 /** Unix sockets, in one line: what happens instead of packets. */
@@ -35,4 +51,31 @@ export function placePackets(
     t: onTrace(origin, "wall", p.wallUs),
     sender: p.proto !== "icmp" && p.to === serverAddress ? "client" : "server",
   }));
+}
+
+/** The tracepoints' events for the server on `serverPort`, on the trace that began at `origin`. */
+export function placeStates(
+  events: readonly TcpEvent[],
+  serverPort: number,
+  origin: TraceOrigin,
+): WireState[] {
+  return events.map((e) => {
+    const listener = e.what === "state" && portOf(e.remote) === 0;
+    const text =
+      e.what === "reset"
+        ? `RST ${e.sent ? "sent" : "received"}`
+        : `${listener ? "listener " : ""}${e.from} → ${e.to}`;
+    return {
+      ...e,
+      t: onTrace(origin, "monotonic", e.monoUs),
+      side: portOf(e.local) === serverPort ? "server" : "client",
+      listener,
+      source: "tracepoint",
+      text,
+    };
+  });
+}
+
+export function portOf(address: string): number {
+  return Number(address.slice(address.lastIndexOf(":") + 1));
 }
