@@ -154,6 +154,41 @@ describe("run --capture", () => {
   });
 });
 
+describe("run --capture: TCP states", () => {
+  type State = { from: string; to: string; local: string; remote: string; side: string; source: string };
+  const statesOf = (lines: Record<string, unknown>[]) =>
+    lines.filter((r) => r.tcpState).map((r) => r.tcpState as State & { listener?: boolean });
+  const path = (states: State[]) => [states[0]?.from, ...states.map((s) => s.to)].join(" → ");
+
+  it("tcp4: each side's states from the tracepoint; the client closed first and ss lists it in TIME_WAIT", async () => {
+    const run = await playground(["run", "--capture", "--json"]);
+    expect(run.code).toBe(0);
+    const states = statesOf(records(run.stdout));
+    const traced = states.filter((s) => s.source === "tracepoint" && !s.listener);
+    expect(path(traced.filter((s) => s.side === "client"))).toBe(
+      "CLOSE → SYN_SENT → ESTABLISHED → FIN_WAIT1 → FIN_WAIT2 → CLOSE",
+    );
+    // The socket accept() returns was made by the kernel from the listener, as LISTEN, on the SYN.
+    expect(path(traced.filter((s) => s.side === "server"))).toBe(
+      "LISTEN → SYN_RECV → ESTABLISHED → CLOSE_WAIT → LAST_ACK → CLOSE",
+    );
+    const client = traced.filter((s) => s.side === "client").at(-1) as State;
+    // ss, asked here by the test itself: the client's socket is still in TIME_WAIT after the run.
+    const ss = await runProgram("ss", ["-Htn", "state", "time-wait", `( sport = :${portOf(client.local)} )`]);
+    expect(ss.stdout).toContain(`${client.local} `);
+    expect(states.filter((s) => s.source === "ss")).toEqual([
+      expect.objectContaining({ to: "TIME_WAIT", side: "client", local: client.local }),
+    ]);
+  });
+
+  it("removes its tracefs instance", async () => {
+    const run = await playground(["run", "--capture"]);
+    expect(run.code).toBe(0);
+    const instances = await runProgram("ls", ["/sys/kernel/tracing/instances"]);
+    expect(instances.stdout.split("\n").filter((name) => name.startsWith("playground-"))).toEqual([]);
+  });
+});
+
 describe("run --capture refuses in one line", () => {
   it("without tcpdump: which program, how to install it, exit 2, before anything runs", async () => {
     const bin = tempDir();
