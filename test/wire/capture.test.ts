@@ -4,8 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { playground, runProgram } from "../helpers/cli.js";
-import { requireRoot } from "../helpers/other-user.js";
+import { CLI, finished, playground, runProgram } from "../helpers/cli.js";
+import { asUserArgs, requireRoot } from "../helpers/other-user.js";
 import { requireTool } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -181,6 +181,37 @@ describe("run --capture: TCP states", () => {
     ]);
   });
 
+  it("Ctrl-C mid-session stops tcpdump and removes the tracefs instance", async () => {
+    // The server waits 3 s of quiet for the message's end: the interrupt comes while it waits.
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", "--capture", "--json", "--message-end", "pause:3000"],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    await new Promise<void>((resolve) => {
+      child.stdout?.on("data", (d) => {
+        out += d;
+        if (/"side":"client"[^\n]*"call":"send"/.test(out)) resolve(); // the message is on its way
+      });
+    });
+    const port = portOf(
+      callsOf(records(out.slice(0, out.lastIndexOf("\n")))).find((e) => e.call === "bind")?.local ?? "",
+    );
+    child.kill("SIGINT");
+    const done = await finished(child, 10_000);
+    expect(done.code).toBe(130);
+    expect(done.stderr).toContain("interrupted by SIGINT");
+    const instances = await runProgram("ls", ["/sys/kernel/tracing/instances"]);
+    expect(instances.stdout.split("\n").filter((name) => name.startsWith("playground-"))).toEqual([]);
+    const ps = await runProgram("ps", ["-eo", "args"]);
+    expect(
+      ps.stdout.split("\n").filter((line) => line.startsWith("tcpdump") && line.includes(`port ${port} `)),
+    ).toEqual([]);
+  });
+
   it("removes its tracefs instance", async () => {
     const run = await playground(["run", "--capture"]);
     expect(run.code).toBe(0);
@@ -195,6 +226,17 @@ describe("run --capture refuses in one line", () => {
     const run = await playground(["run", "--capture"], 20_000, { PATH: bin });
     expect(run.stderr).toBe("playground: --capture needs tcpdump: apt-get install tcpdump\n");
     expect(run.stdout).toBe("");
+    expect(run.code).toBe(2);
+  });
+
+  it("not as root: says so and how, exit 2", async () => {
+    requireRoot();
+    // nobody (65534), which every Debian has: setpriv execs the CLI as it, with no groups.
+    const [command, args] = asUserArgs(65534, process.execPath, [CLI, "run", "--capture"]);
+    const run = await runProgram(command, args);
+    expect(run.stderr).toBe(
+      "playground: --capture needs root to read packets on lo (tcpdump): run it with sudo\n",
+    );
     expect(run.code).toBe(2);
   });
 
