@@ -11,6 +11,7 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
+import { wireNotes } from "../wire/notes.js";
 import type { Wire, WirePacket, WireState } from "../wire/wire.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
@@ -105,7 +106,7 @@ export async function createSink(transport: TransportInfo, format: Format, level
         return;
       }
       process.stdout.write(renderLadder(events, transport, useColor(process.stdout), wire));
-      const notes = notesFor(events, transport);
+      const notes = [...notesFor(events, transport), ...(wire ? wireNotes(wire, events) : [])];
       if (notes.length > 0) out("\nNotes:");
       for (const note of notes) out(wrap(`  • ${note}`, 100, "    "));
     },

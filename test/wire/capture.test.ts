@@ -151,6 +151,11 @@ describe("run --capture", () => {
     expect(run.stdout).toMatch(/─ Flags \[S\], seq \d+, length 0 ─+▶/);
     expect(run.stdout).toMatch(/◀─+ Flags \[S\.\], seq \d+, ack \d+, length 0 ─/);
     for (const line of run.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(100);
+    // The notes say what the wire showed, and where it is specified.
+    const notes = run.stdout.replace(/\n +/g, " ");
+    expect(notes).toContain("handshake (SYN, SYN-ACK, ACK: S, S., .) was over before accept() returned");
+    expect(notes).toContain("RFC 9293 §3.5");
+    expect(notes).toContain("3 segment(s) of 22, 34, 17 bytes");
   });
 });
 
