@@ -73,7 +73,9 @@ export async function startCapture(serverAddress: string): Promise<Capture> {
   return {
     async stop() {
       const since = Date.now();
-      while (Date.now() - lastData < QUIET_MS && Date.now() - since < QUIET_MAX_MS) {
+      // Quiet since the later of the last packet and this call: a packet of the session's last moment
+      // may still be on its way through tcpdump.
+      while (Date.now() - Math.max(lastData, since) < QUIET_MS && Date.now() - since < QUIET_MAX_MS) {
         await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
       }
       child.kill("SIGINT"); // tcpdump writes what it holds and exits

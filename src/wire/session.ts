@@ -32,12 +32,25 @@ export async function captureWire(
   }
   const { port } = parseInet(serverAddress);
   const noStates = transport.type === "stream" ? whyNoStates() : undefined;
-  const states = transport.type === "stream" && !noStates ? startStateTrace(port) : undefined;
-  const capture = await startCapture(serverAddress);
+  // tcpdump starts while the instance is made (writing trace_clock resets its buffers: ~30 ms).
+  const starting = startCapture(serverAddress);
+  let states: ReturnType<typeof startStateTrace> | undefined;
+  try {
+    states = transport.type === "stream" && !noStates ? startStateTrace(port) : undefined;
+  } catch (err) {
+    void starting.then(
+      (capture) => capture.stop(),
+      () => {},
+    );
+    throw err;
+  }
+  const capture = await starting;
   return {
     async stop() {
-      const packets = placePackets(await capture.stop(), serverAddress, origin);
+      // tcpdump waits for the wire to fall quiet while the instance is read and removed (~35 ms).
+      const stopping = capture.stop();
       const traced = states ? placeStates(states.stop(), port, origin) : [];
+      const packets = placePackets(await stopping, serverAddress, origin);
       return {
         device: "lo",
         packets,

@@ -64,7 +64,6 @@ export function startStateTrace(port: number): StateTrace {
   });
   try {
     writeFileSync(join(dir, "trace_clock"), "mono");
-    writeFileSync(join(dir, "buffer_size_kb"), "256"); // a session's events are a few dozen lines
     for (const e of EVENTS) {
       const events = join(dir, "events", e.path);
       if (e.byPort) writeFileSync(join(events, "filter"), `sport == ${port} || dport == ${port}`);
