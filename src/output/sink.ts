@@ -175,12 +175,17 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
   };
 }
 
-/** A state change's NDJSON object (`tcpState`), or a reset's (`tcpReset`): whose socket, and its ends. */
+/** A state change's NDJSON object (`tcpState`), a reset's (`tcpReset`), a retransmission's (`tcpRetransmit`). */
 function stateJson(s: WireState): Record<string, unknown> {
   const ends = { local: s.local, remote: s.remote, side: s.side, source: s.source };
-  return s.what === "state"
-    ? { tcpState: { from: s.from, to: s.to, ...ends, ...(s.listener ? { listener: true } : {}) } }
-    : { tcpReset: { sent: s.sent, ...ends } };
+  switch (s.what) {
+    case "state":
+      return { tcpState: { from: s.from, to: s.to, ...ends, ...(s.listener ? { listener: true } : {}) } };
+    case "reset":
+      return { tcpReset: { sent: s.sent, ...ends } };
+    case "retransmit":
+      return { tcpRetransmit: { synack: s.synack, ...ends } };
+  }
 }
 
 /** A packet's NDJSON object: tcpdump's notation for the flags, and its words whole. */

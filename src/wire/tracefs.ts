@@ -1,5 +1,6 @@
-// TCP's state changes and resets, from the kernel's own tracepoints (the source bcc's tcpstates reads):
-// sock:inet_sock_set_state, tcp:tcp_send_reset and tcp:tcp_receive_reset, in a tracefs instance of
+// TCP's state changes, resets and retransmissions, from the kernel's own tracepoints (the source bcc's
+// tcpstates reads): sock:inet_sock_set_state, tcp:tcp_send_reset, tcp:tcp_receive_reset and, where the
+// kernel has them, tcp:tcp_retransmit_skb and tcp:tcp_retransmit_synack, in a tracefs instance of
 // this run's own (instances/<name>: concurrent runs never see each other's events, and the global
 // buffer stays untouched), stamped with trace_clock mono so that they can be placed on the run's time
 // axis. The instance is removed afterwards, and on Ctrl-C (leftovers.ts).
@@ -13,16 +14,24 @@ import { portOf } from "./wire.js";
 
 export const TRACEFS = "/sys/kernel/tracing";
 
-/** Each event's name in tracefs, and whether the kernel filters it by port (tcp_send_reset has none). */
+/**
+ * Each event's name in tracefs, whether the kernel filters it by port (tcp_send_reset has no port
+ * field), and whether the states can be told without it.
+ */
 const EVENTS = [
-  { path: "sock/inet_sock_set_state", byPort: true },
-  { path: "tcp/tcp_receive_reset", byPort: true },
-  { path: "tcp/tcp_send_reset", byPort: false },
+  { path: "sock/inet_sock_set_state", byPort: true, optional: false },
+  { path: "tcp/tcp_receive_reset", byPort: true, optional: false },
+  { path: "tcp/tcp_send_reset", byPort: false, optional: false },
+  { path: "tcp/tcp_retransmit_skb", byPort: true, optional: true },
+  { path: "tcp/tcp_retransmit_synack", byPort: true, optional: true },
 ] as const;
+
+const has = (e: (typeof EVENTS)[number]) => existsSync(join(TRACEFS, "events", e.path));
 
 export type TcpEvent = { monoUs: number; local: string; remote: string } & (
   | { what: "state"; from: string; to: string }
   | { what: "reset"; sent: boolean }
+  | { what: "retransmit"; synack: boolean }
 );
 
 export interface StateTrace {
@@ -44,7 +53,7 @@ export function mountTracefs(): void {
 
 /** Why TCP states cannot be traced on this kernel, or undefined when they can. */
 export function whyNoStates(): string | undefined {
-  const missing = EVENTS.filter((e) => !existsSync(join(TRACEFS, "events", e.path)));
+  const missing = EVENTS.filter((e) => !e.optional && !has(e));
   if (missing.length === 0) return undefined;
   return `no TCP states: this kernel has no tracepoint ${missing.map((e) => e.path.replace("/", ":")).join(", ")}`;
 }
@@ -64,7 +73,7 @@ export function startStateTrace(port: number): StateTrace {
   });
   try {
     writeFileSync(join(dir, "trace_clock"), "mono");
-    for (const e of EVENTS) {
+    for (const e of EVENTS.filter(has)) {
       const events = join(dir, "events", e.path);
       if (e.byPort) writeFileSync(join(events, "filter"), `sport == ${port} || dport == ${port}`);
       writeFileSync(join(events, "enable"), "1");
@@ -89,7 +98,7 @@ function tryWrite(file: string, text: string): void {
   } catch {}
 }
 
-const LINE = / (\d+)\.(\d{6}): (inet_sock_set_state|tcp_send_reset|tcp_receive_reset): (.*)$/;
+const LINE = / (\d+)\.(\d{6}): (inet_sock_set_state|tcp_\w+): (.*)$/;
 
 /** The events in a tracefs `trace` file, as the kernel printed them (see each event's `format`). */
 export function parseTrace(text: string): TcpEvent[] {
@@ -106,6 +115,9 @@ export function parseTrace(text: string): TcpEvent[] {
     const host = (end: "s" | "d") => (v6 ? `[${field(`${end}addrv6`)}]` : field(`${end}addr`));
     const ends = { local: `${host("s")}:${field("sport")}`, remote: `${host("d")}:${field("dport")}` };
     if (event === "tcp_receive_reset") return [{ monoUs, what: "reset", sent: false, ...ends }];
+    if (event === "tcp_retransmit_skb") return [{ monoUs, what: "retransmit", synack: false, ...ends }];
+    if (event === "tcp_retransmit_synack") return [{ monoUs, what: "retransmit", synack: true, ...ends }];
+    if (event !== "inet_sock_set_state") return [];
     const state = (name: string) => field(name).replace(/^TCP_/, "");
     return [{ monoUs, what: "state", from: state("oldstate"), to: state("newstate"), ...ends }];
   });

@@ -13,7 +13,7 @@ export interface WirePacket extends Packet {
   sender: Side;
 }
 
-/** A TCP socket's state change or reset, as the kernel's tracepoint said it, or a TIME_WAIT ss saw. */
+/** A TCP socket's state change, reset or retransmission, as a tracepoint said it, or a TIME_WAIT ss saw. */
 export type WireState = TcpEvent & {
   t: number;
   /** Whose socket: the server's (its listener, or the socket accept() returned) or the client's. */
@@ -64,7 +64,9 @@ export function placeStates(
     const text =
       e.what === "reset"
         ? `RST ${e.sent ? "sent" : "received"}`
-        : `${listener ? "listener " : ""}${e.from} → ${e.to}`;
+        : e.what === "retransmit"
+          ? `retransmitted ${e.synack ? "SYN-ACK" : "a segment"}`
+          : `${listener ? "listener " : ""}${e.from} → ${e.to}`;
     return {
       ...e,
       t: onTrace(origin, "monotonic", e.monoUs),

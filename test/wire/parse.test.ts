@@ -41,10 +41,11 @@ const TRACE = `
             node-9306    [000] ..... 14917.554582: inet_sock_set_state: family=AF_INET protocol=IPPROTO_TCP sport=0 dport=45679 saddr=127.0.0.1 daddr=127.0.0.1 saddrv6=::ffff:127.0.0.1 daddrv6=::ffff:127.0.0.1 oldstate=TCP_CLOSE newstate=TCP_SYN_SENT
             node-9306    [000] ..s2. 14917.554639: inet_sock_set_state: family=AF_INET6 protocol=IPPROTO_TCP sport=45679 dport=35096 saddr=0.0.0.0 daddr=0.0.0.0 saddrv6=::1 daddrv6=::1 oldstate=TCP_LISTEN newstate=TCP_SYN_RECV
             node-9317    [001] ..s1. 14917.668061: tcp_send_reset: skbaddr=00000000d7aa5a62 skaddr=0000000000000000 src=127.0.0.1:45680 dest=127.0.0.1:48488 state=UNKNOWN reason=NO_SOCKET
+          <idle>-0       [001] ..s2. 14918.700000: tcp_retransmit_synack: family=AF_INET sport=45680 dport=48490 saddr=127.0.0.1 daddr=127.0.0.1 saddrv6=::ffff:127.0.0.1 daddrv6=::ffff:127.0.0.1
 `;
 
 describe("parseTrace", () => {
-  it("gives each state change its two ends and states, and a reset its direction", () => {
+  it("gives each state change its two ends and states, a reset its direction, a retransmission its kind", () => {
     expect(parseTrace(TRACE)).toEqual([
       {
         monoUs: 14917554582,
@@ -63,6 +64,13 @@ describe("parseTrace", () => {
         remote: "[::1]:35096",
       },
       { monoUs: 14917668061, what: "reset", sent: true, local: "127.0.0.1:45680", remote: "127.0.0.1:48488" },
+      {
+        monoUs: 14918700000,
+        what: "retransmit",
+        synack: true,
+        local: "127.0.0.1:45680",
+        remote: "127.0.0.1:48490",
+      },
     ]);
   });
 });
