@@ -2,7 +2,7 @@
 // port (so that the filter can name exactly this session's address and port, and no other traffic on
 // the machine ever appears), stopped once the session is over. tcpdump is a child this process owns
 // (leftovers.ts): Ctrl-C stops it with us.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { SetupError } from "../errors.js";
 import { ownChild } from "../leftovers.js";
 import { findProgram } from "../tools.js";
@@ -41,10 +41,64 @@ export interface Capture {
 
 /** tcpdump on lo for the server at `serverAddress`, once it says it is listening. */
 export async function startCapture(serverAddress: string): Promise<Capture> {
-  const program = findProgram("tcpdump") as string; // checkCapture() found it
   // -l: a line as soon as a packet is seen; --immediate-mode: each packet as it comes, not in batches.
-  const args = ["-i", "lo", "-n", "-tt", "-S", "-l", "--immediate-mode", filterFor(serverAddress)];
-  const child = ownChild(spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] }));
+  const tcpdump = await startTcpdump(["-n", "-tt", "-S", "-l", "--immediate-mode", filterFor(serverAddress)]);
+  return {
+    async stop() {
+      const since = Date.now();
+      // Quiet since the later of the last packet and this call: a packet of the session's last moment
+      // may still be on its way through tcpdump.
+      while (
+        Date.now() - Math.max(tcpdump.lastData(), since) < QUIET_MS &&
+        Date.now() - since < QUIET_MAX_MS
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
+      }
+      return parseTcpdump(await tcpdump.stop());
+    },
+  };
+}
+
+export interface Recording {
+  /** Stop recording, and read back the packets to or from any of `ports` (and ICMP quoting them). */
+  stop(ports: readonly number[]): Promise<Packet[]>;
+}
+
+/**
+ * Every TCP, UDP and ICMP packet on lo into `file` (headers only), for a run whose ports are known only
+ * once it is over (an experiment's): read back afterwards with those ports as the filter.
+ */
+export async function recordLoopback(file: string): Promise<Recording> {
+  const args = ["-s", "200", "--immediate-mode", "-U", "-w", file, "tcp or udp or icmp or icmp6"];
+  const tcpdump = await startTcpdump(args);
+  return {
+    async stop(ports) {
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS)); // the last packet reaches the file
+      await tcpdump.stop();
+      if (ports.length === 0) return [];
+      const filter = ports.map((port) => `port ${port} or ${icmpQuoting(port)}`).join(" or ");
+      const program = findProgram("tcpdump") as string;
+      const read = spawnSync(program, ["-r", file, "-n", "-tt", "-S", filter], { encoding: "utf8" });
+      return parseTcpdump(read.stdout);
+    },
+  };
+}
+
+function icmpQuoting(port: number): string {
+  return `(icmp and icmp[0] == 3 and icmp[30:2] == ${port}) or (icmp6 and ip6[40] == 1 and ip6[90:2] == ${port})`;
+}
+
+interface Tcpdump {
+  /** When it last wrote a line (Date.now()). */
+  lastData(): number;
+  /** SIGINT (it writes what it holds), and what it wrote to stdout. */
+  stop(): Promise<string>;
+}
+
+/** `tcpdump -i lo ...args`, owned by this process, once it says it is listening. */
+async function startTcpdump(args: readonly string[]): Promise<Tcpdump> {
+  const program = findProgram("tcpdump") as string; // checkCapture() found it
+  const child = ownChild(spawn(program, ["-i", "lo", ...args], { stdio: ["ignore", "pipe", "pipe"] }));
   let stdout = "";
   let stderr = "";
   let lastData = Date.now();
@@ -62,7 +116,8 @@ export async function startCapture(serverAddress: string): Promise<Capture> {
     };
     child.stderr.on("data", (d) => {
       stderr += d;
-      if (/^listening on /m.test(stderr)) {
+      if (/^(tcpdump: )?listening on /m.test(stderr)) {
+        // "tcpdump: " with -w
         clearTimeout(timer);
         resolve();
       }
@@ -71,16 +126,11 @@ export async function startCapture(serverAddress: string): Promise<Capture> {
     void exited.then(() => fail(firstLine(stderr) || "tcpdump stopped before it listened"));
   });
   return {
+    lastData: () => lastData,
     async stop() {
-      const since = Date.now();
-      // Quiet since the later of the last packet and this call: a packet of the session's last moment
-      // may still be on its way through tcpdump.
-      while (Date.now() - Math.max(lastData, since) < QUIET_MS && Date.now() - since < QUIET_MAX_MS) {
-        await new Promise((resolve) => setTimeout(resolve, QUIET_MS / 3));
-      }
-      child.kill("SIGINT"); // tcpdump writes what it holds and exits
+      child.kill("SIGINT");
       await exited;
-      return parseTcpdump(stdout);
+      return stdout;
     },
   };
 }

@@ -225,6 +225,38 @@ describe("run --capture: TCP states", () => {
   });
 });
 
+describe("experiment --capture", () => {
+  it("connect-no-listener: the SYN, and the RST that refused it, as tcpdump's evidence", async () => {
+    const run = await playground([
+      "experiment",
+      "connect-no-listener",
+      "--transport",
+      "tcp4",
+      "--capture",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
+    const wire = (result?.evidence ?? []).filter((line) => line.startsWith("wire: "));
+    expect(wire.map((line) => /Flags \[([^\]]*)\]/.exec(line)?.[1])).toEqual(["S", "R."]);
+  });
+
+  it("udp-connect-no-listener: ICMP port unreachable for each datagram to the dead port", async () => {
+    const run = await playground([
+      "experiment",
+      "udp-connect-no-listener",
+      "--transport",
+      "udp4",
+      "--capture",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
+    const wire = (result?.evidence ?? []).filter((line) => line.startsWith("wire: "));
+    expect(wire.some((line) => /ICMP 127\.0\.0\.1 udp port \d+ unreachable/.test(line))).toBe(true);
+  });
+});
+
 describe("run --capture refuses in one line", () => {
   it("without tcpdump: which program, how to install it, exit 2, before anything runs", async () => {
     const bin = tempDir();
