@@ -245,11 +245,8 @@ export function checkApplies(
   return moot.map((rule) => `--${rule.flag} does not apply to ${name}, so it is ignored: ${rule.why(name)}`);
 }
 
-/** --capture draws a lane among the calls: a view with times, and not yet beside strace's. */
+/** --capture draws a lane among the calls: a view with times. */
 function checkCapture(argv: Record<string, unknown>, given: (flag: string) => boolean): void {
-  if (argv.traceSyscalls) {
-    throw new UsageError("--capture and --trace-syscalls do not combine yet: give one");
-  }
   const format = argv.json ? "json" : String(argv.format ?? "ladder");
   if (given("format") && format === "lines") {
     throw new UsageError(

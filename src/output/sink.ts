@@ -11,8 +11,9 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
+import { wireLines } from "../wire/json.js";
 import { wireNotes } from "../wire/notes.js";
-import type { Wire, WirePacket, WireState } from "../wire/wire.js";
+import type { Wire } from "../wire/wire.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -164,41 +165,9 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
     wire: (wire) => {
       if (wire.none) logger.info({ note: wire.none, transport: transport.name }, wire.none);
       if (wire.noStates) logger.info({ note: wire.noStates, transport: transport.name }, wire.noStates);
-      // The packets and the states in one time order, as the ladder draws them.
-      const lines = [
-        ...wire.packets.map((p) => ({ t: p.t, line: { packet: packetJson(p) }, msg: p.words })),
-        ...wire.states.map((s) => ({ t: s.t, line: stateJson(s), msg: s.text })),
-      ].sort((a, b) => a.t - b.t);
-      for (const { t, line, msg } of lines) logger.info({ t, transport: transport.name, ...line }, msg);
+      for (const { t, line, msg } of wireLines(wire))
+        logger.info({ t, transport: transport.name, ...line }, msg);
     },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
-  };
-}
-
-/** A state change's NDJSON object (`tcpState`), a reset's (`tcpReset`), a retransmission's (`tcpRetransmit`). */
-function stateJson(s: WireState): Record<string, unknown> {
-  const ends = { local: s.local, remote: s.remote, side: s.side, source: s.source };
-  switch (s.what) {
-    case "state":
-      return { tcpState: { from: s.from, to: s.to, ...ends, ...(s.listener ? { listener: true } : {}) } };
-    case "reset":
-      return { tcpReset: { sent: s.sent, ...ends } };
-    case "retransmit":
-      return { tcpRetransmit: { synack: s.synack, ...ends } };
-  }
-}
-
-/** A packet's NDJSON object: tcpdump's notation for the flags, and its words whole. */
-function packetJson(p: WirePacket): Record<string, unknown> {
-  return {
-    proto: p.proto,
-    from: p.from,
-    to: p.to,
-    sender: p.sender,
-    ...(p.flags === undefined ? {} : { flags: p.flags }),
-    ...(p.seq === undefined ? {} : { seq: p.seq }),
-    ...(p.ack === undefined ? {} : { ack: p.ack }),
-    length: p.length,
-    tcpdump: p.words,
   };
 }

@@ -35,8 +35,8 @@ export type TcpEvent = { monoUs: number; local: string; remote: string } & (
 );
 
 export interface StateTrace {
-  /** Stop tracing, read what the instance holds, and remove it. */
-  stop(): TcpEvent[];
+  /** Stop tracing, read what the instance holds for `port` (either end), and remove the instance. */
+  stop(port: number): TcpEvent[];
 }
 
 /** tracefs mounted where the kernel documents it, mounting it if it is not: a SetupError if it cannot be. */
@@ -58,8 +58,11 @@ export function whyNoStates(): string | undefined {
   return `no TCP states: this kernel has no tracepoint ${missing.map((e) => e.path.replace("/", ":")).join(", ")}`;
 }
 
-/** Trace the TCP sockets on `port` (either end) from now on. */
-export function startStateTrace(port: number): StateTrace {
+/**
+ * Trace TCP sockets from now on: those on `port` (either end), or, when the port is not known yet
+ * (a run under strace binds it later), all of them, to be filtered by port when read.
+ */
+export function startStateTrace(port?: number): StateTrace {
   const dir = join(
     TRACEFS,
     "instances",
@@ -75,7 +78,9 @@ export function startStateTrace(port: number): StateTrace {
     writeFileSync(join(dir, "trace_clock"), "mono");
     for (const e of EVENTS.filter(has)) {
       const events = join(dir, "events", e.path);
-      if (e.byPort) writeFileSync(join(events, "filter"), `sport == ${port} || dport == ${port}`);
+      if (e.byPort && port !== undefined) {
+        writeFileSync(join(events, "filter"), `sport == ${port} || dport == ${port}`);
+      }
       writeFileSync(join(events, "enable"), "1");
     }
   } catch (err) {
@@ -83,7 +88,7 @@ export function startStateTrace(port: number): StateTrace {
     throw err;
   }
   return {
-    stop() {
+    stop(port) {
       writeFileSync(join(dir, "tracing_on"), "0");
       const text = readFileSync(join(dir, "trace"), "utf8");
       remove();

@@ -225,6 +225,25 @@ describe("run --capture: TCP states", () => {
   });
 });
 
+describe("run --capture --trace-syscalls: the call, the system call and the packets of one step", () => {
+  it("tcp4: the packets tcpdump saw for the session's port, and the states, beside strace's calls", async () => {
+    const { result: run, read } = await ownCapture(() =>
+      playground(["run", "--capture", "--trace-syscalls", "--json"], 60_000),
+    );
+    expect(run.code).toBe(0);
+    const lines = records(run.stdout);
+    const bind = callsOf(lines).find((e) => e.call === "bind" && e.side === "server");
+    expect((bind as { syscalls?: unknown[] }).syscalls?.length).toBeGreaterThan(0);
+    const seen = await read(portOf(bind?.local ?? ""));
+    const ours = packetsOf(lines).map((p) => `${p.flags} ${p.length}`);
+    expect(ours).toEqual(
+      seen.map((s) => `${/Flags \[([^\]]*)\]/.exec(s.line)?.[1]} ${/length (\d+)/.exec(s.line)?.[1]}`),
+    );
+    expect(ours.filter((p) => p.startsWith("P."))).toEqual(["P. 22", "P. 34", "P. 17"]);
+    expect(lines.filter((r) => r.tcpState).length).toBeGreaterThan(0);
+  });
+});
+
 describe("experiment --capture", () => {
   it("connect-no-listener: the SYN, and the RST that refused it, as tcpdump's evidence", async () => {
     const run = await playground([
@@ -277,10 +296,7 @@ describe("run --capture refuses in one line", () => {
     expect(run.code).toBe(2);
   });
 
-  it("with --trace-syscalls, and with --format lines: usage errors", async () => {
-    const both = await playground(["run", "--capture", "--trace-syscalls"]);
-    expect(both.stderr).toMatch(/^playground: --capture and --trace-syscalls do not combine yet/);
-    expect(both.code).toBe(2);
+  it("with --format lines: a usage error", async () => {
     const lines = await playground(["run", "--capture", "--format", "lines"]);
     expect(lines.stderr).toMatch(/^playground: --capture places packets by time/);
     expect(lines.code).toBe(2);
