@@ -9,6 +9,7 @@ import { createTracer } from "../trace/tracer.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { recordLoopback } from "../wire/capture.js";
+import { startStateTrace, type TcpEvent, whyNoStates } from "../wire/tracefs.js";
 import type { Experiment, ExperimentContext, Result, Verdict } from "./experiment.js";
 
 /** No experiment should need more; one that does is reported as failed, not waited for. */
@@ -66,17 +67,24 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
     address: (file = "s") => freshAddress(name, dir, file),
     defer: (cleanup) => cleanups.push(cleanup),
   };
-  const recording =
-    capture && !name.startsWith("unix") ? await recordLoopback(join(dir, "lo.pcap")) : undefined;
+  const inet = capture && !name.startsWith("unix");
+  const recording = inet ? await recordLoopback(join(dir, "lo.pcap")) : undefined;
+  const states = inet && name.startsWith("tcp") && !whyNoStates() ? startStateTrace() : undefined;
   const start = performance.now();
   try {
     const observation = await withTimeLimit(experiment.run(name, context));
     if (recording) {
-      // The wire as evidence: tcpdump's own lines for the ports this run's calls used.
-      const packets = await recording.stop(portsOf(events));
+      // The wire as evidence: tcpdump's own lines for the ports this run's calls used, and the TCP
+      // states the tracepoint saw on them.
+      const ports = portsOf(events);
+      const tcp = (states?.stop(ports) ?? []).map(
+        (e) => `tcp: ${e.local} ${tcpEventText(e)} (peer ${e.remote})`,
+      );
+      const packets = await recording.stop(ports);
       observation.evidence = [
         ...(observation.evidence ?? []),
         ...packets.map((p) => `wire: ${p.from} > ${p.to}: ${p.words}`),
+        ...tcp,
       ];
     }
     const verdict: Verdict = observation.outcome === expected ? "matches" : "differs";
@@ -106,6 +114,12 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
     }
     temp.remove();
   }
+}
+
+function tcpEventText(e: TcpEvent): string {
+  if (e.what === "state") return `${e.from} → ${e.to}`;
+  if (e.what === "reset") return `RST ${e.sent ? "sent" : "received"}`;
+  return `retransmitted ${e.synack ? "SYN-ACK" : "a segment"}`;
 }
 
 /** The inet ports a run's calls bound or reached (port 0 is no port). */

@@ -35,8 +35,8 @@ export type TcpEvent = { monoUs: number; local: string; remote: string } & (
 );
 
 export interface StateTrace {
-  /** Stop tracing, read what the instance holds for `port` (either end), and remove the instance. */
-  stop(port: number): TcpEvent[];
+  /** Stop tracing, read what the instance holds for `ports` (at either end), and remove the instance. */
+  stop(ports: number | readonly number[]): TcpEvent[];
 }
 
 /** tracefs mounted where the kernel documents it, mounting it if it is not: a SetupError if it cannot be. */
@@ -88,11 +88,12 @@ export function startStateTrace(port?: number): StateTrace {
     throw err;
   }
   return {
-    stop(port) {
+    stop(ports) {
+      const wanted = new Set(typeof ports === "number" ? [ports] : ports);
       writeFileSync(join(dir, "tracing_on"), "0");
       const text = readFileSync(join(dir, "trace"), "utf8");
       remove();
-      return parseTrace(text).filter((e) => portOf(e.local) === port || portOf(e.remote) === port);
+      return parseTrace(text).filter((e) => wanted.has(portOf(e.local)) || wanted.has(portOf(e.remote)));
     },
   };
 }

@@ -260,6 +260,22 @@ describe("experiment --capture", () => {
     expect(wire.map((line) => /Flags \[([^\]]*)\]/.exec(line)?.[1])).toEqual(["S", "R."]);
   });
 
+  it("close-unread-rst: a reset on the wire instead of a FIN, and the tracepoint's RST sent", async () => {
+    const run = await playground([
+      "experiment",
+      "close-unread-rst",
+      "--transport",
+      "tcp4",
+      "--capture",
+      "--json",
+    ]);
+    expect(run.code).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
+    const evidence = result?.evidence ?? [];
+    expect(evidence.some((line) => /^wire: .*Flags \[R\.?\]/.test(line))).toBe(true);
+    expect(evidence.some((line) => /^tcp: \S+ RST sent/.test(line))).toBe(true);
+  });
+
   it("udp-connect-no-listener: ICMP port unreachable for each datagram to the dead port", async () => {
     const run = await playground([
       "experiment",
