@@ -12,6 +12,7 @@ import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
 import { checkCapture } from "../wire/capture.js";
+import { mountTracefs } from "../wire/tracefs.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { ExperimentFlags } from "./flags/experiment.js";
 
@@ -25,7 +26,10 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   }
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
   requireTools(flags.name, chosen, only);
-  if (flags.capture) checkCapture(); // root and tcpdump, before anything runs
+  if (flags.capture) {
+    checkCapture(); // root and tcpdump, before anything runs
+    mountTracefs();
+  }
   exitOnInterrupt();
   // --json streams a line per experiment: on the same terminal, the lines are the progress.
   const progress = progressBar(

@@ -105,6 +105,9 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
       events,
     };
   } finally {
+    // A run that failed or timed out still stops its capture: tcpdump, and the tracefs instance.
+    states?.stop([]);
+    await recording?.stop([]);
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();

@@ -71,8 +71,11 @@ export interface Recording {
 export async function recordLoopback(file: string): Promise<Recording> {
   const args = ["-s", "200", "--immediate-mode", "-U", "-w", file, "tcp or udp or icmp or icmp6"];
   const tcpdump = await startTcpdump(args);
+  let stopped = false;
   return {
     async stop(ports) {
+      if (stopped) return []; // a second stop, after a run that failed
+      stopped = true;
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS)); // the last packet reaches the file
       await tcpdump.stop();
       if (ports.length === 0) return [];

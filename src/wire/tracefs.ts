@@ -87,8 +87,11 @@ export function startStateTrace(port?: number): StateTrace {
     remove();
     throw err;
   }
+  let stopped = false;
   return {
     stop(ports) {
+      if (stopped) return []; // a second stop, after a run that failed: already removed
+      stopped = true;
       const wanted = new Set(typeof ports === "number" ? [ports] : ports);
       writeFileSync(join(dir, "tracing_on"), "0");
       const text = readFileSync(join(dir, "trace"), "utf8");
