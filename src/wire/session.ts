@@ -56,7 +56,7 @@ export async function captureWire(
       return {
         device: "lo",
         packets,
-        states: [...traced, ...timeWaits(traced, port)],
+        states: [...traced, ...(await timeWaits(traced, port))],
         ...(noStates ? { noStates } : {}),
       };
     },
@@ -87,7 +87,7 @@ export async function captureLater(
       return {
         device: "lo",
         packets: serverAddress === undefined ? [] : placePackets(packets, serverAddress, origin),
-        states: port === undefined ? [] : [...traced, ...timeWaits(traced, port)],
+        states: port === undefined ? [] : [...traced, ...(await timeWaits(traced, port))],
         ...(noStates ? { noStates } : {}),
       };
     },
@@ -98,8 +98,8 @@ export async function captureLater(
  * The sockets ss lists in TIME_WAIT, each where the tracepoint saw it close: at that moment the
  * kernel put a timewait socket in its place.
  */
-function timeWaits(traced: readonly WireState[], port: number): WireState[] {
-  return timeWaitOn(port).flatMap(({ local, remote }) => {
+async function timeWaits(traced: readonly WireState[], port: number): Promise<WireState[]> {
+  return (await timeWaitOn(port)).flatMap(({ local, remote }) => {
     const closed = traced.findLast(
       (s) => s.what === "state" && s.to === "CLOSE" && s.local === local && s.remote === remote,
     );

@@ -9,8 +9,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SetupError } from "../errors.js";
+import { portOf } from "../experiments/kit/ss.js";
 import { atExit } from "../leftovers.js";
-import { portOf } from "./wire.js";
 
 export const TRACEFS = "/sys/kernel/tracing";
 

@@ -1,6 +1,8 @@
 // What crossed the wire in one session, placed on the run's time axis: each packet tcpdump saw
 // (stamped with the wall clock) at microseconds since the trace began, with the side that sent it;
 // or, for a unix socket, why there is nothing to see.
+
+import { portOf } from "../experiments/kit/ss.js";
 import type { Side } from "../trace/events.js";
 import { onTrace, type TraceOrigin } from "../trace/origin.js";
 import type { Packet } from "./parse.js";
@@ -76,8 +78,4 @@ export function placeStates(
       text,
     };
   });
-}
-
-export function portOf(address: string): number {
-  return Number(address.slice(address.lastIndexOf(":") + 1));
 }
