@@ -244,6 +244,30 @@ describe("run --capture --trace-syscalls: the call, the system call and the pack
   });
 });
 
+describe("compare --capture", () => {
+  it("the traced session's packets per transport, in tcpdump's notation; none for unix", async () => {
+    const args = [
+      "compare",
+      "--capture",
+      "--json",
+      "--duration",
+      "0.3",
+      "--transport",
+      "tcp4,udp4,unix-stream",
+    ];
+    const run = await playground(args, 60_000);
+    expect(run.code).toBe(0);
+    const rows = (
+      JSON.parse(run.stdout) as { rows: { transport: string; wire?: { packets: string[]; none?: string } }[] }
+    ).rows;
+    const wire = Object.fromEntries(rows.map((r) => [r.transport, r.wire]));
+    expect(wire.tcp4?.packets.slice(0, 3)).toEqual(["S", "S.", "."]);
+    expect(wire.tcp4?.packets.filter((p) => p.startsWith("P."))).toEqual(["P. 22", "P. 34", "P. 17"]);
+    expect(wire.udp4?.packets).toEqual(["UDP 23", "UDP 22", "UDP 34", "UDP 17"]);
+    expect(wire["unix-stream"]).toEqual({ packets: [], none: expect.stringMatching(/^no wire: /) });
+  });
+});
+
 describe("experiment --capture", () => {
   it("connect-no-listener: the SYN, and the RST that refused it, as tcpdump's evidence", async () => {
     const run = await playground([
