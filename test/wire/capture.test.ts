@@ -134,6 +134,14 @@ describe("run --capture", () => {
     );
   });
 
+  it("tcp4 Mermaid: a wire participant with a note per packet", async () => {
+    const run = await playground(["run", "--capture", "--format", "mermaid"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("participant W as wire (lo)");
+    expect(run.stdout).toMatch(/Note over W: → Flags \[S\], seq \d+, length 0/);
+    expect(run.stdout).toMatch(/Note over C: CLOSE → SYN_SENT/);
+  });
+
   it("unix-stream: nothing on the wire, and one line that says why", async () => {
     const run = await playground(["run", "--transport", "unix-stream", "--capture", "--json"]);
     expect(run.code).toBe(0);
