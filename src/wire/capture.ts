@@ -29,9 +29,7 @@ export function checkCapture(): void {
  */
 export function filterFor(serverAddress: string): string {
   const { host, port } = parseInet(serverAddress);
-  return host.includes(":")
-    ? `ip6 host ${host} and (port ${port} or (icmp6 and ip6[40] == 1 and ip6[90:2] == ${port}))`
-    : `host ${host} and (port ${port} or (icmp[0] == 3 and icmp[30:2] == ${port}))`;
+  return `${host.includes(":") ? "ip6 " : ""}host ${host} and (port ${port} or ${icmpQuoting(port)})`;
 }
 
 export interface Capture {
@@ -87,6 +85,7 @@ export async function recordLoopback(file: string): Promise<Recording> {
   };
 }
 
+/** An ICMP or ICMPv6 port unreachable (type 3, type 1) that quotes a datagram sent to `port`. */
 function icmpQuoting(port: number): string {
   return `(icmp and icmp[0] == 3 and icmp[30:2] == ${port}) or (icmp6 and ip6[40] == 1 and ip6[90:2] == ${port})`;
 }
