@@ -89,27 +89,32 @@ const callsOf = (lines: Record<string, unknown>[]) =>
 const portOf = (address: string) => Number(address.slice(address.lastIndexOf(":") + 1));
 
 describe("run --capture", () => {
-  it("tcp4: the same packets as tcpdump saw, in its order, with its flags and lengths", async () => {
-    const { result: run, read } = await ownCapture(() => playground(["run", "--capture", "--json"]));
-    expect(run.stderr).toBe("");
-    expect(run.code).toBe(0);
-    const lines = records(run.stdout);
-    const bind = callsOf(lines).find((e) => e.call === "bind" && e.side === "server");
-    const seen = await read(portOf(bind?.local ?? ""));
-    const flagsAndLength = (line: string) => {
-      const m = /Flags \[([^\]]*)\].*, length (\d+)/.exec(line);
-      return `${m?.[1]} ${m?.[2]}`;
-    };
-    const ours = packetsOf(lines).map((p) => `${p.flags} ${p.length}`);
-    expect(ours).toEqual(seen.map((s) => flagsAndLength(s.line)));
-    // The story tcpdump tells: the handshake, the lab's three messages, a FIN from each side.
-    expect(ours.slice(0, 3)).toEqual(["S 0", "S. 0", ". 0"]);
-    expect(ours.filter((p) => p.startsWith("P."))).toEqual(["P. 22", "P. 34", "P. 17"]);
-    expect(ours.filter((p) => p.startsWith("F"))).toHaveLength(2);
-    // The handshake is over before accept() returns: the kernel completed it.
-    const accept = callsOf(lines).find((e) => e.call === "accept");
-    expect(packetsOf(lines)[2]?.t).toBeLessThan(accept?.t as number);
-  });
+  it.each(["tcp4", "tcp6"])(
+    "%s: the same packets as tcpdump saw, in its order, with its flags and lengths",
+    async (name) => {
+      const { result: run, read } = await ownCapture(() =>
+        playground(["run", "--transport", name, "--capture", "--json"]),
+      );
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const lines = records(run.stdout);
+      const bind = callsOf(lines).find((e) => e.call === "bind" && e.side === "server");
+      const seen = await read(portOf(bind?.local ?? ""));
+      const flagsAndLength = (line: string) => {
+        const m = /Flags \[([^\]]*)\].*, length (\d+)/.exec(line);
+        return `${m?.[1]} ${m?.[2]}`;
+      };
+      const ours = packetsOf(lines).map((p) => `${p.flags} ${p.length}`);
+      expect(ours).toEqual(seen.map((s) => flagsAndLength(s.line)));
+      // The story tcpdump tells: the handshake, the lab's three messages, a FIN from each side.
+      expect(ours.slice(0, 3)).toEqual(["S 0", "S. 0", ". 0"]);
+      expect(ours.filter((p) => p.startsWith("P."))).toEqual(["P. 22", "P. 34", "P. 17"]);
+      expect(ours.filter((p) => p.startsWith("F"))).toHaveLength(2);
+      // The handshake is over before accept() returns: the kernel completed it.
+      const accept = callsOf(lines).find((e) => e.call === "accept");
+      expect(packetsOf(lines)[2]?.t).toBeLessThan(accept?.t as number);
+    },
+  );
 
   it("udp4: connect() put nothing on the wire; each send() is one datagram", async () => {
     const { result: run, read } = await ownCapture(() =>
