@@ -13,7 +13,7 @@ import { serverLine } from "./commands/flags/server.js";
 import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
 import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
-import { OpError, UsageError } from "./errors.js";
+import { OpError, SetupError, UsageError } from "./errors.js";
 
 // The commands, in the order --help lists them: each one's line (options beside its flags type, in
 // commands/flags/) and its handler, whose module loads only when it runs: --help loads no socket code.
@@ -45,6 +45,9 @@ function fail(err: unknown): void {
     process.stderr.write(
       `playground: ${err.message}\n(see ${["playground", typedCommand(), "--help"].filter(Boolean).join(" ")})\n`,
     );
+    process.exitCode = 2;
+  } else if (err instanceof SetupError) {
+    process.stderr.write(`playground: ${err.message}\n`);
     process.exitCode = 2;
   } else if (err instanceof OpError) {
     process.stderr.write(`playground: ${err.message}\n`);

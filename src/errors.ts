@@ -29,6 +29,14 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * What was asked needs something this machine or user lacks (root, a program, a kernel feature): one
+ * line that says which and how to fix it, exit code 2 like a usage error, without the --help pointer.
+ */
+export class SetupError extends Error {
+  override name = "SetupError";
+}
+
 /** What an errno means to someone running the playground, with a fix for this family's addresses. */
 function hintFor(code: string, op: Op, transport: TransportName, address: string): string {
   const unix = transport.startsWith("unix");

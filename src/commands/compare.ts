@@ -6,6 +6,7 @@ import { progressBar } from "../output/progress.js";
 import { parseTransportList } from "../strategy.js";
 import { loadTransport } from "../transports/index.js";
 import { renderCompareMarkdown, renderCompareText } from "../views/compare-table.js";
+import { checkCapture } from "../wire/session.js";
 import { freshAddress } from "./addresses.js";
 import type { CompareFlags } from "./flags/compare.js";
 
@@ -14,13 +15,18 @@ export async function compare(flags: CompareFlags): Promise<void> {
   // --duration is in range: the CLI checks it (commands/validate.ts).
   const seconds = flags.duration / names.length;
   exitOnInterrupt();
+  if (flags.capture) {
+    const transports = await Promise.all(names.map((name) => loadTransport(name)));
+    for (const transport of transports) checkCapture(transport); // before anything runs
+  }
   const progress = progressBar(names.length);
   const rows = [];
   try {
     for (const name of names) {
       await notInterrupted();
       progress.step(`comparing ${name}`, seconds);
-      rows.push(await compareOne(await loadTransport(name), () => freshAddress(name, {}), seconds));
+      const transport = await loadTransport(name);
+      rows.push(await compareOne(transport, () => freshAddress(name, {}), seconds, flags.capture));
     }
   } finally {
     progress.done();

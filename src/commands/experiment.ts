@@ -11,6 +11,8 @@ import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
+import { checkCapture } from "../wire/capture.js";
+import { mountTracefs } from "../wire/tracefs.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { ExperimentFlags } from "./flags/experiment.js";
 
@@ -24,6 +26,10 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   }
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
   requireTools(flags.name, chosen, only);
+  if (flags.capture) {
+    checkCapture(); // root and tcpdump, before anything runs
+    mountTracefs();
+  }
   exitOnInterrupt();
   // --json streams a line per experiment: on the same terminal, the lines are the progress.
   const progress = progressBar(
@@ -32,7 +38,12 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   );
   const all = [];
   for (const exp of chosen) {
-    const runs = await runExperiment(exp, only, (name) => progress.step(`${exp.name} on ${name}`, 0.5));
+    const runs = await runExperiment(
+      exp,
+      only,
+      (name) => progress.step(`${exp.name} on ${name}`, 0.5),
+      flags.capture,
+    );
     all.push({ experiment: exp, runs, results: runs.map((r) => r.result) });
     if (flags.json)
       out(

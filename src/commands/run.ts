@@ -8,6 +8,7 @@ import { startServer } from "../protocol/server.js";
 import { chooseTransport } from "../strategy.js";
 import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
+import { captureWire, checkCapture } from "../wire/session.js";
 import { freshAddress, namedAddress } from "./addresses.js";
 import type { RunFlags } from "./flags/run.js";
 import { formatOf, messageEndOf } from "./options.js";
@@ -21,15 +22,19 @@ export async function run(flags: RunFlags): Promise<void> {
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
   const trace = traceInto(sink, transport);
+  if (flags.capture) checkCapture(transport); // before anything starts
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {
     if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
     const server = await startServer(transport, address, protocol, trace);
+    // tcpdump starts once the port is known, and before the client's first packet.
+    const capture = flags.capture ? await captureWire(transport, server.address, trace.origin) : undefined;
     try {
       await runClient(transport, server.address, { ...flags, message: Buffer.from(flags.message) }, trace);
     } finally {
       await server.close(flags.timeout);
+      if (capture) sink.wire(await capture.stop());
     }
   } finally {
     fresh?.cleanup();

@@ -229,6 +229,7 @@ export function checkApplies(
   if (command === "run" && given("abstract") && argv.abstract && given("path")) {
     throw new UsageError("--abstract and --path both choose the address: give one");
   }
+  if (command === "run" && argv.capture) checkCapture(argv, given);
   if (command === "experiment" && argv.name === "list" && given("transport")) {
     throw new UsageError(
       "--transport chooses where experiments run, and list runs none — leave it out, or name an experiment",
@@ -242,6 +243,16 @@ export function checkApplies(
   const refused = moot.find((rule) => !rule.warn);
   if (refused) throw new UsageError(`--${refused.flag} does not apply to ${name}: ${refused.why(name)}`);
   return moot.map((rule) => `--${rule.flag} does not apply to ${name}, so it is ignored: ${rule.why(name)}`);
+}
+
+/** --capture draws a lane among the calls: a view with times. */
+function checkCapture(argv: Record<string, unknown>, given: (flag: string) => boolean): void {
+  const format = argv.json ? "json" : String(argv.format ?? "ladder");
+  if (given("format") && format === "lines") {
+    throw new UsageError(
+      "--capture places packets by time, and --format lines has none — use the ladder, mermaid or --json",
+    );
+  }
 }
 
 /** --size is for the modes that send messages of a size, --concurrency for the ones with many clients. */

@@ -3,6 +3,7 @@
 // measured in this run.
 import os from "node:os";
 import type { Transport, TransportName } from "../transports/transport.js";
+import type { WirePacket } from "../wire/wire.js";
 import { type Measured, measure } from "./measure.js";
 import {
   type BoundaryObservation,
@@ -35,6 +36,11 @@ export interface CompareRow {
    */
   clientBinds: "required" | "automatic" | "never (unnamed)";
   measured: Measured;
+  /**
+   * With --capture: the traced session's packets in tcpdump's notation, in order ("S", "S.", ".",
+   * "P. 22", "UDP 23", "ICMP"), or why there are none (a unix socket).
+   */
+  wire?: { packets: string[]; none?: string };
 }
 
 export interface Comparison {
@@ -53,6 +59,7 @@ export async function compareOne(
   transport: Transport,
   fresh: () => Fresh,
   seconds: number,
+  capture = false,
 ): Promise<CompareRow> {
   const use = async <T>(work: (address: string) => Promise<T>): Promise<T> => {
     const { address, cleanup } = fresh();
@@ -62,7 +69,7 @@ export async function compareOne(
       cleanup();
     }
   };
-  const events = await use((address) => tracedSession(transport, address));
+  const { events, wire } = await use((address) => tracedSession(transport, address, capture));
   const observed = await use((address) => observeBoundaries(transport, address));
   const measured = await use((address) => measure(transport, address, seconds));
   const bound = events.find((e) => e.side === "server" && e.call === "bind")?.local ?? "";
@@ -88,7 +95,17 @@ export async function compareOne(
           ? "never (unnamed)"
           : "automatic",
     measured,
+    ...(wire
+      ? { wire: { packets: wire.packets.map(packetWord), ...(wire.none ? { none: wire.none } : {}) } }
+      : {}),
   };
+}
+
+/** A packet as a word or two in tcpdump's notation: "S.", "P. 22", "UDP 23", "ICMP". */
+function packetWord(p: WirePacket): string {
+  if (p.proto === "udp") return `UDP ${p.length}`;
+  if (p.proto === "icmp") return "ICMP";
+  return p.length > 0 ? `${p.flags} ${p.length}` : (p.flags ?? "");
 }
 
 export function machine(): Comparison["machine"] {

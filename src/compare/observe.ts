@@ -6,17 +6,25 @@ import { startServer } from "../protocol/server.js";
 import { isCall, noTrace, type SocketEvent } from "../trace/events.js";
 import { createTracer } from "../trace/tracer.js";
 import type { Transport } from "../transports/transport.js";
+import { captureWire } from "../wire/session.js";
+import type { Wire } from "../wire/wire.js";
 
 export interface SetupCalls {
   server: string[];
   client: string[];
 }
 
-/** One whole session, traced: its events. */
-export async function tracedSession(transport: Transport, address: string): Promise<SocketEvent[]> {
+/** One whole session, traced: its events, and with `capture` what crossed the wire (wire/session.ts). */
+export async function tracedSession(
+  transport: Transport,
+  address: string,
+  capture = false,
+): Promise<{ events: SocketEvent[]; wire?: Wire }> {
   const events: SocketEvent[] = [];
   const trace = createTracer(transport, (e) => events.push(e));
   const server = await startServer(transport, address, DEFAULT_PROTOCOL, trace);
+  const capturing = capture ? await captureWire(transport, server.address, trace.origin) : undefined;
+  let wire: Wire | undefined;
   try {
     await runClient(
       transport,
@@ -26,8 +34,9 @@ export async function tracedSession(transport: Transport, address: string): Prom
     );
   } finally {
     await server.close(1);
+    wire = await capturing?.stop();
   }
-  return events;
+  return wire ? { events, wire } : { events };
 }
 
 /** The calls each side made before it moved any data; `*` marks those Node made inside another call. */

@@ -8,6 +8,8 @@ import type { SocketEvent } from "../trace/events.js";
 import { createTracer } from "../trace/tracer.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
+import { recordLoopback } from "../wire/capture.js";
+import { startStateTrace, type TcpEvent, whyNoStates } from "../wire/tracefs.js";
 import type { Experiment, ExperimentContext, Result, Verdict } from "./experiment.js";
 
 /** No experiment should need more; one that does is reported as failed, not waited for. */
@@ -26,23 +28,27 @@ export function runsOf(experiment: Experiment, only?: readonly TransportName[]):
   );
 }
 
-/** Run it on every transport of `only` (all if not given); `starting` hears of each live run first. */
+/**
+ * Run it on every transport of `only` (all if not given); `starting` hears of each live run first.
+ * `capture`: record the packets on lo during each inet run (tcpdump), and add them to its evidence.
+ */
 export async function runExperiment(
   experiment: Experiment,
   only?: readonly TransportName[],
   starting: (name: TransportName) => void = () => {},
+  capture = false,
 ): Promise<Run[]> {
   const runs: Run[] = [];
   for (const name of TRANSPORT_NAMES) {
     if (only && !only.includes(name)) continue;
     await notInterrupted(); // Ctrl-C during the last run: start no other
     if (experiment.expected[name] !== undefined) starting(name);
-    runs.push(await runOn(experiment, name));
+    runs.push(await runOn(experiment, name, capture));
   }
   return runs;
 }
 
-async function runOn(experiment: Experiment, name: TransportName): Promise<Run> {
+async function runOn(experiment: Experiment, name: TransportName, capture: boolean): Promise<Run> {
   const expected = experiment.expected[name];
   const base = { experiment: experiment.name, transport: name };
   if (expected === undefined) {
@@ -61,9 +67,26 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
     address: (file = "s") => freshAddress(name, dir, file),
     defer: (cleanup) => cleanups.push(cleanup),
   };
+  const inet = capture && !name.startsWith("unix");
+  const recording = inet ? await recordLoopback(join(dir, "lo.pcap")) : undefined;
+  const states = inet && name.startsWith("tcp") && !whyNoStates() ? startStateTrace() : undefined;
   const start = performance.now();
   try {
     const observation = await withTimeLimit(experiment.run(name, context));
+    if (recording) {
+      // The wire as evidence: tcpdump's own lines for the ports this run's calls used, and the TCP
+      // states the tracepoint saw on them.
+      const ports = portsOf(events);
+      const tcp = (states?.stop(ports) ?? []).map(
+        (e) => `tcp: ${e.local} ${tcpEventText(e)} (peer ${e.remote})`,
+      );
+      const packets = await recording.stop(ports);
+      observation.evidence = [
+        ...(observation.evidence ?? []),
+        ...packets.map((p) => `wire: ${p.from} > ${p.to}: ${p.words}`),
+        ...tcp,
+      ];
+    }
     const verdict: Verdict = observation.outcome === expected ? "matches" : "differs";
     const bentBy = verdict === "differs" ? observation.bentBy : undefined;
     const result = {
@@ -82,6 +105,9 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
       events,
     };
   } finally {
+    // A run that failed or timed out still stops its capture: tcpdump, and the tracefs instance.
+    states?.stop([]);
+    await recording?.stop([]);
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();
@@ -91,6 +117,22 @@ async function runOn(experiment: Experiment, name: TransportName): Promise<Run> 
     }
     temp.remove();
   }
+}
+
+function tcpEventText(e: TcpEvent): string {
+  if (e.what === "state") return `${e.from} → ${e.to}`;
+  if (e.what === "reset") return `RST ${e.sent ? "sent" : "received"}`;
+  return `retransmitted ${e.synack ? "SYN-ACK" : "a segment"}`;
+}
+
+/** The inet ports a run's calls bound or reached (port 0 is no port). */
+function portsOf(events: readonly SocketEvent[]): number[] {
+  const ports = events
+    .flatMap((e) => [e.local, e.remote])
+    .map((address) => /:(\d+)$/.exec(address ?? "")?.[1])
+    .map(Number)
+    .filter((port) => port > 0);
+  return [...new Set(ports)];
 }
 
 function freshAddress(name: TransportName, dir: string, file: string): string {

@@ -11,6 +11,9 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
+import { wireLines } from "../wire/json.js";
+import { wireNotes } from "../wire/notes.js";
+import type { Wire } from "../wire/wire.js";
 
 export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -26,6 +29,8 @@ export interface Sink {
   say(text: string): void;
   /** The trace began at `origin` (--json records it, so that other sources' times can join). */
   began(origin: TraceOrigin): void;
+  /** What crossed the wire (--capture), once the session is over: drawn with the calls. */
+  wire(wire: Wire): void;
   /** Print what waits for the end of the run, and flush. */
   finish(): Promise<void>;
 }
@@ -75,12 +80,14 @@ export async function createSink(transport: TransportInfo, format: Format, level
         out.flush(); // a note is rare, and must come before any failure the CLI prints after it
       },
       began() {}, // the lab's lines carry no times
+      wire() {}, // --capture refuses --format lines (validate.ts): the lines carry no times to place packets
       finish: async () => out.flush(),
     };
   }
 
   const events: SocketEvent[] = [];
   const said: string[] = [];
+  let wire: Wire | undefined;
   return {
     event(e) {
       failure(e);
@@ -89,15 +96,18 @@ export async function createSink(transport: TransportInfo, format: Format, level
     wants: () => info, // the ladder and the diagram draw every call
     say: (text) => said.push(text),
     began() {}, // the ladder and the diagram draw times since the trace began
+    wire: (captured) => {
+      wire = captured;
+    },
     async finish() {
       if (!info || events.length === 0) return;
       for (const text of said) out(text);
       if (format === "mermaid") {
-        process.stdout.write(renderMermaid(events, transport));
+        process.stdout.write(renderMermaid(events, transport, wire));
         return;
       }
-      process.stdout.write(renderLadder(events, transport, useColor(process.stdout)));
-      const notes = notesFor(events, transport);
+      process.stdout.write(renderLadder(events, transport, useColor(process.stdout), wire));
+      const notes = [...notesFor(events, transport), ...(wire ? wireNotes(wire, events) : [])];
       if (notes.length > 0) out("\nNotes:");
       for (const note of notes) out(wrap(`  • ${note}`, 100, "    "));
     },
@@ -151,6 +161,12 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
         { t: 0, trace: "began", wallTime: wall, origin, transport: transport.name },
         `trace began at ${wall}`,
       );
+    },
+    wire: (wire) => {
+      if (wire.none) logger.info({ note: wire.none, transport: transport.name }, wire.none);
+      if (wire.noStates) logger.info({ note: wire.noStates, transport: transport.name }, wire.noStates);
+      for (const { t, line, msg } of wireLines(wire))
+        logger.info({ t, transport: transport.name, ...line }, msg);
     },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
   };

@@ -6,12 +6,17 @@
 import type { RunFlags } from "../commands/flags/run.js";
 import { formatOf, messageEndOf } from "../commands/options.js";
 import { UsageError } from "../errors.js";
+import { tempDir } from "../leftovers.js";
 import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
 import { chooseTransport, familyTypeOf } from "../strategy.js";
 import { hasSyscalls, type SocketEvent } from "../trace/events.js";
+import type { TraceOrigin } from "../trace/origin.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { useColor } from "../views/paint.js";
+import { wireLines } from "../wire/json.js";
+import { wireNotes } from "../wire/notes.js";
+import { captureLater, checkCapture } from "../wire/session.js";
 import { type KernelView, matchSyscalls } from "./match.js";
 import { parseStrace } from "./parse.js";
 import { findSockets } from "./sockets.js";
@@ -26,6 +31,10 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
     throw new UsageError(`--trace-syscalls draws the ladder, or NDJSON with --json; not --format ${format}`);
   }
   const transport = await loadTransport(name);
+  if (flags.capture) checkCapture(transport); // before anything starts
+  // The child binds its port under strace: the wire is recorded whole and read back for that port.
+  const dir = flags.capture ? tempDir("playground-wire-") : undefined;
+  const later = dir ? await captureLater(transport, dir.path) : undefined;
   const traced = await runUnderStrace(childArgs(name, flags));
 
   const lines = traced.stdout.split("\n").filter((line) => line.trim() !== "");
@@ -33,6 +42,10 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
   const events = records.filter(isEvent);
   const sockets = findSockets(parseStrace(traced.log), transport, events);
   const kernel = matchSyscalls(events, sockets, transport);
+  const began = records.find((r) => r?.trace === "began")?.origin as TraceOrigin | undefined;
+  const bound = events.find((e) => e.side === "server" && e.call === "bind" && !e.errno)?.local;
+  const wire = later && began ? await later.stop(bound, began) : undefined;
+  dir?.remove();
 
   if (format === "json") {
     lines.forEach((line, i) => {
@@ -40,12 +53,18 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
       // A message's end or a refusal is no call: it gets no syscalls list at all (an EOF does).
       process.stdout.write(`${isEvent(r) && hasSyscalls(r) ? withSyscalls(r, kernel) : line}\n`);
     });
+    if (wire?.none) process.stdout.write(`${JSON.stringify({ note: wire.none, transport: name })}\n`);
+    if (wire?.noStates) process.stdout.write(`${JSON.stringify({ note: wire.noStates, transport: name })}\n`);
+    for (const { t, line } of wire ? wireLines(wire) : []) {
+      process.stdout.write(`${JSON.stringify({ t, transport: name, ...line })}\n`);
+    }
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
     for (const r of records) if (typeof r?.note === "string") out(wrap(r.note, "", "  "));
-    process.stdout.write(renderKernelLadder(events, kernel, transport, useColor(process.stdout)));
+    process.stdout.write(renderKernelLadder(events, kernel, transport, useColor(process.stdout), wire));
     out(["", ...kernelSummary(kernel).flatMap((line) => wrap(line, "", "  "))]);
-    out(["", "Notes:", ...kernelNotes(events, kernel, transport).flatMap((n) => wrap(n, "  • ", "    "))]);
+    const notes = [...kernelNotes(events, kernel, transport), ...(wire ? wireNotes(wire, events) : [])];
+    out(["", "Notes:", ...notes.flatMap((n) => wrap(n, "  • ", "    "))]);
   }
   // The child's own failures (and strace's, if any) are already one line each: pass them on as they are.
   process.stderr.write(traced.stderr);

@@ -7,6 +7,7 @@ import { drawLadder } from "../views/ladder.js";
 import { layoutOf, type Row } from "../views/layout.js";
 import { notesFor } from "../views/notes.js";
 import type { Paint } from "../views/paint.js";
+import type { Wire } from "../wire/wire.js";
 import type { KernelView } from "./match.js";
 import { type Syscall, withoutAnnotations } from "./parse.js";
 import type { TracedSocket } from "./sockets.js";
@@ -19,8 +20,10 @@ export function renderKernelLadder(
   kernel: KernelView,
   transport: TransportInfo,
   color: boolean,
+  wire?: Wire,
 ): string {
-  return drawLadder(layoutOf(events, transport, kernelAnnotations(events, kernel, transport)), color, under);
+  const annotations = kernelAnnotations(events, kernel, transport);
+  return drawLadder(layoutOf(events, transport, annotations, wire), color, under);
 }
 
 /** What stands under a step: a system call strace saw for it, or why there is none. */

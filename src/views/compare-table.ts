@@ -63,6 +63,19 @@ function textTable(columns: Column[], rows: readonly CompareRow[]): string {
   );
 }
 
+/** With --capture: each transport's traced session as tcpdump saw it, packet by packet. */
+function wireTable(rows: readonly CompareRow[]): string[] {
+  if (!rows.some((r) => r.wire)) return [];
+  const width = Math.max(...rows.map((r) => r.transport.length));
+  const lines = rows.map((r) => {
+    const packets = r.wire?.none
+      ? "(no wire: the kernel moves the bytes between the sockets' queues)"
+      : (r.wire?.packets.join(", ") ?? "");
+    return wrap(`${r.transport.padEnd(width)}  ${packets}`, 100, " ".repeat(width + 2));
+  });
+  return ["on the wire (the traced session, tcpdump on lo, in order)", "─".repeat(58), ...lines, ""];
+}
+
 export function renderCompareText(comparison: Comparison): string {
   const { rows } = comparison;
   return [
@@ -70,6 +83,7 @@ export function renderCompareText(comparison: Comparison): string {
     "",
     textTable(behaviourColumns, rows),
     "",
+    ...wireTable(rows),
     legend(comparison),
     wrap(
       `${measuredOn(comparison)}; ${sessionCounts(rows)} sessions per transport in ${comparison.secondsPerTransport.toFixed(2)} s.`,

@@ -3,19 +3,32 @@
 // columns. It draws a Layout (layout.ts): the rows, lanes and crossings are decided there.
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { type Crossing, type Lane, type LaneId, type Layout, layoutOf, type Row } from "./layout.js";
+import type { Wire } from "../wire/wire.js";
+import {
+  type Crossing,
+  inTimeOrderWith,
+  type Lane,
+  type LaneId,
+  type Layout,
+  layoutOf,
+  type Row,
+  type WireRow,
+} from "./layout.js";
 import { type Paint, painter } from "./paint.js";
+import { wrap } from "./wrap.js";
 
 const TIME = 9;
 const LANE = 26;
 const MIDDLE = 36;
+const WIDTH = 100;
 
 export function renderLadder(
   events: readonly SocketEvent[],
   transport: TransportInfo,
   color: boolean,
+  wire?: Wire,
 ): string {
-  return drawLadder(layoutOf(events, transport), color);
+  return drawLadder(layoutOf(events, transport, undefined, wire), color);
 }
 
 /**
@@ -31,15 +44,50 @@ export function drawLadder<A>(
   const [left, right] = [layout.lanes[0], layout.lanes.at(-1)] as [Lane, Lane];
   const title = (text: string) => text.padEnd(LANE);
   const rule = "─".repeat(LANE - 2);
+  const wire = layout.wire && (layout.lanes.find((lane) => lane.id === "wire") as Lane);
+  const middle = wire ? paint.wire(centre(wire.label, MIDDLE)) : " ".repeat(MIDDLE);
+  const middleRule = wire ? paint.wire(centre("┄".repeat(MIDDLE - 10), MIDDLE)) : " ".repeat(MIDDLE);
   const lines = [
-    `${"ms".padStart(TIME)} ${paint[left.id](title(left.label))} ${" ".repeat(MIDDLE)} ${paint[right.id](title(right.label))}`,
-    `${" ".repeat(TIME)} ${paint[left.id](rule.padEnd(LANE))} ${" ".repeat(MIDDLE)} ${paint[right.id](rule)}`,
+    `${"ms".padStart(TIME)} ${paint[left.id](title(left.label))} ${middle} ${paint[right.id](title(right.label))}`,
+    `${" ".repeat(TIME)} ${paint[left.id](rule.padEnd(LANE))} ${middleRule} ${paint[right.id](rule)}`,
   ].map((l) => l.trimEnd());
-  for (const r of layout.rows) {
+  for (const why of [layout.wire?.none, layout.wire?.noStates]) {
+    const indent = " ".repeat(TIME + 1);
+    if (why) lines.push(paint.wire(wrap(`${indent}${why}`, WIDTH, indent)));
+  }
+  for (const r of inTimeOrderWith(layout)) {
+    if (r.kind === "packet" || r.kind === "state") {
+      lines.push(wireRow(r, layout.lanes, paint));
+      continue;
+    }
     lines.push(row(r, layout.lanes, paint).trimEnd());
     if (under) lines.push(...under(r, paint));
   }
   return `${lines.join("\n")}\n${legend(layout)}`;
+}
+
+/**
+ * A packet: an arrow from the lane of the side that sent it to the other's, across the whole ladder
+ * (its row has no call in either lane), labelled with tcpdump's words for it.
+ */
+function wireRow(r: WireRow, lanes: readonly Lane[], paint: Paint): string {
+  const time = (r.t / 1000).toFixed(3).padStart(TIME);
+  if (r.kind === "state") {
+    // A socket's TCP state: in its side's lane, beside the call and the packet that changed it.
+    const cell = paint.wire(clip(r.text, LANE).padEnd(LANE));
+    const empty = " ".repeat(LANE);
+    const line =
+      r.side === lanes[0]?.id ? `${cell} ${" ".repeat(MIDDLE)} ` : `${empty} ${" ".repeat(MIDDLE)} ${cell}`;
+    return `${time} ${line}`.trimEnd();
+  }
+  const at = (id: LaneId) => lanes.findIndex((lane) => lane.id === id);
+  const span = LANE + 1 + MIDDLE + 1 + LANE;
+  return `${time} ${paint.wire(arrow(r.text, at(r.to) > at(r.from), span))}`;
+}
+
+function centre(text: string, width: number): string {
+  const left = Math.max(0, Math.floor((width - text.length) / 2));
+  return (" ".repeat(left) + text).padEnd(width);
 }
 
 function row(r: Row<unknown>, lanes: readonly Lane[], paint: Paint): string {
@@ -70,9 +118,9 @@ function crossingText(c: Crossing, lanes: readonly Lane[]): string {
   }
 }
 
-function arrow(label: string, right: boolean): string {
-  const text = ` ${clip(label, MIDDLE - 6)} `;
-  const line = MIDDLE - 1 - text.length;
+function arrow(label: string, right: boolean, width = MIDDLE): string {
+  const text = ` ${clip(label, width - 6)} `;
+  const line = width - 1 - text.length;
   const left = Math.floor(line / 2);
   return right
     ? `${"─".repeat(left)}${text}${"─".repeat(line - left)}▶`

@@ -7,9 +7,10 @@
 import { parseMessageEnd } from "../protocol/message-end.js";
 import { type EventName, inTimeOrder, isCall, type Side, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
+import type { Wire, WirePacket, WireState } from "../wire/wire.js";
 
-/** Who a lane stands for. Today the two sides; a lane for the wire goes between them. */
-export type LaneId = Side;
+/** Who a lane stands for: the two sides, and with --capture the wire between them. */
+export type LaneId = Side | "wire";
 
 export interface Lane {
   id: LaneId;
@@ -49,9 +50,29 @@ export interface Row<A = never> {
   event: SocketEvent;
 }
 
+/**
+ * A packet on the wire lane. It is no SocketEvent, so it is a row of its own kind, kept apart from the
+ * steps (Layout.wire) and drawn among them by its time.
+ */
+export type WireRow = {
+  t: number;
+  lane: "wire";
+  /** tcpdump's own words for a packet: "Flags [S.], seq 3055829574, ack 272744066, length 0"; a state's change. */
+  text: string;
+} & (
+  | { kind: "packet"; from: Side; to: Side; packet: WirePacket }
+  /** A TCP socket's state change or reset, drawn in the lane of the side whose socket it is. */
+  | { kind: "state"; side: Side; state: WireState }
+);
+
 export interface Layout<A = never> {
   lanes: readonly Lane[];
   rows: readonly Row<A>[];
+  /**
+   * With a capture: the wire lane's rows in time order (packets, and TCP states beside them), why it is
+   * empty when nothing can cross it, and why there are no states when they could not be traced.
+   */
+  wire?: { rows: readonly WireRow[]; none?: string; noStates?: string };
   /** The calls Node made without a call of ours naming them, grouped by the Node API that made them. */
   inferred: readonly { via: string; calls: readonly EventName[] }[];
 }
@@ -67,11 +88,14 @@ export function layoutOf<A = never>(
   events: readonly SocketEvent[],
   transport: LaidOut,
   annotations?: ReadonlyMap<SocketEvent, readonly A[]>,
+  wire?: Wire,
 ): Layout<A> {
-  const lanes: Lane[] = (["client", "server"] as const).map((id) => ({
+  const sides: Lane[] = (["client", "server"] as const).map((id) => ({
     id,
     label: `${id} (${transport.name})`,
   }));
+  const [client, server] = sides as [Lane, Lane];
+  const lanes = wire ? [client, { id: "wire" as const, label: `wire (${wire.device})` }, server] : sides;
   const rows = inTimeOrder(events).map(
     (e): Row<A> => ({
       t: e.t,
@@ -85,7 +109,55 @@ export function layoutOf<A = never>(
       event: e,
     }),
   );
-  return { lanes, rows, inferred: inferredByVia(events) };
+  return {
+    lanes,
+    rows,
+    inferred: inferredByVia(events),
+    ...(wire ? { wire: wireLane(wire) } : {}),
+  };
+}
+
+/** The steps and the wire's rows as one list in time order; a step goes first at the same microsecond. */
+export function inTimeOrderWith<A>(layout: Layout<A>): (Row<A> | WireRow)[] {
+  const wire = layout.wire?.rows ?? [];
+  const all: (Row<A> | WireRow)[] = [];
+  let w = 0;
+  for (const row of layout.rows) {
+    while (w < wire.length && (wire[w] as WireRow).t < row.t) all.push(wire[w++] as WireRow);
+    all.push(row);
+  }
+  return all.concat(wire.slice(w));
+}
+
+function wireLane(wire: Wire): NonNullable<Layout["wire"]> {
+  const packets = wire.packets.map(
+    (packet): WireRow => ({
+      t: packet.t,
+      lane: "wire",
+      kind: "packet",
+      text: packet.words,
+      from: packet.sender,
+      to: packet.sender === "client" ? "server" : "client",
+      packet,
+    }),
+  );
+  const states = wire.states.map(
+    (state): WireRow => ({
+      t: state.t,
+      lane: "wire",
+      kind: "state",
+      text: state.text,
+      side: state.side,
+      state,
+    }),
+  );
+  // Stable: a packet and the state change it caused keep the kernel's order at the same microsecond.
+  const rows = [...packets, ...states].sort((a, b) => a.t - b.t);
+  return {
+    rows,
+    ...(wire.none ? { none: wire.none } : {}),
+    ...(wire.noStates ? { noStates: wire.noStates } : {}),
+  };
 }
 
 /** What crosses between the lanes with this step; a failed call crosses to no one. */

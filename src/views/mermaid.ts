@@ -2,13 +2,14 @@
 // layout (layout.ts), in order — an arrow for what crosses between client and server, a note for the rest.
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { type Lane, type LaneId, type Layout, layoutOf } from "./layout.js";
+import type { Wire } from "../wire/wire.js";
+import { inTimeOrderWith, type Lane, type LaneId, type Layout, layoutOf } from "./layout.js";
 
 /** Each lane's participant name in the diagram. */
-const PARTICIPANT: Record<LaneId, string> = { client: "C", server: "S" };
+const PARTICIPANT: Record<LaneId, string> = { client: "C", wire: "W", server: "S" };
 
-export function renderMermaid(events: readonly SocketEvent[], transport: TransportInfo): string {
-  return drawMermaid(layoutOf(events, transport));
+export function renderMermaid(events: readonly SocketEvent[], transport: TransportInfo, wire?: Wire): string {
+  return drawMermaid(layoutOf(events, transport, undefined, wire));
 }
 
 export function drawMermaid(layout: Layout<unknown>): string {
@@ -16,7 +17,19 @@ export function drawMermaid(layout: Layout<unknown>): string {
     "sequenceDiagram",
     ...layout.lanes.map((lane) => `    participant ${PARTICIPANT[lane.id]} as ${lane.label}`),
   ];
-  for (const row of layout.rows) {
+  for (const why of [layout.wire?.none, layout.wire?.noStates]) {
+    if (why) lines.push(`    Note over W: ${mermaidText(why)}`);
+  }
+  for (const row of inTimeOrderWith(layout)) {
+    if (row.kind === "state") {
+      lines.push(`    Note over ${PARTICIPANT[row.side]}: ${mermaidText(row.text)}`);
+      continue;
+    }
+    if (row.kind === "packet") {
+      const arrow = row.from === "client" ? "→" : "←";
+      lines.push(`    Note over W: ${arrow} ${mermaidText(row.text)}`);
+      continue;
+    }
     const self = PARTICIPANT[row.lane];
     const text = mermaidText(row.text);
     const c = row.crossing;

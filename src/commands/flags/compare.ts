@@ -16,6 +16,11 @@ export const compareOptions = (y: Argv) =>
       describe: "table (default), Markdown to paste into notes, or one JSON document",
     })
     .option("json", { type: "boolean", default: false, describe: "short for --format json" })
+    .option("capture", {
+      type: "boolean",
+      default: false,
+      describe: "root: the traced session's packets on lo (tcpdump), in a table of their own",
+    })
     .example("$0 compare", "all seven, in about two seconds")
     .example("$0 compare --transport tcp4,udp4,unix-stream --duration 5", "three of them, measured longer")
     .example("$0 compare --format markdown > compare.md", "a table for your notes");

@@ -15,6 +15,12 @@ export const experimentOptions = (y: Argv) =>
       default: false,
       describe: "JSON: an array for list, one object per experiment run",
     })
+    .option("capture", {
+      type: "boolean",
+      default: false,
+      describe: "root: add each inet run's packets on lo (tcpdump's words) to its evidence",
+    })
+    .example("sudo $0 experiment connect-no-listener --capture", "the SYN and the RST that refused it")
     .example("$0 experiment list", "names, summaries, and where each applies")
     .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
     .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")

@@ -30,11 +30,18 @@ export const runOptions = (y: Argv) =>
       describe: "run it again under strace -f: the real system calls under each ladder step",
       group: "Output:",
     })
+    .option("capture", {
+      type: "boolean",
+      default: false,
+      describe: "root: the session's packets (tcpdump on lo) in a wire lane between client and server",
+      group: "Output:",
+    })
     .example("$0", "TCP over IPv4 (inet, stream)")
     .example("$0 --family inet --type dgram", "UDP: no listen(), no accept()")
     .example("$0 --transport unix-seqpacket", "unix seqpacket: like a stream, but records")
     .example("$0 --family unix --type stream --abstract", "an abstract name: no file on disk")
     .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
+    .example("sudo $0 --capture", "the handshake, the data segments and the FINs, as tcpdump saw them")
     .example("$0 --message-end eof", "the server reads until the client's EOF")
     .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`);
 
