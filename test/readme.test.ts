@@ -30,12 +30,16 @@ const examples = PAGES.flatMap(({ path, text }) =>
 
 /** What may differ between two runs of one command, made the same. */
 function blur(text: string): string {
-  return text
-    .replace(/playground-[A-Za-z0-9]+/g, "playground-X")
-    .replace(/[0-9a-f]{8}-[0-9a-f-]+/g, "ID")
-    .replace(/\d+/g, "#")
-    .replace(/[ \t]+/g, " ")
-    .trim();
+  return (
+    text
+      .replace(/playground-[A-Za-z0-9]+/g, "playground-X")
+      .replace(/[0-9a-f]{8}-[0-9a-f-]+/g, "ID")
+      .replace(/\d+/g, "#")
+      // An arrow is as long as the numbers it carries (a packet's sequence numbers start at random).
+      .replace(/─+/g, "─")
+      .replace(/[ \t]+/g, " ")
+      .trim()
+  );
 }
 
 /** The output up to a "Measured … on <machine>" line, blurred, a line each. */

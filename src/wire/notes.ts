@@ -36,8 +36,10 @@ export function wireNotes(wire: Wire, events: readonly SocketEvent[]): string[] 
   }
   const connect = events.find((e) => e.call === "connect" && e.side === "client" && !e.errno);
   const firstSend = events.find((e) => e.side === "client" && (e.call === "send" || e.call === "sendto"));
-  const between = connect && firstSend && udp.filter((p) => p.t > connect.t && p.t < firstSend.t);
-  if (between?.length === 0) {
+  // A datagram session only (on TCP, connect() is the handshake): nothing at all crossed before the send.
+  const datagrams = udp.length > 0 && tcp.length === 0;
+  const between = connect && firstSend && wire.packets.filter((p) => p.t > connect.t && p.t < firstSend.t);
+  if (datagrams && between?.length === 0) {
     notes.push(
       "connect() put nothing on the wire: the first datagram is the first send()'s. — RFC 768, udp(7)",
     );

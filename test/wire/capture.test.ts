@@ -169,6 +169,8 @@ describe("run --capture", () => {
     expect(notes).toContain("handshake (SYN, SYN-ACK, ACK: S, S., .) was over before accept() returned");
     expect(notes).toContain("RFC 9293 §3.5");
     expect(notes).toContain("3 segment(s) of 22, 34, 17 bytes");
+    // Only TCP's story: nothing said of datagrams (RFC 768) about a TCP run.
+    expect(notes).not.toMatch(/datagram|RFC 768/);
   });
 });
 
