@@ -14,6 +14,7 @@ import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
 import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
 import { OpError, SetupError, UsageError } from "./errors.js";
+import { notInterrupted } from "./leftovers.js";
 
 // The commands, in the order --help lists them: each one's line (options beside its flags type, in
 // commands/flags/) and its handler, whose module loads only when it runs: --help loads no socket code.
@@ -35,6 +36,8 @@ function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
     try {
       await (await spec.load())(flags);
     } catch (err) {
+      // A child stopped by Ctrl-C fails its caller: that is the interrupt, which says so in one line.
+      await notInterrupted();
       fail(err);
     }
   });

@@ -8,11 +8,11 @@ import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
 import { parseTransportList, TRANSPORT_NAMES } from "../strategy.js";
 import { commandOf, findProgram, installOf, notFound, type Tool } from "../tools.js";
+import { factsOf } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
-import { checkCapture } from "../wire/capture.js";
-import { mountTracefs } from "../wire/tracefs.js";
+import { checkCapture as checkWire } from "../wire/session.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { ExperimentFlags } from "./flags/experiment.js";
 
@@ -27,8 +27,10 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
   requireTools(flags.name, chosen, only);
   if (flags.capture) {
-    checkCapture(); // root and tcpdump, before anything runs
-    mountTracefs();
+    // Root and tcpdump (and tracefs for TCP), before anything runs: only for the inet runs chosen,
+    // since a unix socket has no wire to capture.
+    const runs = new Set(chosen.flatMap((exp) => runsOf(exp, only)));
+    for (const name of runs) checkWire(factsOf(name));
   }
   exitOnInterrupt();
   // --json streams a line per experiment: on the same terminal, the lines are the progress.

@@ -20,9 +20,9 @@ export async function run(flags: RunFlags): Promise<void> {
   const protocol = { ...DEFAULT_PROTOCOL, messageEnd: messageEndOf(flags.messageEnd, name) };
   const named = flags.path === undefined ? undefined : await namedAddress(name, { path: flags.path });
   const transport = await loadTransport(name);
+  if (flags.capture) checkCapture(transport); // before anything starts, or is printed
   const sink = await createSink(transport, formatOf(flags, "ladder"), flags.logLevel ?? "info");
   const trace = traceInto(sink, transport);
-  if (flags.capture) checkCapture(transport); // before anything starts
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {

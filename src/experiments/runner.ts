@@ -6,9 +6,11 @@ import { notInterrupted, tempDir } from "../leftovers.js";
 import { TRANSPORT_NAMES } from "../strategy.js";
 import type { SocketEvent } from "../trace/events.js";
 import { createTracer } from "../trace/tracer.js";
+import { factsOf } from "../transports/facts.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { recordLoopback } from "../wire/capture.js";
+import { protoOf } from "../wire/session.js";
 import { startStateTrace, type TcpEvent, whyNoStates } from "../wire/tracefs.js";
 import type { Experiment, ExperimentContext, Result, Verdict } from "./experiment.js";
 
@@ -80,7 +82,7 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
       const tcp = (states?.stop(ports) ?? []).map(
         (e) => `tcp: ${e.local} ${tcpEventText(e)} (peer ${e.remote})`,
       );
-      const packets = await recording.stop(ports);
+      const packets = await recording.stop(ports, protoOf(factsOf(name)));
       observation.evidence = [
         ...(observation.evidence ?? []),
         ...packets.map((p) => `wire: ${p.from} > ${p.to}: ${p.words}`),
@@ -107,7 +109,7 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
   } finally {
     // A run that failed or timed out still stops its capture: tcpdump, and the tracefs instance.
     states?.stop([]);
-    await recording?.stop([]);
+    await recording?.stop([], "tcp");
     for (const cleanup of cleanups.reverse()) {
       try {
         await cleanup();

@@ -27,9 +27,19 @@ export function checkCapture(): void {
  * ICMP port-unreachable that quotes a datagram sent to it (the ICMP header is 8 bytes, the quoted
  * IPv4 header 20, IPv6's 40, and the destination port is 2 bytes into the quoted UDP header).
  */
-export function filterFor(serverAddress: string): string {
+export function filterFor(serverAddress: string, proto: WireProto): string {
   const { host, port } = parseInet(serverAddress);
-  return `${host.includes(":") ? "ip6 " : ""}host ${host} and (port ${port} or ${icmpQuoting(port)})`;
+  return `${host.includes(":") ? "ip6 " : ""}host ${host} and (${portsFilter([port], proto)})`;
+}
+
+/** The session's transport protocol: another protocol's packets on the same port number are not its. */
+export type WireProto = "tcp" | "udp";
+
+/** `proto` to or from any of `ports`; for UDP also the ICMP port unreachable quoting them. */
+function portsFilter(ports: readonly number[], proto: WireProto): string {
+  return ports
+    .map((port) => (proto === "udp" ? `udp port ${port} or ${icmpQuoting(port)}` : `tcp port ${port}`))
+    .join(" or ");
 }
 
 export interface Capture {
@@ -38,9 +48,16 @@ export interface Capture {
 }
 
 /** tcpdump on lo for the server at `serverAddress`, once it says it is listening. */
-export async function startCapture(serverAddress: string): Promise<Capture> {
+export async function startCapture(serverAddress: string, proto: WireProto): Promise<Capture> {
   // -l: a line as soon as a packet is seen; --immediate-mode: each packet as it comes, not in batches.
-  const tcpdump = await startTcpdump(["-n", "-tt", "-S", "-l", "--immediate-mode", filterFor(serverAddress)]);
+  const tcpdump = await startTcpdump([
+    "-n",
+    "-tt",
+    "-S",
+    "-l",
+    "--immediate-mode",
+    filterFor(serverAddress, proto),
+  ]);
   return {
     async stop() {
       const since = Date.now();
@@ -58,8 +75,8 @@ export async function startCapture(serverAddress: string): Promise<Capture> {
 }
 
 export interface Recording {
-  /** Stop recording, and read back the packets to or from any of `ports` (and ICMP quoting them). */
-  stop(ports: readonly number[]): Promise<Packet[]>;
+  /** Stop recording, and read back `proto`'s packets to or from any of `ports` (UDP: and ICMP quoting them). */
+  stop(ports: readonly number[], proto: WireProto): Promise<Packet[]>;
 }
 
 /**
@@ -71,13 +88,13 @@ export async function recordLoopback(file: string): Promise<Recording> {
   const tcpdump = await startTcpdump(args);
   let stopped = false;
   return {
-    async stop(ports) {
+    async stop(ports, proto) {
       if (stopped) return []; // a second stop, after a run that failed
       stopped = true;
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS)); // the last packet reaches the file
       await tcpdump.stop();
       if (ports.length === 0) return [];
-      const filter = ports.map((port) => `port ${port} or ${icmpQuoting(port)}`).join(" or ");
+      const filter = portsFilter(ports, proto);
       const program = findProgram("tcpdump") as string;
       const read = spawnSync(program, ["-r", file, "-n", "-tt", "-S", filter], { encoding: "utf8" });
       return parseTcpdump(read.stdout);

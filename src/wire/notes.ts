@@ -19,8 +19,9 @@ export function wireNotes(wire: Wire, events: readonly SocketEvent[]): string[] 
   const data = tcp.filter((p) => p.length > 0);
   if (data.length > 0) {
     notes.push(
-      `The data crossed as ${data.length} segment(s) of ${data.map((p) => p.length).join(", ")} bytes, each ` +
-        "acknowledged (.) with the next sequence number expected; seq a:b counts the bytes a to b-1. — RFC 9293 §3.4",
+      `The data crossed as ${data.length} segment(s) of ${data.map((p) => p.length).join(", ")} bytes; seq a:b ` +
+        "counts the bytes a to b-1, and an ACK (.) names the next byte its sender expects, so one ACK may " +
+        "cover several segments, or come with a FIN. — RFC 9293 §3.4",
     );
   }
   const fins = tcp.filter((p) => p.flags?.includes("F"));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { TraceOrigin } from "../trace/origin.js";
 import { parseInet } from "../transports/address.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { checkCapture as checkTcpdump, recordLoopback, startCapture } from "./capture.js";
+import { checkCapture as checkTcpdump, recordLoopback, startCapture, type WireProto } from "./capture.js";
 import { timeWaitOn } from "./ss.js";
 import { mountTracefs, startStateTrace, whyNoStates } from "./tracefs.js";
 import { placePackets, placeStates, UNIX_WIRE, type Wire, type WireState } from "./wire.js";
@@ -35,7 +35,7 @@ export async function captureWire(
   const { port } = parseInet(serverAddress);
   const noStates = transport.type === "stream" ? whyNoStates() : undefined;
   // tcpdump starts while the instance is made (writing trace_clock resets its buffers: ~30 ms).
-  const starting = startCapture(serverAddress);
+  const starting = startCapture(serverAddress, protoOf(transport));
   let states: ReturnType<typeof startStateTrace> | undefined;
   try {
     states = transport.type === "stream" && !noStates ? startStateTrace(port) : undefined;
@@ -83,7 +83,7 @@ export async function captureLater(
       const port = serverAddress === undefined ? undefined : parseInet(serverAddress).port;
       // No server port (it never bound): nothing is the session's, and port -1 keeps nothing.
       const traced = states ? placeStates(states.stop(port ?? -1), port ?? -1, origin) : [];
-      const packets = await recording.stop(port === undefined ? [] : [port]);
+      const packets = await recording.stop(port === undefined ? [] : [port], protoOf(transport));
       return {
         device: "lo",
         packets: serverAddress === undefined ? [] : placePackets(packets, serverAddress, origin),
@@ -106,4 +106,9 @@ async function timeWaits(traced: readonly WireState[], port: number): Promise<Wi
     if (closed?.what !== "state") return [];
     return [{ ...closed, from: closed.from, to: "TIME_WAIT", source: "ss", text: "TIME_WAIT (ss)" }];
   });
+}
+
+/** TCP for a stream transport, UDP for a datagram one (inet only: unix has no wire). */
+export function protoOf(transport: TransportInfo): WireProto {
+  return transport.type === "stream" ? "tcp" : "udp";
 }

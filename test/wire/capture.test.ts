@@ -2,6 +2,7 @@
 // run, reads that capture back with tcpdump, and compares tcpdump's words with what the run drew —
 // never through the playground's parser. Real sockets, real packets on loopback.
 import { type ChildProcess, spawn } from "node:child_process";
+import dgram from "node:dgram";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, finished, playground, runProgram } from "../helpers/cli.js";
@@ -355,5 +356,43 @@ describe("run --capture refuses in one line", () => {
     const lines = await playground(["run", "--capture", "--format", "lines"]);
     expect(lines.stderr).toMatch(/^playground: --capture places packets by time/);
     expect(lines.code).toBe(2);
+  });
+});
+
+describe("run --capture: only this session's packets", () => {
+  it("datagrams of another protocol sent to the session's port number meanwhile are not drawn", async () => {
+    requireRoot();
+    requireTool("tcpdump");
+    // The run prints its calls as they happen (--json): the listen line names the port to aim at.
+    const child = spawn(process.execPath, [CLI, "run", "--capture", "--json"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const done = finished(child, 30_000);
+    let seen = "";
+    const port = await new Promise<number>((resolve, reject) => {
+      child.stdout?.on("data", (d) => {
+        seen += d;
+        const match = /"call":"listen"[^\n]*"local":"127\.0\.0\.1:(\d+)"/.exec(seen);
+        if (match) resolve(Number(match[1]));
+      });
+      child.once("exit", () => reject(new Error(`no listen line: ${seen}`)));
+    });
+    // UDP to the TCP server's port number, over the whole session: it meets no socket, and its ICMP
+    // port unreachable comes back; none of it is the session's.
+    const stray = dgram.createSocket("udp4");
+    stray.on("error", () => {});
+    for (let i = 0; i < 20 && child.exitCode === null; i++) {
+      stray.send("stray", port, "127.0.0.1");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    stray.close();
+    const { code, stdout } = await done;
+    expect(code).toBe(0);
+    const packets = stdout
+      .split("\n")
+      .filter((line) => line.includes('"packet"'))
+      .map((line) => (JSON.parse(line) as { packet: { proto: string } }).packet);
+    expect(packets.length).toBeGreaterThan(8); // the session's own: handshake, data, FINs
+    expect(packets.filter((p) => p.proto !== "tcp")).toEqual([]);
   });
 });
