@@ -19,14 +19,15 @@ export interface Lane {
 
 /**
  * What went from one lane to another with a step: data (bytes, and a preview of them), an EOF (the
- * sender shut down its writing side), a connection request; or, for connect() on a datagram socket,
- * nothing at all — that call only sets the peer, and a renderer says so where an arrow would be.
+ * sender shut down its writing side), a connection request; or nothing at all, where a renderer says
+ * so instead of an arrow: connect() on a datagram socket only sets the peer, and a send() of 0 bytes on
+ * a stream puts no byte on the wire (only a datagram or a record can be empty).
  */
 export type Crossing = { from: LaneId; to: LaneId } & (
   | { what: "data"; bytes: number; preview?: string }
   | { what: "eof" }
   | { what: "connect" }
-  | { what: "nothing"; why: "sets the peer" }
+  | { what: "nothing"; why: "sets the peer" | "0 B on a stream" }
 );
 
 export interface Row<A = never> {
@@ -57,7 +58,7 @@ export interface Layout<A = never> {
 }
 
 /** What layoutOf needs to know of the transport. */
-export type LaidOut = Pick<TransportInfo, "name" | "connectionOriented">;
+export type LaidOut = Pick<TransportInfo, "name" | "connectionOriented" | "preservesBoundaries">;
 
 /**
  * The rows of a run: one per event, in the order the calls were made. `annotations` are what another
@@ -95,6 +96,8 @@ function crossingOf(e: SocketEvent, transport: LaidOut): { crossing: Crossing } 
   switch (e.call) {
     case "send":
     case "sendto":
+      if (!e.bytes && !transport.preservesBoundaries)
+        return { crossing: { ...ends, what: "nothing", why: "0 B on a stream" } };
       return { crossing: { ...ends, what: "data", bytes: e.bytes ?? 0, preview: e.preview } };
     case "shutdown":
       return { crossing: { ...ends, what: "eof" } };
