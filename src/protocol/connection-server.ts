@@ -8,7 +8,7 @@
 // shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
 // holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
 import { OpError } from "../errors.js";
-import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
+import { AFTER_MESSAGE, type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
@@ -89,6 +89,8 @@ class StreamSession implements ConnectionHandlers {
   private reason: string | undefined; // what ended it, when it was a limit
   private reading = true; // until the one message of this session is complete
   private closed = false;
+  /** Bytes the peer sent after its message: read (the socket must be drained), counted, dropped. */
+  private discarded = 0;
   private readonly idle = new SessionDeadline(this);
   private readonly deadline = new SessionDeadline(this);
   // Most sessions never pause mid-message or linger: these two are made when first needed.
@@ -130,7 +132,13 @@ class StreamSession implements ConnectionHandlers {
 
   data(chunk: Buffer): void {
     const at = this.trace.now();
-    const result = this.reading ? this.reader.push(chunk) : MORE; // one message per session
+    if (!this.reading) {
+      // One message per session: the rest is read and dropped, and the close says how much.
+      this.discarded += chunk.length;
+      this.call(readCall(chunk, at, AFTER_MESSAGE));
+      return;
+    }
+    const result = this.reader.push(chunk);
     const reply = this.answer(result);
     this.call(readCall(chunk, at));
     if (reply) this.reportAnswer(result, reply);
@@ -161,13 +169,12 @@ class StreamSession implements ConnectionHandlers {
     if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
-    const { reason } = this;
-    this.call({
-      call: "close",
-      inferred: true,
-      via: "'close' event",
-      detail: reason ? `${final}: ${reason}` : final,
-    });
+    const { reason, discarded } = this;
+    const detail = reason ? `${final}: ${reason}` : final;
+    const record = { call: "close", inferred: true, via: "'close' event", detail } as const;
+    // The one place the lab's lines say what was discarded, so this close is shown however quiet.
+    if (discarded > 0) this.trace({ ...this.sessionFields(), ...record, discarded });
+    else this.call(record);
     this.resolve(final);
   }
 
@@ -202,8 +209,12 @@ class StreamSession implements ConnectionHandlers {
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
     if (!record.errno && !this.trace.wants(record.call)) return;
+    this.trace({ ...this.sessionFields(), ...record });
+  }
+
+  private sessionFields() {
     const { session, connection } = this;
-    this.trace({ side: "server", session, local: connection.local, remote: connection.remote, ...record });
+    return { side: "server", session, local: connection.local, remote: connection.remote } as const;
   }
 
   private stopReading(): void {

@@ -60,8 +60,10 @@ export interface SocketEvent {
   bytes?: number;
   /** A short printable preview of the data. */
   preview?: string;
-  /** What else the call said: "backlog 4096", "SHUT_WR", how a session ended. */
+  /** What else the call said: "backlog 4096", "SHUT_WR", how a session ended, AFTER_MESSAGE. */
   detail?: string;
+  /** On a server session's close: the bytes the peer sent after its message, read and thrown away. */
+  discarded?: number;
   /** Set when the call failed: the errno name, and the one-line message. */
   errno?: string;
   message?: string;
@@ -102,8 +104,11 @@ export const noTrace: Trace = Object.assign(() => {}, {
   origin: { wallUs: 0, monotonicUs: 0 },
 });
 
+/** The detail of a server's recv() after the session's one message: read, and no part of it. */
+export const AFTER_MESSAGE = "after the message: discarded";
+
 /** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
-export function readCall(chunk: Buffer, t?: number) {
+export function readCall(chunk: Buffer, t?: number, detail?: string) {
   return {
     t,
     call: "recv",
@@ -111,6 +116,7 @@ export function readCall(chunk: Buffer, t?: number) {
     via: "'data' event",
     bytes: chunk.length,
     preview: preview(chunk),
+    ...(detail === undefined ? {} : { detail }),
   } as const;
 }
 

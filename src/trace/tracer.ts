@@ -35,6 +35,7 @@ export function createTracer(
     bytes: record.bytes,
     preview: record.preview,
     detail: record.detail && printable(record.detail),
+    discarded: record.discarded,
     errno: record.errno,
     message: record.message && printable(record.message),
     rule: record.rule,

@@ -5,7 +5,14 @@
 // padding, no colour — a lane for the wire, or an SVG renderer, joins by adding data, not by cutting
 // another view's text apart.
 import { parseMessageEnd } from "../protocol/message-end.js";
-import { type EventName, inTimeOrder, isCall, type Side, type SocketEvent } from "../trace/events.js";
+import {
+  AFTER_MESSAGE,
+  type EventName,
+  inTimeOrder,
+  isCall,
+  type Side,
+  type SocketEvent,
+} from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
 /** Who a lane stands for. Today the two sides; a lane for the wire goes between them. */
@@ -144,7 +151,7 @@ export function callText(e: SocketEvent): string {
     case "recv":
     case "recvfrom":
       // A read of 0 bytes here is an empty datagram or record; EOF is drawn as the 'end' event it is.
-      return `${e.call}(${e.bytes} B)${star}`;
+      return `${e.call}(${e.bytes} B)${star}${e.detail === AFTER_MESSAGE ? " discarded" : ""}`;
     case "shutdown":
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":
