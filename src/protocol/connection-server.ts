@@ -8,7 +8,15 @@
 // shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
 // holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
 import { OpError } from "../errors.js";
-import { AFTER_MESSAGE, type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
+import {
+  AFTER_MESSAGE,
+  type CallRecord,
+  eofEvent,
+  preview,
+  readCall,
+  refusedWith,
+  type Trace,
+} from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
@@ -158,9 +166,14 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    this.call(eofEvent("client", at, this.transport.preservesBoundaries));
+    const eof = eofEvent("client", at, this.transport.preservesBoundaries);
+    if (reply || !this.reading) this.call(eof);
     if (reply) this.reportAnswer(result, reply);
-    else if (this.reading) this.stop("peer-closed"); // EOF before any message
+    else if (this.reading) {
+      // EOF before any message: nothing to answer, and the server's output says so.
+      this.call({ ...eof, refusal: "EOF before any message: closed without an answer" });
+      this.stop("peer-closed");
+    }
   }
 
   close(err?: OpError): void {
@@ -208,7 +221,7 @@ class StreamSession implements ConnectionHandlers {
   }
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
-    if (!record.errno && !this.trace.wants(record.call)) return;
+    if (!record.errno && !record.refusal && !this.trace.wants(record.call)) return;
     this.trace({ ...this.sessionFields(), ...record });
   }
 
@@ -281,10 +294,12 @@ class StreamSession implements ConnectionHandlers {
     if (!pending.timedOut) this.sendFailed(failure);
   }
 
-  private reportSend({ data, writtenAt }: PendingSend): void {
-    if (!this.trace.wants("send")) return;
+  private reportSend({ data, writtenAt, then }: PendingSend): void {
+    // The error line for a message too long is a refusal: shown even where sends are not.
+    const refusal = then === "too-long" ? refusedWith(data) : undefined;
+    if (!refusal && !this.trace.wants("send")) return;
     const record = { t: writtenAt, call: "send", inferred: false, via: "socket.write()" } as const;
-    this.call({ ...record, bytes: data.length, preview: preview(data) });
+    this.call({ ...record, bytes: data.length, preview: preview(data), ...(refusal && { refusal }) });
   }
 
   private sendFailed(failure: OpError): void {

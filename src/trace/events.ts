@@ -64,6 +64,11 @@ export interface SocketEvent {
   detail?: string;
   /** On a server session's close: the bytes the peer sent after its message, read and thrown away. */
   discarded?: number;
+  /**
+   * Set where the server refused a peer or its message: what it answered, or that it closed without
+   * an answer ("refused the message: answered …"). Shown like a failure: at --log-level warn too.
+   */
+  refusal?: string;
   /** Set when the call failed: the errno name, and the one-line message. */
   errno?: string;
   message?: string;
@@ -103,6 +108,11 @@ export const noTrace: Trace = Object.assign(() => {}, {
   wants: () => false,
   origin: { wallUs: 0, monotonicUs: 0 },
 });
+
+/** The refusal of a message the server answered with `reply` (an error line) instead of the ack. */
+export function refusedWith(reply: Buffer): string {
+  return `refused the message: answered "${preview(reply)}"`;
+}
 
 /** The detail of a server's recv() after the session's one message: read, and no part of it. */
 export const AFTER_MESSAGE = "after the message: discarded";

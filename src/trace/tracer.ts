@@ -36,6 +36,7 @@ export function createTracer(
     preview: record.preview,
     detail: record.detail && printable(record.detail),
     discarded: record.discarded,
+    refusal: record.refusal,
     errno: record.errno,
     message: record.message && printable(record.message),
     rule: record.rule,

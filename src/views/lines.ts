@@ -28,7 +28,7 @@ export class ClassicLines {
   /** The lab's lines for one event (often none). */
   lines(e: SocketEvent): readonly string[] {
     const { transport, sock } = this;
-    if (e.errno) return NONE;
+    if (e.errno || e.refusal) return NONE; // the sink says these, at warn too
     if (e.side === "server") {
       if (e.call === "listen") return [`Server is listening on ${e.local} (${sock})`];
       if (e.call === "bind" && !transport.connectionOriented) {
@@ -72,6 +72,10 @@ export function callLine(e: SocketEvent): string {
   if (e.call === "refused")
     return `${who}: refused before ${e.detail}() by ${e.via}: ${e.message ?? e.errno}`;
   if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
+  if (e.refusal) {
+    const over = e.detail && e.call === "accept" ? `, ${e.detail}` : "";
+    return `${who} (${e.remote || "an unnamed unix socket"}${over}): ${e.refusal}`;
+  }
   if (e.call === "message-end") return `${who}: message ended: ${e.detail} (--message-end ${e.rule})`;
   if (e.call === "eof") return `${who}: EOF ('end' event): ${e.detail}`;
   const parts = [`${who}: ${e.call}()`];
