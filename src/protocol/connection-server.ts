@@ -63,10 +63,10 @@ export class SessionClocks {
 
   constructor(options: ProtocolOptions) {
     this.idle = new Deadlines(options.idleTimeout * 1000, ({ session }) =>
-      session.stop("timeout", `no byte for ${options.idleTimeout} s`),
+      session.gaveUp(`no byte for ${options.idleTimeout} s`),
     );
     this.message = new Deadlines(options.messageTimeout * 1000, ({ session }) =>
-      session.stop("timeout", `no whole message in ${options.messageTimeout} s`),
+      session.gaveUp(`no whole message in ${options.messageTimeout} s`),
     );
     const { pauseMs } = options.messageEnd;
     this.pause =
@@ -95,6 +95,7 @@ class StreamSession implements ConnectionHandlers {
   private readonly reader: MessageReader;
   private outcome: SessionOutcome | undefined;
   private reason: string | undefined; // what ended it, when it was a limit
+  private refusal: string | undefined; // set when the server gave up waiting for the message
   private reading = true; // until the one message of this session is complete
   private closed = false;
   /** Bytes the peer sent after its message: read (the socket must be drained), counted, dropped. */
@@ -184,7 +185,8 @@ class StreamSession implements ConnectionHandlers {
     const final = this.outcome ?? "peer-closed";
     const { reason, discarded } = this;
     const detail = reason ? `${final}: ${reason}` : final;
-    const record = { call: "close", inferred: true, via: "'close' event", detail } as const;
+    const { refusal } = this;
+    const record = { call: "close", inferred: true, via: "'close' event", detail, refusal } as const;
     // The one place the lab's lines say what was discarded, so this close is shown however quiet.
     if (discarded > 0) this.trace({ ...this.sessionFields(), ...record, discarded });
     else this.call(record);
@@ -196,6 +198,12 @@ class StreamSession implements ConnectionHandlers {
     const result = this.reader.finish("pause");
     const reply = this.answer(result);
     if (reply) this.reportAnswer(result, reply);
+  }
+
+  /** A limit ran out before the message was whole: the session ends with no answer, and says so. */
+  gaveUp(why: string): void {
+    if (!this.outcome) this.refusal = `closed without an answer: ${why}`;
+    this.stop("timeout", why);
   }
 
   stop(result: SessionOutcome, why?: string): void {

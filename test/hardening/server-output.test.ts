@@ -1,7 +1,8 @@
 // What `playground server` prints (the lab's lines) says what the server did, and no more: the
 // message once, however much a peer sends after it (one line per session says how much was
 // discarded, so a flood cannot flood the output); and what it refused, with what it answered, at
-// --log-level warn too (a message too long, no message at all, a peer turned away as busy).
+// --log-level warn too (a message too long, no message at all, a peer turned away as busy, a peer
+// that never sent its message in time).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import net from "node:net";
@@ -152,6 +153,16 @@ describe.each(["tcp4", "unix-stream"])("%s: what the server refused", (transport
     const established = count(server.output, /has been established/);
     expect(established).toBe(level === "info" ? 3 : 0);
     if (level === "warn") expect(server.output).not.toMatch(/Received from client|listening/);
+  });
+});
+
+describe.each(["tcp4", "unix-stream"])("%s: a session the server gave up on", (transport) => {
+  it("says it closed without an answer, and why, at --log-level warn", async () => {
+    const { server, connect } = await serve(transport, ["--idle-timeout", "1", "--log-level", "warn"]);
+    const idle = connect();
+    await idle.waitFor(WELCOME);
+    await server.waitFor(/session 1 \(.*\): closed without an answer: no byte for 1 s$/m);
+    idle.socket.destroy();
   });
 });
 
