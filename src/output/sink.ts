@@ -57,9 +57,10 @@ export async function createSink(transport: TransportInfo, format: Format, level
   const [debug, info, warn] = [shows("debug"), shows("info"), shows("warn")];
   const out = format === "lines" ? batchedStdout() : unbatchedStdout();
   // A failed setup call, and anything failing on the client side, ends the command: the CLI prints
-  // that one line. What fails inside a server's session does not, so it is said here.
+  // that one line. What fails inside a server's session does not, so it is said here; and so is what
+  // the server refused (a busy peer, a message too long), which is the peer's failure.
   const failure = (e: SocketEvent) => {
-    if (!e.errno || !warn || e.side !== "server" || SETUP_CALLS.has(e.call)) return;
+    if (!(e.errno || e.refusal) || !warn || e.side !== "server" || SETUP_CALLS.has(e.call)) return;
     out.flush(); // in order with the lines before it, on a terminal showing both
     process.stderr.write(`${callLine(e)}\n`);
   };
@@ -152,7 +153,7 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
   const { pino } = await import("pino");
   const logger = pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime });
   return {
-    event: (e) => (e.errno ? logger.warn(e, callLine(e)) : logger.info(e, callLine(e))),
+    event: (e) => (e.errno || e.refusal ? logger.warn(e, callLine(e)) : logger.info(e, callLine(e))),
     wants: () => logger.isLevelEnabled("info"),
     say: (text) => logger.info({ note: text, transport: transport.name }, text),
     began: (origin) => {

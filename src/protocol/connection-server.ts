@@ -8,7 +8,15 @@
 // shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
 // holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
 import { OpError } from "../errors.js";
-import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
+import {
+  AFTER_MESSAGE,
+  type CallRecord,
+  eofEvent,
+  preview,
+  readCall,
+  refusedWith,
+  type Trace,
+} from "../trace/events.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
@@ -55,10 +63,10 @@ export class SessionClocks {
 
   constructor(options: ProtocolOptions) {
     this.idle = new Deadlines(options.idleTimeout * 1000, ({ session }) =>
-      session.stop("timeout", `no byte for ${options.idleTimeout} s`),
+      session.gaveUp(`no byte for ${options.idleTimeout} s`),
     );
     this.message = new Deadlines(options.messageTimeout * 1000, ({ session }) =>
-      session.stop("timeout", `no whole message in ${options.messageTimeout} s`),
+      session.gaveUp(`no whole message in ${options.messageTimeout} s`),
     );
     const { pauseMs } = options.messageEnd;
     this.pause =
@@ -87,8 +95,11 @@ class StreamSession implements ConnectionHandlers {
   private readonly reader: MessageReader;
   private outcome: SessionOutcome | undefined;
   private reason: string | undefined; // what ended it, when it was a limit
+  private refusal: string | undefined; // set when the server gave up waiting for the message
   private reading = true; // until the one message of this session is complete
   private closed = false;
+  /** Bytes the peer sent after its message: read (the socket must be drained), counted, dropped. */
+  private discarded = 0;
   private readonly idle = new SessionDeadline(this);
   private readonly deadline = new SessionDeadline(this);
   // Most sessions never pause mid-message or linger: these two are made when first needed.
@@ -130,7 +141,13 @@ class StreamSession implements ConnectionHandlers {
 
   data(chunk: Buffer): void {
     const at = this.trace.now();
-    const result = this.reading ? this.reader.push(chunk) : MORE; // one message per session
+    if (!this.reading) {
+      // One message per session: the rest is read and dropped, and the close says how much.
+      this.discarded += chunk.length;
+      this.call(readCall(chunk, at, AFTER_MESSAGE));
+      return;
+    }
+    const result = this.reader.push(chunk);
     const reply = this.answer(result);
     this.call(readCall(chunk, at));
     if (reply) this.reportAnswer(result, reply);
@@ -150,9 +167,14 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    this.call(eofEvent("client", at, this.transport.preservesBoundaries));
+    const eof = eofEvent("client", at, this.transport.preservesBoundaries);
+    if (reply || !this.reading) this.call(eof);
     if (reply) this.reportAnswer(result, reply);
-    else if (this.reading) this.stop("peer-closed"); // EOF before any message
+    else if (this.reading) {
+      // EOF before any message: nothing to answer, and the server's output says so.
+      this.call({ ...eof, refusal: "EOF before any message: closed without an answer" });
+      this.stop("peer-closed");
+    }
   }
 
   close(err?: OpError): void {
@@ -161,13 +183,13 @@ class StreamSession implements ConnectionHandlers {
     if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
-    const { reason } = this;
-    this.call({
-      call: "close",
-      inferred: true,
-      via: "'close' event",
-      detail: reason ? `${final}: ${reason}` : final,
-    });
+    const { reason, discarded } = this;
+    const detail = reason ? `${final}: ${reason}` : final;
+    const { refusal } = this;
+    const record = { call: "close", inferred: true, via: "'close' event", detail, refusal } as const;
+    // The one place the lab's lines say what was discarded, so this close is shown however quiet.
+    if (discarded > 0) this.trace({ ...this.sessionFields(), ...record, discarded });
+    else this.call(record);
     this.resolve(final);
   }
 
@@ -176,6 +198,12 @@ class StreamSession implements ConnectionHandlers {
     const result = this.reader.finish("pause");
     const reply = this.answer(result);
     if (reply) this.reportAnswer(result, reply);
+  }
+
+  /** A limit ran out before the message was whole: the session ends with no answer, and says so. */
+  gaveUp(why: string): void {
+    if (!this.outcome) this.refusal = `closed without an answer: ${why}`;
+    this.stop("timeout", why);
   }
 
   stop(result: SessionOutcome, why?: string): void {
@@ -201,9 +229,13 @@ class StreamSession implements ConnectionHandlers {
   }
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
-    if (!record.errno && !this.trace.wants(record.call)) return;
+    if (!record.errno && !record.refusal && !this.trace.wants(record.call)) return;
+    this.trace({ ...this.sessionFields(), ...record });
+  }
+
+  private sessionFields() {
     const { session, connection } = this;
-    this.trace({ side: "server", session, local: connection.local, remote: connection.remote, ...record });
+    return { side: "server", session, local: connection.local, remote: connection.remote } as const;
   }
 
   private stopReading(): void {
@@ -270,10 +302,12 @@ class StreamSession implements ConnectionHandlers {
     if (!pending.timedOut) this.sendFailed(failure);
   }
 
-  private reportSend({ data, writtenAt }: PendingSend): void {
-    if (!this.trace.wants("send")) return;
+  private reportSend({ data, writtenAt, then }: PendingSend): void {
+    // The error line for a message too long is a refusal: shown even where sends are not.
+    const refusal = then === "too-long" ? refusedWith(data) : undefined;
+    if (!refusal && !this.trace.wants("send")) return;
     const record = { t: writtenAt, call: "send", inferred: false, via: "socket.write()" } as const;
-    this.call({ ...record, bytes: data.length, preview: preview(data) });
+    this.call({ ...record, bytes: data.length, preview: preview(data), ...(refusal && { refusal }) });
   }
 
   private sendFailed(failure: OpError): void {

@@ -9,7 +9,7 @@
 // enough — our client's hello is long enough; a line typed into `nc -u` of 8 bytes or more is too.
 import { createHash } from "node:crypto";
 import type { OpError } from "../errors.js";
-import { preview, type Trace } from "../trace/events.js";
+import { preview, refusedWith, type Trace } from "../trace/events.js";
 import type { DatagramSocket } from "../transports/transport.js";
 import type { ProtocolOptions } from "./messages.js";
 
@@ -69,7 +69,10 @@ export function serveDatagrams(
     }
     state.held = undefined;
     state.sent += data.length;
-    trace({ ...record, inferred: false, via: "socket.send()", bytes: data.length, preview: preview(data) });
+    // Anything but the welcome and the ack is the error line of a message refused.
+    const refusal = data === options.welcome || data === options.ack ? undefined : refusedWith(data);
+    const sent = { bytes: data.length, preview: preview(data), ...(refusal && { refusal }) };
+    trace({ ...record, inferred: false, via: "socket.send()", ...sent });
     socket
       .send(data, peer)
       .catch((err: OpError) => trace({ ...record, inferred: false, errno: err.code, message: err.message }));

@@ -80,7 +80,7 @@ export async function startServer(
 function turnAway(connection: Connection, trace: Trace, closed: () => void): void {
   const { local, remote } = connection;
   const busy = Buffer.from(BUSY);
-  traceOverCap(connection, trace, "over --max-connections");
+  traceOverCap(connection, trace, "over --max-connections", `turned away: answered "${preview(busy)}"`);
   trace({
     side: "server",
     call: "send",
@@ -100,7 +100,12 @@ function turnAway(connection: Connection, trace: Trace, closed: () => void): voi
 
 /** Over the cap with no descriptor to spare for a busy reply: closed without a word. */
 function closeAtOnce(connection: Connection, trace: Trace): void {
-  traceOverCap(connection, trace, "over --max-connections, and no room for a busy reply (ulimit -n)");
+  traceOverCap(
+    connection,
+    trace,
+    "over --max-connections, and no room for a busy reply (ulimit -n)",
+    "turned away: closed without an answer",
+  );
   trace({
     side: "server",
     call: "close",
@@ -111,7 +116,7 @@ function closeAtOnce(connection: Connection, trace: Trace): void {
   connection.destroy();
 }
 
-function traceOverCap(connection: Connection, trace: Trace, detail: string): void {
+function traceOverCap(connection: Connection, trace: Trace, detail: string, refusal: string): void {
   trace({
     side: "server",
     call: "accept",
@@ -119,6 +124,7 @@ function traceOverCap(connection: Connection, trace: Trace, detail: string): voi
     via: "'connection' event",
     ...addresses(connection),
     detail,
+    refusal,
   });
 }
 

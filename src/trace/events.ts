@@ -60,8 +60,15 @@ export interface SocketEvent {
   bytes?: number;
   /** A short printable preview of the data. */
   preview?: string;
-  /** What else the call said: "backlog 4096", "SHUT_WR", how a session ended. */
+  /** What else the call said: "backlog 4096", "SHUT_WR", how a session ended, AFTER_MESSAGE. */
   detail?: string;
+  /** On a server session's close: the bytes the peer sent after its message, read and thrown away. */
+  discarded?: number;
+  /**
+   * Set where the server refused a peer or its message: what it answered, or that it closed without
+   * an answer ("refused the message: answered …"). Shown like a failure: at --log-level warn too.
+   */
+  refusal?: string;
   /** Set when the call failed: the errno name, and the one-line message. */
   errno?: string;
   message?: string;
@@ -102,8 +109,16 @@ export const noTrace: Trace = Object.assign(() => {}, {
   origin: { wallUs: 0, monotonicUs: 0 },
 });
 
+/** The refusal of a message the server answered with `reply` (an error line) instead of the ack. */
+export function refusedWith(reply: Buffer): string {
+  return `refused the message: answered "${preview(reply)}"`;
+}
+
+/** The detail of a server's recv() after the session's one message: read, and no part of it. */
+export const AFTER_MESSAGE = "after the message: discarded";
+
 /** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
-export function readCall(chunk: Buffer, t?: number) {
+export function readCall(chunk: Buffer, t?: number, detail?: string) {
   return {
     t,
     call: "recv",
@@ -111,6 +126,7 @@ export function readCall(chunk: Buffer, t?: number) {
     via: "'data' event",
     bytes: chunk.length,
     preview: preview(chunk),
+    ...(detail === undefined ? {} : { detail }),
   } as const;
 }
 

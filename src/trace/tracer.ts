@@ -35,6 +35,8 @@ export function createTracer(
     bytes: record.bytes,
     preview: record.preview,
     detail: record.detail && printable(record.detail),
+    discarded: record.discarded,
+    refusal: record.refusal,
     errno: record.errno,
     message: record.message && printable(record.message),
     rule: record.rule,

@@ -5,7 +5,14 @@
 // padding, no colour — a lane for the wire, or an SVG renderer, joins by adding data, not by cutting
 // another view's text apart.
 import { parseMessageEnd } from "../protocol/message-end.js";
-import { type EventName, inTimeOrder, isCall, type Side, type SocketEvent } from "../trace/events.js";
+import {
+  AFTER_MESSAGE,
+  type EventName,
+  inTimeOrder,
+  isCall,
+  type Side,
+  type SocketEvent,
+} from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import type { Wire, WirePacket, WireState } from "../wire/wire.js";
 
@@ -20,14 +27,15 @@ export interface Lane {
 
 /**
  * What went from one lane to another with a step: data (bytes, and a preview of them), an EOF (the
- * sender shut down its writing side), a connection request; or, for connect() on a datagram socket,
- * nothing at all — that call only sets the peer, and a renderer says so where an arrow would be.
+ * sender shut down its writing side), a connection request; or nothing at all, where a renderer says
+ * so instead of an arrow: connect() on a datagram socket only sets the peer, and a send() of 0 bytes on
+ * a stream puts no byte on the wire (only a datagram or a record can be empty).
  */
 export type Crossing = { from: LaneId; to: LaneId } & (
   | { what: "data"; bytes: number; preview?: string }
   | { what: "eof" }
   | { what: "connect" }
-  | { what: "nothing"; why: "sets the peer" }
+  | { what: "nothing"; why: "sets the peer" | "0 B on a stream" }
 );
 
 export interface Row<A = never> {
@@ -78,7 +86,7 @@ export interface Layout<A = never> {
 }
 
 /** What layoutOf needs to know of the transport. */
-export type LaidOut = Pick<TransportInfo, "name" | "connectionOriented">;
+export type LaidOut = Pick<TransportInfo, "name" | "connectionOriented" | "preservesBoundaries">;
 
 /**
  * The rows of a run: one per event, in the order the calls were made. `annotations` are what another
@@ -167,6 +175,8 @@ function crossingOf(e: SocketEvent, transport: LaidOut): { crossing: Crossing } 
   switch (e.call) {
     case "send":
     case "sendto":
+      if (!e.bytes && !transport.preservesBoundaries)
+        return { crossing: { ...ends, what: "nothing", why: "0 B on a stream" } };
       return { crossing: { ...ends, what: "data", bytes: e.bytes ?? 0, preview: e.preview } };
     case "shutdown":
       return { crossing: { ...ends, what: "eof" } };
@@ -213,7 +223,7 @@ export function callText(e: SocketEvent): string {
     case "recv":
     case "recvfrom":
       // A read of 0 bytes here is an empty datagram or record; EOF is drawn as the 'end' event it is.
-      return `${e.call}(${e.bytes} B)${star}`;
+      return `${e.call}(${e.bytes} B)${star}${e.detail === AFTER_MESSAGE ? " discarded" : ""}`;
     case "shutdown":
       return `shutdown(${e.detail ?? ""})${star}`;
     case "close":

@@ -1,7 +1,7 @@
 // The conversation as the classic lab printed it ("Server is listening on …", "Connection from …
 // has been established.", "Received from client: …"), adapted honestly for datagrams, which have no
 // listen() and no accept(). Reads SocketEvents and the transport's description; never a socket.
-import type { EventName, SocketEvent } from "../trace/events.js";
+import { AFTER_MESSAGE, type EventName, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
 /** Most events print no line; a server calls lines() several times per session. */
@@ -28,7 +28,7 @@ export class ClassicLines {
   /** The lab's lines for one event (often none). */
   lines(e: SocketEvent): readonly string[] {
     const { transport, sock } = this;
-    if (e.errno) return NONE;
+    if (e.errno || e.refusal) return NONE; // the sink says these, at warn too
     if (e.side === "server") {
       if (e.call === "listen") return [`Server is listening on ${e.local} (${sock})`];
       if (e.call === "bind" && !transport.connectionOriented) {
@@ -38,7 +38,11 @@ export class ClassicLines {
       }
       if (e.call === "accept")
         return [`Connection from ${e.remote || "an unnamed unix socket"} has been established.`];
+      // What came after the message is no part of it: one line at the session's close, not one a read.
+      if (e.detail === AFTER_MESSAGE) return NONE;
       if ((e.call === "recv" || e.call === "recvfrom") && e.bytes) return this.received(e);
+      if (e.call === "close" && e.discarded)
+        return [`Discarded ${e.discarded} B the client sent after its message (session ${e.session}).`];
       return NONE;
     }
     if ((e.call === "recv" || e.call === "recvfrom") && e.bytes)
@@ -68,6 +72,10 @@ export function callLine(e: SocketEvent): string {
   if (e.call === "refused")
     return `${who}: refused before ${e.detail}() by ${e.via}: ${e.message ?? e.errno}`;
   if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
+  if (e.refusal) {
+    const over = e.detail && e.call === "accept" ? `, ${e.detail}` : "";
+    return `${who} (${e.remote || "an unnamed unix socket"}${over}): ${e.refusal}`;
+  }
   if (e.call === "message-end") return `${who}: message ended: ${e.detail} (--message-end ${e.rule})`;
   if (e.call === "eof") return `${who}: EOF ('end' event): ${e.detail}`;
   const parts = [`${who}: ${e.call}()`];
@@ -75,6 +83,7 @@ export function callLine(e: SocketEvent): string {
   if (e.remote) parts.push(`remote ${e.remote}`);
   if (e.bytes !== undefined) parts.push(`${e.bytes} B${e.preview ? ` "${e.preview}"` : ""}`);
   if (e.detail) parts.push(`(${e.detail})`);
+  if (e.discarded) parts.push(`(${e.discarded} B after the message discarded)`);
   if (e.inferred) parts.push(`[inferred: inside ${e.via}]`);
   return parts.join(" ");
 }

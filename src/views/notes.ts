@@ -20,7 +20,8 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
         "accepts by itself and hands over the new socket in its 'connection' event. — accept(2)",
     );
   }
-  if (!transport.connectionOriented && (bind || sent)) {
+  // A client alone (or one whose hello went nowhere) shows no server: nothing here says how it received.
+  if (!transport.connectionOriented && bind) {
     notes.push(
       "No listen() and no accept() for datagrams: the server only binds, receives from anyone, and " +
         "learns each peer from recvfrom(); the first datagram is what opens a session. — udp(7), unix(7), recv(2)",
@@ -39,12 +40,16 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
         "(a stranger that is connect()ed hears ECONNREFUSED). — connect(2), udp(7)",
     );
   }
-  if (sent) notes.push(boundaryNote(server, client, transport));
+  const boundaries = sent ? boundaryNote(server, client, transport) : undefined;
+  if (boundaries) notes.push(boundaries);
   const ended = server.find((e) => e.call === "message-end");
   if (ended) notes.push(messageEndNote(ended));
   if (transport.family === "unix" && bind?.local)
     notes.push(socketFileNote(bind.local, bind.requested, transport));
-  if (did(client, "shutdown") && transport.type === "stream") {
+  // Only where the ack did come back after the EOF: a run that failed there read nothing more.
+  const shutdown = client.find((e) => e.call === "shutdown");
+  const readAfter = shutdown && client.some((e) => isRead(e) && e.t > shutdown.t);
+  if (readAfter && transport.type === "stream") {
     notes.push(
       `shutdown(SHUT_WR) sent EOF${ended?.detail === "eof" ? ", ending the message," : ""} while the ` +
         "client could still read the ack. — shutdown(2)",
@@ -73,11 +78,21 @@ function socketFileNote(bound: string, placedAt: string | undefined, transport: 
   );
 }
 
+/** A receive that returned bytes. */
+function isRead(e: SocketEvent): boolean {
+  return (e.call === "recv" || e.call === "recvfrom") && (e.bytes ?? 0) > 0;
+}
+
 /**
  * Boundaries as this run saw them: each side's sends against the other side's receives, counted only
- * where both sides are in the run (a client alone cannot see how its sends arrived).
+ * where both sides are in the run (a client alone cannot see how its sends arrived). None where
+ * nothing was received: a run in which nothing arrived shows nothing of how sends arrive.
  */
-function boundaryNote(server: SocketEvent[], client: SocketEvent[], transport: TransportInfo): string {
+function boundaryNote(
+  server: SocketEvent[],
+  client: SocketEvent[],
+  transport: TransportInfo,
+): string | undefined {
   const count = (events: SocketEvent[], calls: string[]) =>
     events.filter((e) => calls.includes(e.call) && (e.bytes ?? 0) > 0).length;
   const [sends, recvs] = [
@@ -86,6 +101,7 @@ function boundaryNote(server: SocketEvent[], client: SocketEvent[], transport: T
   ];
   const sent = count(client, sends) + count(server, sends);
   const received = count(server, recvs) + count(client, recvs);
+  if (received === 0) return undefined;
   const seen =
     server.length > 0 && client.length > 0
       ? ` (in this run ${sent} send()s arrived as ${received} recv()s)`

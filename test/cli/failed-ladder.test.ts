@@ -91,4 +91,23 @@ describe("a failed run's ladder tells only what happened", () => {
     expect(run.ladder).not.toMatch(/ABORT_ERR|─ connect ─/);
     expectNoServerNotes(run.notes);
   });
+
+  it("udp4 with nothing there: no note on how datagrams arrive, for nothing arrived", async () => {
+    const run = await failedLadder(["--transport", "udp4", "--port", "1"]);
+    expect(run.error).toMatch(/^playground: recv ECONNREFUSED /);
+    expect(run.notes).not.toMatch(/exactly one recv\(\)|recvfrom\(\)|No listen\(\)/);
+  });
+
+  it.each(["tcp4", "unix-stream"])(
+    "%s run with an empty message: send(0 B) crosses to no one, and no note on an ack that never came",
+    async (transport) => {
+      const run = await playground(["run", "--transport", transport, "--message", "", "--format", "ladder"]);
+      expect(run.code, run.stderr).toBe(1);
+      const [ladder = "", notes = ""] = run.stdout.split("\nNotes:\n");
+      const send = ladder.split("\n").find((line) => line.includes("send(0 B)"));
+      expect(send, ladder).toMatch(/\(nothing sent: 0 B on a stream\)/);
+      expect(send).not.toMatch(/[▶◀]/);
+      expect(notes).not.toMatch(/shutdown\(SHUT_WR\)|read the ack/);
+    },
+  );
 });
