@@ -45,6 +45,8 @@ export interface ExperimentContext {
   address(name?: string): string;
   /** Register something to close or stop when the run ends, whatever happened. */
   defer(cleanup: () => unknown): void;
+  /** The wire is being captured (--capture): worth waiting for what only the wire shows. */
+  readonly capturing?: boolean;
 }
 
 export interface Observation {

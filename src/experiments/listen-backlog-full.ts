@@ -7,6 +7,11 @@ const BACKLOG = 1;
 const CLIENTS = 4;
 /** Long enough for a loopback handshake many times over; far short of TCP's first SYN retry (1 s). */
 const PATIENCE_MS = 250;
+/**
+ * With the wire captured, long enough for the kernel to send a waiting client's SYN again: the first
+ * retransmission comes after the initial RTO of 1 s (RFC 6298 §2.1, tcp(7)).
+ */
+const PATIENCE_CAPTURED_MS = 1300;
 
 // The server: Node accepts as soon as a connection is queued, so it is frozen with SIGSTOP once it
 // listens; a stopped process never calls accept() and the queue stays as the clients leave it.
@@ -83,7 +88,7 @@ export const listenBacklogFull: Experiment = {
   },
 };
 
-/** "connected", the errno it failed with, or "waiting" when neither happened in PATIENCE_MS. */
+/** "connected", the errno it failed with, or "waiting" when neither happened in its patience. */
 function connectOnce(address: string, context: ExperimentContext): Promise<string> {
   const options = address.startsWith("/") ? { path: address } : parseInet(address);
   const via = "net.connect()";
@@ -92,7 +97,8 @@ function connectOnce(address: string, context: ExperimentContext): Promise<strin
   const socket = net.connect(options);
   context.defer(() => socket.destroy());
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve("waiting"), PATIENCE_MS);
+    const patience = context.capturing ? PATIENCE_CAPTURED_MS : PATIENCE_MS;
+    const timer = setTimeout(() => resolve("waiting"), patience);
     const settle = (fate: string, errno?: string) => {
       clearTimeout(timer);
       const failed = errno ? { errno } : {};

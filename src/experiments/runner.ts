@@ -68,6 +68,7 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
     trace: createTracer(await loadTransport(name), (e) => events.push(e)),
     address: (file = "s") => freshAddress(name, dir, file),
     defer: (cleanup) => cleanups.push(cleanup),
+    capturing: capture && !name.startsWith("unix"),
   };
   const inet = capture && !name.startsWith("unix");
   const recording = inet ? await recordLoopback(join(dir, "lo.pcap")) : undefined;

@@ -332,6 +332,22 @@ describe("experiment --capture", () => {
   });
 });
 
+describe("experiment --capture: listen-backlog-full", () => {
+  it("a client the full queue leaves waiting has its SYN sent again: not refused, retransmitted", async () => {
+    const args = ["experiment", "listen-backlog-full", "--transport", "tcp4", "--capture", "--json"];
+    const run = await playground(args);
+    expect(run.code).toBe(0);
+    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
+    const syns = (result?.evidence ?? [])
+      .filter((line) => /^wire: .*Flags \[S\], seq \d+/.test(line))
+      .map((line) => /^wire: (\S+) > .*seq (\d+)/.exec(line)?.slice(1).join(" "));
+    // The same client port and sequence number twice: the kernel's retransmission (RFC 6298).
+    const again = syns.filter((syn, i) => syns.indexOf(syn) !== i);
+    expect(again.length).toBeGreaterThan(0);
+    expect((result?.evidence ?? []).some((line) => /^wire: .*Flags \[R/.test(line))).toBe(false);
+  });
+});
+
 describe("run --capture refuses in one line", () => {
   it("without tcpdump: which program, how to install it, exit 2, before anything runs", async () => {
     const bin = tempDir();
