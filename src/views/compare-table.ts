@@ -63,17 +63,23 @@ function textTable(columns: Column[], rows: readonly CompareRow[]): string {
   );
 }
 
-/** With --capture: each transport's traced session as tcpdump saw it, packet by packet. */
+const WIRE_TITLE = "on the wire (the traced session, tcpdump on lo, in order)";
+
+/** A transport's traced session as tcpdump saw it, packet by packet (--capture). */
+function wireOf(r: CompareRow): string {
+  return r.wire?.none
+    ? "(no wire: the kernel moves the bytes between the sockets' queues)"
+    : (r.wire?.packets.join(", ") ?? "");
+}
+
+/** With --capture: each transport's traced session on the wire. */
 function wireTable(rows: readonly CompareRow[]): string[] {
   if (!rows.some((r) => r.wire)) return [];
   const width = Math.max(...rows.map((r) => r.transport.length));
-  const lines = rows.map((r) => {
-    const packets = r.wire?.none
-      ? "(no wire: the kernel moves the bytes between the sockets' queues)"
-      : (r.wire?.packets.join(", ") ?? "");
-    return wrap(`${r.transport.padEnd(width)}  ${packets}`, 100, " ".repeat(width + 2));
-  });
-  return ["on the wire (the traced session, tcpdump on lo, in order)", "─".repeat(58), ...lines, ""];
+  const lines = rows.map((r) =>
+    wrap(`${r.transport.padEnd(width)}  ${wireOf(r)}`, 100, " ".repeat(width + 2)),
+  );
+  return [WIRE_TITLE, "─".repeat(58), ...lines, ""];
 }
 
 export function renderCompareText(comparison: Comparison): string {
@@ -129,6 +135,14 @@ export function renderCompareMarkdown(comparison: Comparison): string {
     `|${columns.map(() => "---").join("|")}|`,
     ...comparison.rows.map((r) => row(columns.map((c) => c.cell(r)))),
     "",
+    ...(comparison.rows.some((r) => r.wire)
+      ? [
+          row(["transport", WIRE_TITLE]),
+          "|---|---|",
+          ...comparison.rows.map((r) => row([r.transport, wireOf(r)])),
+          "",
+        ]
+      : []),
     `${measuredOn(comparison)}.`,
   ].join("\n");
 }

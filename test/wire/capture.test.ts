@@ -282,6 +282,23 @@ describe("compare --capture", () => {
     expect(wire.udp4?.packets).toEqual(["UDP 23", "UDP 22", "UDP 34", "UDP 17"]);
     expect(wire["unix-stream"]).toEqual({ packets: [], none: expect.stringMatching(/^no wire: /) });
   });
+
+  it("--format markdown has the wire too, a row per transport", async () => {
+    const args = [
+      "compare",
+      "--capture",
+      "--format",
+      "markdown",
+      "--duration",
+      "0.2",
+      "--transport",
+      "tcp4,udp4",
+    ];
+    const run = await playground(args, 60_000);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\| tcp4 \| S, S\., \., P\. 22, /m);
+    expect(run.stdout).toMatch(/^\| udp4 \| UDP 23, UDP 22, UDP 34, UDP 17 \|$/m);
+  });
 });
 
 describe("experiment --capture", () => {
