@@ -40,6 +40,14 @@ function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
   });
 }
 
+/** The commands that take `flag` (a name or an alias), for "--port is for server and client". */
+function commandsWith(flag: string): string[] {
+  return COMMANDS.filter((spec) => {
+    const { key, alias } = optionsOf(spec.builder(yargs([])));
+    return flag in key || Object.values(alias).flat().includes(flag);
+  }).map((spec) => spec.name);
+}
+
 function fail(err: unknown): void {
   if (err instanceof UsageError) {
     process.stderr.write(
@@ -69,9 +77,14 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
 
 const cli = yargs(hideBin(process.argv));
 
-/** The chosen command's option definitions: public in yargs 17, missing from @types/yargs. */
+/** A yargs instance's option definitions: public in yargs 17, missing from @types/yargs. */
+function optionsOf(y: unknown): OptionDefinitions {
+  return (y as { getOptions(): OptionDefinitions }).getOptions();
+}
+
+/** The chosen command's option definitions. */
 function commandOptions(): OptionDefinitions {
-  return (cli as unknown as { getOptions(): OptionDefinitions }).getOptions();
+  return optionsOf(cli);
 }
 
 // Each spec was typed whole by withHandler (its handler takes what its options give); the table mixes
@@ -116,7 +129,10 @@ await withCommands
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
     const commands = [...COMMAND_NAMES, "completion"];
     fail(
-      err ?? new UsageError(rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv))),
+      err ??
+        new UsageError(
+          rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv), commandsWith),
+        ),
     );
     process.exit(process.exitCode);
   })

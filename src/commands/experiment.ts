@@ -95,7 +95,8 @@ function findOrFail(name: string): Experiment {
   const found = findExperiment(name);
   if (!found) {
     const names = EXPERIMENTS.map((e) => e.name);
-    const near = didYouMean(name, names);
+    // list and all are names too: `lsit` is as likely a typo as any experiment's.
+    const near = didYouMean(name, ["list", "all", ...names]);
     // The whole list is long: a near name is enough, with where to see the rest.
     throw new UsageError(
       near

@@ -262,6 +262,34 @@ function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) =>
 }
 
 /**
+ * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line
+ * to type instead, or the nearest of this command's own flags (one letter for one letter: -v, -V).
+ */
+function unknownFlag(
+  flag: string,
+  options: OptionDefinitions,
+  commands: readonly string[],
+  args: string[],
+  elsewhere: string[],
+): string {
+  const short = flag.length === 1;
+  const shown = `${short ? "-" : "--"}${flag}`;
+  const command = args.find((arg) => commands.includes(arg));
+  if (elsewhere.length > 0) {
+    const rest = args.filter((arg) => arg !== command).join(" ");
+    const names =
+      elsewhere.length === 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
+    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}: playground ${elsewhere[0]} ${rest}`;
+  }
+  const names = [...Object.keys(options.key), ...Object.values(options.alias).flat()];
+  // Any letter is one edit from any other: for one letter, only the other case (-v, -V) is a guess.
+  const flags = names.filter((name) =>
+    short ? name !== flag && name.toLowerCase() === flag.toLowerCase() : name.length > 1,
+  );
+  return `unknown flag ${shown}${didYouMean(flag, [...new Set(flags)], (f) => `${short ? "-" : "--"}${f}`)}`;
+}
+
+/**
  * yargs' own complaints as ours: one line, the word as typed, and a did-you-mean from the command's
  * flags (for a word typed as a flag) or from the commands (for a bare word, which the default command
  * `run` would otherwise take as an argument).
@@ -271,10 +299,10 @@ export function rewordYargsMessage(
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
+  commandsWith: (flag: string) => string[] = () => [],
 ): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) {
-    const flags = Object.keys(options.key).filter((key) => key.length > 1);
     // yargs names a --two-words flag twice, also as twoWords: keep the spelling that was typed.
     const words = (unknown[1] ?? "").split(", ");
     const kebab = (word: string) => word.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -282,7 +310,7 @@ export function rewordYargsMessage(
       .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
       .map((word) =>
         args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
-          ? `unknown flag --${word}${didYouMean(kebab(word), flags, (flag) => `--${flag}`)}`
+          ? unknownFlag(kebab(word), options, commands, args, commandsWith(kebab(word)))
           : `unknown argument '${word}'${didYouMean(word, commands)}`,
       )
       .join("; ");

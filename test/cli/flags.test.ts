@@ -184,6 +184,24 @@ describe("a typo gets a did-you-mean", () => {
       ["--transport", "udp"],
       /^playground: unknown --transport 'udp': use one of .* — did you mean udp4 or udp6\?$/,
     ],
+    // Every list of names the user picks from guesses: list and all among the experiments, a rule of
+    // --message-end, a family or type (a C name as C spells it), a one-letter flag as typed.
+    [["experiment", "lsit"], /^playground: no experiment 'lsit' — did you mean list\?/],
+    [["experiment", "al"], /^playground: no experiment 'al' — did you mean all\?/],
+    [["--message-end", "newlin"], /^playground: --message-end newlin: .* — did you mean newline\?$/],
+    [["--family", "unx"], /^playground: unknown --family 'unx': .* — did you mean unix\?$/],
+    [["--family", "AF_INT"], /— did you mean AF_INET\?$/],
+    [["--type", "strem"], /^playground: unknown --type 'strem': .* — did you mean stream\?$/],
+    [["-v"], "playground: unknown flag -v — did you mean -V?"],
+    // A flag of another command: which ones take it, and the line to type.
+    [
+      ["--port", "1234"],
+      "playground: unknown flag --port for run: --port is for server and client: playground server --port 1234",
+    ],
+    [
+      ["compare", "--abstract"],
+      /^playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract$/,
+    ],
   ])("%j", async (args, message) => {
     const line = await refused(args);
     if (typeof message === "string") expect(line).toBe(message);
