@@ -13,7 +13,7 @@ import { formatOf } from "./options.js";
 export async function client(flags: ClientFlags): Promise<void> {
   exitOnInterrupt();
   const name = chooseTransport(flags);
-  const server = await namedAddress(name, flags);
+  const server = await namedAddress(name, flags, "connect");
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   try {
