@@ -4,6 +4,7 @@
 // their command runs, so `playground --help` loads no socket code at all.
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { chooseShell, SHELLS, valuesFor } from "./commands/completion.js";
 import { benchLine } from "./commands/flags/bench.js";
 import { clientLine } from "./commands/flags/client.js";
 import { compareLine } from "./commands/flags/compare.js";
@@ -27,7 +28,7 @@ const COMMANDS = [
 ] as const;
 
 /** The commands' names: a usage error points at the help of the one typed. */
-const COMMAND_NAMES = new Set<string>(COMMANDS.map((c) => c.name));
+const COMMAND_NAMES = new Set<string>([...COMMANDS.map((c) => c.name), "completion"]);
 
 /** Register one command; whatever its handler throws becomes one line and an exit code, never a stack trace. */
 function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
@@ -75,6 +76,7 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+chooseShell(hideBin(process.argv));
 const cli = yargs(hideBin(process.argv));
 
 /** A yargs instance's option definitions: public in yargs 17, missing from @types/yargs. */
@@ -96,15 +98,36 @@ await withCommands
   .usage("$0 [command] [options]\n\nThe classic lab's exchange over any Linux socket.")
   // Not yargs' .completion(): its command does not stop where a parse callback is given (below), so
   // the default command would run after the script. The script asks `--get-yargs-completions`.
+  // yargs' .completion() is the one way to give Tab our values; its own command is hidden, under a
+  // name nobody types, so that it never takes the word `completion` from ours.
+  .completion(
+    "__yargs-completion",
+    false,
+    (_current: string, _argv: unknown, yargsOwn: () => void, done: (values: string[]) => void) => {
+      const words = hideBin(process.argv);
+      const values = valuesFor(words.slice(words.indexOf("--get-yargs-completions") + 1));
+      if (values) done(values);
+      else yargsOwn();
+    },
+  )
   .command(
-    "completion",
-    "print a bash or zsh completion script: Tab completes commands and flags",
+    "completion [shell]",
+    "print a bash or zsh completion script: Tab completes commands, flags and their values",
     (y) =>
       y
-        .example("$0 completion >> ~/.bashrc", "bash, from the next shell on")
-        .example("$0 completion >> ~/.zshrc", "zsh"),
+        .positional("shell", {
+          type: "string",
+          choices: SHELLS,
+          describe: "the script's shell (default: $SHELL's, else bash)",
+        })
+        .example("$0 completion bash >> ~/.bashrc", "bash, from the next shell on")
+        .example("$0 completion zsh >> ~/.zshrc", "zsh"),
     () => {
-      cli.showCompletionScript();
+      // The command's name for the script's comment: yargs' own would be the hidden one above.
+      (cli as unknown as { showCompletionScript($0: string, cmd: string): void }).showCompletionScript(
+        "playground",
+        "completion",
+      );
     },
   )
   // Before yargs' own checks, once the command's options are known: numbers, and flags that do not apply.
@@ -127,7 +150,7 @@ await withCommands
   .wrap(null)
   .fail((message, err) => {
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
-    const commands = [...COMMAND_NAMES, "completion"];
+    const commands = [...COMMAND_NAMES];
     fail(
       err ??
         new UsageError(

@@ -371,7 +371,11 @@ export function rewordYargsMessage(
     const typed = given.replace(/^"(.*)"$/, "$1");
     const choices = [...list.matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
     const near = closest(typed, choices);
-    return `--${flag} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
+    // A positional (completion's shell) is no flag: shown as the word it is.
+    const shown = args.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`))
+      ? `--${flag}`
+      : flag;
+    return `${shown} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
   }
   return message.replace(/\s*\n\s*/g, " ");
 }
