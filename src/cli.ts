@@ -13,6 +13,7 @@ import { runLine } from "./commands/flags/run.js";
 import { serverLine } from "./commands/flags/server.js";
 import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
+import { warn } from "./commands/notice.js";
 import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
 import { OpError, UsageError } from "./errors.js";
 
@@ -134,7 +135,7 @@ await withCommands
   .middleware((argv) => {
     try {
       for (const warning of checkFlags(argv, commandOptions(), hideBin(process.argv))) {
-        process.stderr.write(`playground: warning: ${warning}\n`);
+        warn(warning);
       }
     } catch (err) {
       fail(err);

@@ -10,6 +10,7 @@ import { abstractNameNote, isAbstract } from "../transports/address.js";
 import { loadTransport } from "../transports/index.js";
 import { freshAddress, namedAddress } from "./addresses.js";
 import type { RunFlags } from "./flags/run.js";
+import { note } from "./notice.js";
 import { formatOf, messageEndOf } from "./options.js";
 
 export async function run(flags: RunFlags): Promise<void> {
@@ -24,7 +25,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {
-    if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
+    if (isAbstract(address)) note(abstractNameNote(address), flags.logLevel);
     const server = await startServer(transport, address, protocol, trace);
     try {
       await runClient(transport, server.address, { ...flags, message: Buffer.from(flags.message) }, trace);
