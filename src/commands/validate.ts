@@ -146,7 +146,7 @@ function checkStrings(options: OptionDefinitions, args: string[], typed: (flag: 
     const flag = /^--?([^=]+)$/.exec(arg)?.[1];
     const name = flag === undefined ? undefined : canonical(flag);
     const next = args[i + 1];
-    if (name === undefined || !(next === undefined || next === "--" || /^-./.test(next))) continue;
+    if (name === undefined || !(next === undefined || next === "--" || /^-[^\d.]/.test(next))) continue;
     const choices = options.choices[name];
     throw new UsageError(
       `${arg} needs a value: give ${choices ? `one of ${choices.join(", ")}` : (TEXT_OF[name] ?? "one")}`,
