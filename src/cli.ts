@@ -4,6 +4,7 @@
 // their command runs, so `playground --help` loads no socket code at all.
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
+import { chooseShell, SHELLS, valuesFor } from "./commands/completion.js";
 import { benchLine } from "./commands/flags/bench.js";
 import { clientLine } from "./commands/flags/client.js";
 import { compareLine } from "./commands/flags/compare.js";
@@ -12,6 +13,7 @@ import { runLine } from "./commands/flags/run.js";
 import { serverLine } from "./commands/flags/server.js";
 import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
+import { warn } from "./commands/notice.js";
 import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
 import { OpError, SetupError, UsageError } from "./errors.js";
 import { notInterrupted } from "./leftovers.js";
@@ -28,7 +30,7 @@ const COMMANDS = [
 ] as const;
 
 /** The commands' names: a usage error points at the help of the one typed. */
-const COMMAND_NAMES = new Set<string>(COMMANDS.map((c) => c.name));
+const COMMAND_NAMES = new Set<string>([...COMMANDS.map((c) => c.name), "completion"]);
 
 /** Register one command; whatever its handler throws becomes one line and an exit code, never a stack trace. */
 function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
@@ -41,6 +43,14 @@ function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
       fail(err);
     }
   });
+}
+
+/** The commands that take `flag` (a name or an alias), for "--port is for server and client". */
+function commandsWith(flag: string): string[] {
+  return COMMANDS.filter((spec) => {
+    const { key, alias } = optionsOf(spec.builder(yargs([])));
+    return flag in key || Object.values(alias).flat().includes(flag);
+  }).map((spec) => spec.name);
 }
 
 function fail(err: unknown): void {
@@ -73,11 +83,17 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+chooseShell(hideBin(process.argv));
 const cli = yargs(hideBin(process.argv));
 
-/** The chosen command's option definitions: public in yargs 17, missing from @types/yargs. */
+/** A yargs instance's option definitions: public in yargs 17, missing from @types/yargs. */
+function optionsOf(y: unknown): OptionDefinitions {
+  return (y as { getOptions(): OptionDefinitions }).getOptions();
+}
+
+/** The chosen command's option definitions. */
 function commandOptions(): OptionDefinitions {
-  return (cli as unknown as { getOptions(): OptionDefinitions }).getOptions();
+  return optionsOf(cli);
 }
 
 // Each spec was typed whole by withHandler (its handler takes what its options give); the table mixes
@@ -89,22 +105,43 @@ await withCommands
   .usage("$0 [command] [options]\n\nThe classic lab's exchange over any Linux socket.")
   // Not yargs' .completion(): its command does not stop where a parse callback is given (below), so
   // the default command would run after the script. The script asks `--get-yargs-completions`.
+  // yargs' .completion() is the one way to give Tab our values; its own command is hidden, under a
+  // name nobody types, so that it never takes the word `completion` from ours.
+  .completion(
+    "__yargs-completion",
+    false,
+    (_current: string, _argv: unknown, yargsOwn: () => void, done: (values: string[]) => void) => {
+      const words = hideBin(process.argv);
+      const values = valuesFor(words.slice(words.indexOf("--get-yargs-completions") + 1));
+      if (values) done(values);
+      else yargsOwn();
+    },
+  )
   .command(
-    "completion",
-    "print a bash or zsh completion script: Tab completes commands and flags",
+    "completion [shell]",
+    "print a bash or zsh completion script: Tab completes commands, flags and their values",
     (y) =>
       y
-        .example("$0 completion >> ~/.bashrc", "bash, from the next shell on")
-        .example("$0 completion >> ~/.zshrc", "zsh"),
+        .positional("shell", {
+          type: "string",
+          choices: SHELLS,
+          describe: "the script's shell (default: $SHELL's, else bash)",
+        })
+        .example("$0 completion bash >> ~/.bashrc", "bash, from the next shell on")
+        .example("$0 completion zsh >> ~/.zshrc", "zsh"),
     () => {
-      cli.showCompletionScript();
+      // The command's name for the script's comment: yargs' own would be the hidden one above.
+      (cli as unknown as { showCompletionScript($0: string, cmd: string): void }).showCompletionScript(
+        "playground",
+        "completion",
+      );
     },
   )
   // Before yargs' own checks, once the command's options are known: numbers, and flags that do not apply.
   .middleware((argv) => {
     try {
       for (const warning of checkFlags(argv, commandOptions(), hideBin(process.argv))) {
-        process.stderr.write(`playground: warning: ${warning}\n`);
+        warn(warning);
       }
     } catch (err) {
       fail(err);
@@ -120,9 +157,12 @@ await withCommands
   .wrap(null)
   .fail((message, err) => {
     // Only yargs' own checks land here (handlers catch their errors): nothing has started yet.
-    const commands = [...COMMAND_NAMES, "completion"];
+    const commands = [...COMMAND_NAMES];
     fail(
-      err ?? new UsageError(rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv))),
+      err ??
+        new UsageError(
+          rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv), commandsWith),
+        ),
     );
     process.exit(process.exitCode);
   })

@@ -43,7 +43,9 @@ const TYPE_NAMES: Record<string, SocketType> = {
 export function parseFamily(text: string): Family {
   const family = FAMILY_NAMES[text.toLowerCase()];
   if (!family)
-    throw new UsageError(`unknown --family '${text}': use inet, inet6 or unix (AF_INET, AF_INET6, AF_UNIX)`);
+    throw new UsageError(
+      `unknown --family '${text}': use inet, inet6 or unix (AF_INET, AF_INET6, AF_UNIX)${nearName(text, FAMILY_NAMES)}`,
+    );
   return family;
 }
 
@@ -51,10 +53,15 @@ export function parseType(text: string): SocketType {
   const type = TYPE_NAMES[text.toLowerCase()];
   if (!type) {
     throw new UsageError(
-      `unknown --type '${text}': use stream, dgram or seqpacket (SOCK_STREAM, SOCK_DGRAM, ...)`,
+      `unknown --type '${text}': use stream, dgram or seqpacket (SOCK_STREAM, SOCK_DGRAM, ...)${nearName(text, TYPE_NAMES)}`,
     );
   }
   return type;
+}
+
+/** The did-you-mean for a --family or --type: a C name as C spells it (AF_UNIX), the others as they are. */
+function nearName(text: string, names: Record<string, unknown>): string {
+  return didYouMean(text, Object.keys(names), (name) => (name.includes("_") ? name.toUpperCase() : name));
 }
 
 export function parseTransportName(text: string): TransportName {

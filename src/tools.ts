@@ -9,10 +9,8 @@ export const PYTHON = process.env.PYTHON ?? "python3";
 
 export type Tool = "python3" | "strace";
 
-const INSTALL: Record<Tool, string> = {
-  python3: "apt-get install python3",
-  strace: "apt-get install strace",
-};
+/** The Debian/Ubuntu package of each tool. */
+const PACKAGE: Record<Tool, string> = { python3: "python3", strace: "strace" };
 
 /** The program a tool is run as: python3 may be $PYTHON. */
 export function commandOf(tool: Tool): string {
@@ -26,9 +24,9 @@ export function notFound(tool: Tool): string {
   return `${command === tool ? tool : `PYTHON=${command}`} is not ${where}`;
 }
 
-/** How to install a tool, as one command. */
-export function installOf(tool: Tool): string {
-  return INSTALL[tool];
+/** How to install one or more tools, as one command. */
+export function installOf(...tools: Tool[]): string {
+  return `apt-get install ${tools.map((tool) => PACKAGE[tool]).join(" ")}`;
 }
 
 /** The file that spawn() would run for `command` (looked up on PATH unless it has a slash). */

@@ -18,8 +18,15 @@ export interface AddressFlags {
   path?: string;
 }
 
+/** What the address is for: a server binds it, a client connects to a server bound there. */
+export type Role = "bind" | "connect";
+
 /** Where `server` binds and `client` connects: --host/--port, or --path for unix. */
-export async function namedAddress(name: TransportName, flags: AddressFlags): Promise<string> {
+export async function namedAddress(
+  name: TransportName,
+  flags: AddressFlags,
+  role: Role = "bind",
+): Promise<string> {
   const { family, type } = familyTypeOf(name);
   if (family === "unix") {
     if (flags.host !== undefined || flags.port !== undefined) {
@@ -27,7 +34,7 @@ export async function namedAddress(name: TransportName, flags: AddressFlags): Pr
         "--host and --port are for inet and inet6; a unix socket takes --path (a path or @name)",
       );
     }
-    return checkUnixPath(name, flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`));
+    return checkUnixPath(name, flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`), role);
   }
   if (flags.path !== undefined)
     throw new UsageError("--path is for --family unix; inet and inet6 take --host and --port");
@@ -57,7 +64,10 @@ export function freshAddress(
   return { address: join(dir.path, `${type}.sock`), cleanup: dir.remove };
 }
 
-function checkUnixPath(name: TransportName, path: string): string {
+/** A client's fix is the server's path: its errors speak of connecting, never of making a file. */
+const SERVER_PATH = "give the --path the server was started with (its first line says where it listens)";
+
+function checkUnixPath(name: TransportName, path: string, role: Role): string {
   if (isAbstract(path)) {
     refuseAbstract(name, `--path ${path}`);
     if (path.length < 2) throw new UsageError("--path @ needs a name after the @, e.g. --path @playground");
@@ -75,12 +85,14 @@ function checkUnixPath(name: TransportName, path: string): string {
   } catch (err) {
     if (err instanceof UsageError) throw err;
     const { code } = err as NodeJS.ErrnoException;
-    if (code === "EACCES" || code === "EPERM") throw unreachable(path, code);
+    if (code === "EACCES" || code === "EPERM") throw unreachable(path, code, role);
     throw new UsageError(
-      `--path ${path}: the directory ${dir} does not exist — create it or choose another path`,
+      role === "connect"
+        ? `--path ${path}: the directory ${dir} does not exist, so no server is bound there — ${SERVER_PATH}`
+        : `--path ${path}: the directory ${dir} does not exist — create it or choose another path`,
     );
   }
-  refuseNonSocket(path);
+  refuseNonSocket(path, role);
   return path;
 }
 
@@ -88,15 +100,17 @@ function checkUnixPath(name: TransportName, path: string): string {
  * Something that is not a socket at --path: a server never deletes it, and a client cannot connect to
  * it; the kernel would say EADDRINUSE or ECONNREFUSED, which point the wrong way.
  */
-function refuseNonSocket(path: string): void {
+function refuseNonSocket(path: string, role: Role): void {
   let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
-    throw unreachable(path, (err as NodeJS.ErrnoException).code ?? "EACCES");
+    throw unreachable(path, (err as NodeJS.ErrnoException).code ?? "EACCES", role);
   }
   if (!stat || stat.isSocket() || stat.isSymbolicLink()) return;
   const what = stat.isDirectory() ? "a directory" : "a file that is not a socket";
+  if (role === "connect")
+    throw new UsageError(`--path ${path} is ${what}, so no server is bound there — ${SERVER_PATH}`);
   const example = stat.isDirectory() ? join(path, "sp.sock") : `${path}.sock`;
   throw new UsageError(
     `--path ${path} is ${what}, and a server never deletes one — name a socket file instead, such as ${example}`,
@@ -104,9 +118,13 @@ function refuseNonSocket(path: string): void {
 }
 
 /** A directory on the way to --path that this user may not search (x permission): EACCES for any call. */
-function unreachable(path: string, code: string): UsageError {
+function unreachable(path: string, code: string, role: Role): UsageError {
+  const fix =
+    role === "connect"
+      ? "a server for this user must listen where this user can reach, such as under /tmp"
+      : "choose a path you can reach, such as under /tmp";
   return new UsageError(
-    `--path ${path}: this user may not enter ${dirname(path)}, or a directory above it (${code}) — choose a path you can reach, such as under /tmp`,
+    `--path ${path}: this user may not enter ${dirname(path)}, or a directory above it (${code}) — ${fix}`,
   );
 }
 

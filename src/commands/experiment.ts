@@ -79,23 +79,36 @@ function describe(exp: Experiment) {
 }
 
 /**
- * Refuse in one line, before anything runs, when a chosen run needs a program that is not on PATH:
- * without it every such run would only fail, one line each, with the real problem buried among them.
+ * Refuse in one line, before anything runs, when chosen runs need programs that are not on PATH: every
+ * missing one at once (not one per try), and the transports that --transport can keep, which need none.
+ * Without this every such run would only fail, one line each, with the real problem buried among them.
  */
 function requireTools(name: string, chosen: readonly Experiment[], only?: readonly TransportName[]): void {
-  for (const tool of Object.keys(WHY) as Tool[]) {
-    if (findProgram(commandOf(tool))) continue;
+  const missing = (Object.keys(WHY) as Tool[]).flatMap((tool) => {
+    if (findProgram(commandOf(tool))) return [];
     const users = chosen.map((exp) =>
       (exp.needs?.[tool] ?? []).filter((t) => t in exp.expected && (!only || only.includes(t))),
     );
-    const runs = users.flat().length;
-    if (runs === 0) continue;
-    const experiments = users.filter((u) => u.length > 0).length;
-    const count = `${runs} run${runs === 1 ? "" : "s"}${experiments > 1 ? ` of ${experiments} experiments` : ""}`;
-    throw new Error(
-      `${notFound(tool)}, and experiment ${name} needs it (${WHY[tool]} ${count}): ${installOf(tool)}`,
-    );
-  }
+    return users.flat().length === 0 ? [] : [{ tool, users }];
+  });
+  if (missing.length === 0) return;
+  const needing = new Set(missing.flatMap((m) => m.users.flat()));
+  const keep = (only ?? TRANSPORT_NAMES).filter((t) => !needing.has(t));
+  const without = keep.length
+    ? ` — or leave those runs out: --transport ${keep.join(",")}`
+    : ` — --transport can leave runs out, but every transport chosen has some that need ${missing.length === 1 ? "it" : "them"}`;
+  const whys = missing.map(({ tool, users }) => `${WHY[tool]} ${countOf(users)}`).join("; ");
+  throw new Error(
+    `${missing.map((m) => notFound(m.tool)).join(" and ")}, and experiment ${name} needs ` +
+      `${missing.length === 1 ? "it" : "them"} (${whys}): ${installOf(...missing.map((m) => m.tool))}${without}`,
+  );
+}
+
+/** "17 runs of 7 experiments", "1 run": the runs, per experiment, that need a program. */
+function countOf(users: readonly (readonly TransportName[])[]): string {
+  const runs = users.flat().length;
+  const experiments = users.filter((u) => u.length > 0).length;
+  return `${runs} run${runs === 1 ? "" : "s"}${experiments > 1 ? ` of ${experiments} experiments` : ""}`;
 }
 
 /** What each program does for the runs that start it. */
@@ -108,7 +121,8 @@ function findOrFail(name: string): Experiment {
   const found = findExperiment(name);
   if (!found) {
     const names = EXPERIMENTS.map((e) => e.name);
-    const near = didYouMean(name, names);
+    // list and all are names too: `lsit` is as likely a typo as any experiment's.
+    const near = didYouMean(name, ["list", "all", ...names]);
     // The whole list is long: a near name is enough, with where to see the rest.
     throw new UsageError(
       near

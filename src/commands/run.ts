@@ -11,6 +11,7 @@ import { loadTransport } from "../transports/index.js";
 import { captureWire, checkCapture } from "../wire/session.js";
 import { freshAddress, namedAddress } from "./addresses.js";
 import type { RunFlags } from "./flags/run.js";
+import { note } from "./notice.js";
 import { formatOf, messageEndOf } from "./options.js";
 
 export async function run(flags: RunFlags): Promise<void> {
@@ -26,7 +27,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {
-    if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
+    if (isAbstract(address)) note(abstractNameNote(address), flags.logLevel);
     const server = await startServer(transport, address, protocol, trace);
     // tcpdump starts once the port is known, and before the client's first packet.
     const capture = flags.capture ? await captureWire(transport, server.address, trace.origin) : undefined;

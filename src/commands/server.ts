@@ -12,6 +12,7 @@ import { abstractNameNote, isAbstract, parseInet } from "../transports/address.j
 import { loadTransport } from "../transports/index.js";
 import { namedAddress } from "./addresses.js";
 import type { ServerFlags } from "./flags/server.js";
+import { note, warn } from "./notice.js";
 import { formatOf, messageEndOf } from "./options.js";
 
 export async function server(flags: ServerFlags): Promise<void> {
@@ -31,13 +32,8 @@ export async function server(flags: ServerFlags): Promise<void> {
   const transport = await loadTransport(name);
   const sink = await createSink(transport, format, flags.logLevel ?? "info");
   const lowered = fitUnderFdLimit(options, transport.kind);
-  if (lowered) sink.say(`note: ${lowered}`);
-  if (isAbstract(address)) sink.say(`note: ${abstractNameNote(address)}`);
-  if (transport.family !== "unix" && ["0.0.0.0", "::"].includes(parseInet(address).host)) {
-    process.stderr.write(
-      `warning: ${address} is every interface: anyone who can reach this machine can talk to the server (the default is loopback)\n`,
-    );
-  }
+  if (lowered) note(lowered, flags.logLevel);
+  if (isAbstract(address)) note(abstractNameNote(address), flags.logLevel);
   // Signals are caught before the socket exists: a SIGTERM that comes while it starts still gets a
   // clean stop (drain, socket file removed) as soon as the server is up. SIGHUP too: a closed terminal
   // is a stop like any other. A second signal while draining stops at once, still cleaning up (the
@@ -63,6 +59,12 @@ export async function server(flags: ServerFlags): Promise<void> {
   } catch (err) {
     unhook();
     throw err;
+  }
+  // After the bind: with --port 0 only the socket knows its port.
+  if (transport.family !== "unix" && ["0.0.0.0", "::"].includes(parseInet(running.address).host)) {
+    warn(
+      `${running.address} is every interface: anyone who can reach this machine can talk to the server (the default is loopback)`,
+    );
   }
   const signal = await stopping;
   sink.say(

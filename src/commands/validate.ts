@@ -65,7 +65,9 @@ export interface OptionDefinitions {
   key: Record<string, unknown>;
   alias: Record<string, string[]>;
   number: string[];
+  string: string[];
   boolean: string[];
+  choices: Record<string, readonly unknown[]>;
 }
 
 /**
@@ -91,6 +93,7 @@ export function checkFlags(
   const text = (flag: string) =>
     typed[flag] ?? typed[flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())];
   checkNumbers(command, options, argv, text);
+  checkStrings(options, args, text);
   return checkApplies(command, argv, (flag) => text(flag) !== undefined);
 }
 
@@ -114,6 +117,46 @@ export function checkNumbers(
   }
 }
 
+/** What each text flag takes, for the error when it is given none. */
+const TEXT_OF: Readonly<Record<string, string>> = {
+  host: "an IP address or host name, such as 127.0.0.1 or ::1",
+  path: "a socket path, such as /tmp/sp.sock, or @name",
+  message: "the text to send, quoted if it has spaces",
+  "message-end": "recv, newline, eof or pause:MS",
+  mode: "the socket file's permissions in octal, such as 600",
+  transport: transportNamesText(),
+  family: "inet, inet6 or unix",
+  type: "stream, dgram or seqpacket",
+};
+
+function transportNamesText(): string {
+  return `a transport: ${TRANSPORTS.map((t) => t.name).join(", ")}`;
+}
+
+/**
+ * A text flag with nothing after it (`-m` at the end, or before another flag) would run with its
+ * default, or with "": refused, naming the flag as typed. An empty text (--path "") is refused too,
+ * except for --message, where an empty message is a thing to try.
+ */
+function checkStrings(options: OptionDefinitions, args: string[], typed: (flag: string) => unknown): void {
+  const canonical = (word: string) =>
+    options.string.find((flag) => flag === word || options.alias[flag]?.includes(word));
+  const end = args.indexOf("--");
+  for (const [i, arg] of (end === -1 ? args : args.slice(0, end)).entries()) {
+    const flag = /^--?([^=]+)$/.exec(arg)?.[1];
+    const name = flag === undefined ? undefined : canonical(flag);
+    const next = args[i + 1];
+    if (name === undefined || !(next === undefined || next === "--" || /^-[^\d.]/.test(next))) continue;
+    const choices = options.choices[name];
+    throw new UsageError(
+      `${arg} needs a value: give ${choices ? `one of ${choices.join(", ")}` : (TEXT_OF[name] ?? "one")}`,
+    );
+  }
+  for (const flag of options.string.filter((f) => f !== "message" && f in TEXT_OF)) {
+    if (typed(flag) === "") throw new UsageError(`--${flag} '' is empty: give ${TEXT_OF[flag]}`);
+  }
+}
+
 function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberRule): void {
   if (Array.isArray(value)) {
     const shown = Array.isArray(typed) ? typed.join(", ") : value.join(", ");
@@ -125,9 +168,16 @@ function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberR
     throw new UsageError(`--${flag} ${text === "" ? "''" : text}: ${problem}; give ${expected(rule)}`);
 }
 
+/**
+ * Plain decimal, as people write a port or seconds: yargs' Number() also takes 0x10, 0b101, 0o7 and
+ * 1e3, which would quietly listen on 16 for a typo of 10.
+ */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
 /** What is wrong with a value, if anything. An empty text is no number, though Number("") is 0. */
 function problemWith(value: unknown, text: string, rule: NumberRule): string | undefined {
   if (text.trim() === "" || typeof value !== "number" || Number.isNaN(value)) return "not a number";
+  if (!DECIMAL.test(text)) return "not a plain decimal number";
   if (value < rule.min || (rule.above && value === rule.min)) return "too small";
   if (value > rule.max) return "too large";
   if (rule.whole && !Number.isInteger(value)) return "not a whole number";
@@ -273,6 +323,34 @@ function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) =>
 }
 
 /**
+ * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line
+ * to type instead, or the nearest of this command's own flags (one letter for one letter: -v, -V).
+ */
+function unknownFlag(
+  flag: string,
+  options: OptionDefinitions,
+  commands: readonly string[],
+  args: string[],
+  elsewhere: string[],
+): string {
+  const short = flag.length === 1;
+  const shown = `${short ? "-" : "--"}${flag}`;
+  const command = args.find((arg) => commands.includes(arg));
+  if (elsewhere.length > 0) {
+    const rest = args.filter((arg) => arg !== command).join(" ");
+    const names =
+      elsewhere.length === 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
+    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}: playground ${elsewhere[0]} ${rest}`;
+  }
+  const names = [...Object.keys(options.key), ...Object.values(options.alias).flat()];
+  // Any letter is one edit from any other: for one letter, only the other case (-v, -V) is a guess.
+  const flags = names.filter((name) =>
+    short ? name !== flag && name.toLowerCase() === flag.toLowerCase() : name.length > 1,
+  );
+  return `unknown flag ${shown}${didYouMean(flag, [...new Set(flags)], (f) => `${short ? "-" : "--"}${f}`)}`;
+}
+
+/**
  * yargs' own complaints as ours: one line, the word as typed, and a did-you-mean from the command's
  * flags (for a word typed as a flag) or from the commands (for a bare word, which the default command
  * `run` would otherwise take as an argument).
@@ -282,10 +360,10 @@ export function rewordYargsMessage(
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
+  commandsWith: (flag: string) => string[] = () => [],
 ): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) {
-    const flags = Object.keys(options.key).filter((key) => key.length > 1);
     // yargs names a --two-words flag twice, also as twoWords: keep the spelling that was typed.
     const words = (unknown[1] ?? "").split(", ");
     const kebab = (word: string) => word.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -293,7 +371,7 @@ export function rewordYargsMessage(
       .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
       .map((word) =>
         args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
-          ? `unknown flag --${word}${didYouMean(kebab(word), flags, (flag) => `--${flag}`)}`
+          ? unknownFlag(kebab(word), options, commands, args, commandsWith(kebab(word)))
           : `unknown argument '${word}'${didYouMean(word, commands)}`,
       )
       .join("; ");
@@ -304,7 +382,11 @@ export function rewordYargsMessage(
     const typed = given.replace(/^"(.*)"$/, "$1");
     const choices = [...list.matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
     const near = closest(typed, choices);
-    return `--${flag} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
+    // A positional (completion's shell) is no flag: shown as the word it is.
+    const shown = args.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`))
+      ? `--${flag}`
+      : flag;
+    return `${shown} ${typed}: use one of ${choices.join(", ")}${near.length ? ` — did you mean ${near.join(" or ")}?` : ""}`;
   }
   return message.replace(/\s*\n\s*/g, " ");
 }

@@ -15,6 +15,7 @@
 // Rules combine: the message ends at whichever comes first. EOF always ends a message that has begun,
 // whatever the rule, since no more bytes can come. Records (SOCK_DGRAM, SOCK_SEQPACKET) need no rule:
 // one record is one message.
+import { didYouMean } from "../commands/did-you-mean.js";
 import { UsageError } from "../errors.js";
 
 export interface MessageEnd {
@@ -56,7 +57,10 @@ export function parseMessageEnd(text: string): MessageEnd {
     } else if (pause && pauseMs !== undefined) {
       throw new UsageError(`--message-end ${text}: one pause at most — ${HOW_TO}`);
     } else if (pause) pauseMs = pauseOf(text, pause[1]);
-    else throw new UsageError(`--message-end ${text}: '${part}' is not a rule — ${HOW_TO}`);
+    else {
+      const near = didYouMean(part, ["recv", "newline", "eof", "pause"]);
+      throw new UsageError(`--message-end ${text}: '${part}' is not a rule — ${HOW_TO}${near}`);
+    }
   }
   return pauseMs === undefined ? { recv, newline } : { recv, newline, pauseMs };
 }

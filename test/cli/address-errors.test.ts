@@ -36,20 +36,37 @@ function expectAbout(run: Finished, given: string, family: "unix" | "inet", wron
 }
 
 describe.each(UNIX)("%s: a --path that cannot be a socket", (transport) => {
-  it.each(["run", "server", "client"])(
-    "%s --path <a directory>: names it, says it is a directory",
-    async (command) => {
-      const dir = tempDir();
-      const run = await playground([command, "--transport", transport, "--path", dir]);
-      expect(run.code).toBe(2);
-      expectAbout(
-        run,
-        dir,
-        "unix",
-        /is a directory, and a server never deletes one — name a socket file instead/,
-      );
-    },
-  );
+  it.each(["run", "server"])("%s --path <a directory>: names it, says it is a directory", async (command) => {
+    const dir = tempDir();
+    const run = await playground([command, "--transport", transport, "--path", dir]);
+    expect(run.code).toBe(2);
+    expectAbout(
+      run,
+      dir,
+      "unix",
+      /is a directory, and a server never deletes one — name a socket file instead/,
+    );
+  });
+
+  // A client binds nothing: its fix is the server's path, never a file to make or a directory to create.
+  it.each([
+    [
+      "a directory",
+      () => tempDir(),
+      /is a directory, so no server is bound there — give the --path the server/,
+    ],
+    [
+      "a path in a directory that does not exist",
+      () => join(tempDir(), "gone", "s.sock"),
+      /does not exist, so no server is bound there — give the --path the server/,
+    ],
+  ])("client --path <%s>: speaks of the server to connect to", async (_, pathOf, message) => {
+    const path = pathOf();
+    const run = await playground(["client", "--transport", transport, "--path", path]);
+    expect(run.code).toBe(2);
+    expectAbout(run, path, "unix", message);
+    expect(run.stderr).not.toMatch(/never deletes|create it|name a socket file/);
+  });
 
   it("run --path <a regular file>: not a socket, and never deleted", async () => {
     const file = join(tempDir(), "notes.txt");

@@ -2,6 +2,9 @@
 // help of the command they typed.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { experimentNames } from "../../src/commands/completion.js";
+import { EXPERIMENTS } from "../../src/experiments/index.js";
+import { TRANSPORT_NAMES } from "../../src/transports/facts.js";
 import { playground, runProgram } from "../helpers/cli.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
@@ -26,6 +29,54 @@ describe("conventions", () => {
   });
 
   it.each([
+    ["bash", "complete -o bashdefault -o default -F _playground_yargs_completions playground"],
+    ["zsh", "#compdef playground"],
+  ])("completion %s prints that shell's script", async (shell, line) => {
+    const script = await playground(["completion", shell], 20_000, { SHELL: "/bin/sh" });
+    expect(script.code).toBe(0);
+    expect(script.stdout.split("\n")).toContain(line);
+    expect(await playground(["completion", "fish"])).toMatchObject({
+      code: 2,
+      stderr: "playground: shell fish: use one of bash, zsh\n(see playground completion --help)\n",
+    });
+  });
+
+  // What the script asks for when Tab is pressed after the words before the last; the last is typed.
+  it.each([
+    [["--transport", ""], TRANSPORT_NAMES],
+    [
+      ["server", "--family", ""],
+      ["inet", "inet6", "unix"],
+    ],
+    [
+      ["client", "-t", "s"],
+      ["stream", "seqpacket"],
+    ],
+    [
+      ["compare", "--transport", "tcp4,u"],
+      ["tcp4,udp4", "tcp4,udp6", "tcp4,unix-stream", "tcp4,unix-dgram", "tcp4,unix-seqpacket"],
+    ],
+    [["experiment", "connect-n"], ["connect-no-listener"]],
+    [
+      ["experiment", ""],
+      ["list", "all", ...EXPERIMENTS.map((e) => e.name).sort()],
+    ],
+    [
+      ["completion", ""],
+      ["bash", "zsh"],
+    ],
+  ])("Tab after %j offers the values", async (words, values) => {
+    const { code, stdout } = await playground(["--get-yargs-completions", ...words]);
+    expect(code).toBe(0);
+    expect(stdout.trim().split("\n")).toEqual(values);
+  });
+
+  it("experiment names for Tab come from file names, socket-free, and match the experiments", () => {
+    expect(experimentNames()).toEqual(EXPERIMENTS.map((e) => e.name).sort());
+  });
+
+  it.each([
+    [["completion", "--foo"], "playground completion --help"],
     [["--bogus"], "playground --help"],
     [["run", "--bogus"], "playground run --help"],
     [["server", "--bogus"], "playground server --help"],

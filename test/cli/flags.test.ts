@@ -27,6 +27,23 @@ async function helpOf(command: string[]): Promise<string> {
 
 const top = await helpOf([]);
 const commands = top.split("\n").flatMap((line) => /^ {2}playground ([a-z]+)/.exec(line)?.[1] ?? []);
+/** Every flag of every command whose help line ends in `[<kind>]`, as { command, flag }. */
+async function flagsOfKind(kind: string): Promise<{ command: string; flag: string }[]> {
+  const helps = await Promise.all(
+    commands.map(async (command) => ({ command, help: await helpOf([command]) })),
+  );
+  return helps.flatMap(({ command, help }) =>
+    help
+      .split("\n")
+      .flatMap((line) =>
+        line.includes(`[${kind}]`) ? (/^ +(?:-\w, )?--([a-z-]+)/.exec(line)?.slice(1) ?? []) : [],
+      )
+      .map((flag) => ({ command, flag })),
+  );
+}
+
+const stringFlags = await flagsOfKind("string");
+
 const numberFlags = (
   await Promise.all(
     commands.map(async (command) =>
@@ -44,7 +61,8 @@ const numberFlags = (
 function badValues(command: string, flag: string): string[] {
   const rule = numberRule(command, flag);
   if (!rule) return [];
-  const values = ["abc", "", String(rule.min - 1), String(rule.max + 1), "Infinity"];
+  // yargs' Number() takes hex, binary, octal and exponents: only plain decimal is what the user meant.
+  const values = ["abc", "", String(rule.min - 1), String(rule.max + 1), "Infinity", "0x10", "0b1", "1e1"];
   if (rule.above) values.push(String(rule.min));
   if (rule.whole) values.push(String(rule.min + 0.5));
   return values;
@@ -72,6 +90,35 @@ describe.each(numberFlags)("$command --$flag", ({ command, flag }) => {
     const line = await refused([command, `--${flag}`, "1", `--${flag}`, "2"]);
     expect(line).toBe(`playground: --${flag} given 2 times (1, 2): give it once`);
   });
+});
+
+describe.each(stringFlags)("$command --$flag", ({ command, flag }) => {
+  it("given no value (last, or before another flag) is refused, not run with its default", async () => {
+    const line = await refused([command, `--${flag}`]);
+    expect(line).toMatch(new RegExp(`^playground: --${flag} needs a value: give \\S`));
+    expect(await refused([command, `--${flag}`, "--json"])).toBe(line);
+  });
+
+  it.skipIf(flag === "message")("given as '' is refused", async () => {
+    expect(await refused([command, `--${flag}=`])).toMatch(
+      /^playground: --[a-z-]+ (''|needs a value)|: use one of /,
+    );
+  });
+});
+
+it("a one-letter flag with no value is named as typed", async () => {
+  expect(await refused(["-m"])).toBe(
+    "playground: -m needs a value: give the text to send, quoted if it has spaces",
+  );
+});
+
+it.each([
+  ["server", "--path", ""],
+  ["server", "--host", ""],
+  ["client", "--path", ""],
+  ["client", "--host", ""],
+])("%s %s '' is a usage error, not the kernel's EINVAL", async (...args) => {
+  expect(await refused(args)).toMatch(/^playground: --(path|host) '' is empty: give /);
 });
 
 describe("values in range get through the checks", () => {
@@ -183,6 +230,24 @@ describe("a typo gets a did-you-mean", () => {
     [
       ["--transport", "udp"],
       /^playground: unknown --transport 'udp': use one of .* — did you mean udp4 or udp6\?$/,
+    ],
+    // Every list of names the user picks from guesses: list and all among the experiments, a rule of
+    // --message-end, a family or type (a C name as C spells it), a one-letter flag as typed.
+    [["experiment", "lsit"], /^playground: no experiment 'lsit' — did you mean list\?/],
+    [["experiment", "al"], /^playground: no experiment 'al' — did you mean all\?/],
+    [["--message-end", "newlin"], /^playground: --message-end newlin: .* — did you mean newline\?$/],
+    [["--family", "unx"], /^playground: unknown --family 'unx': .* — did you mean unix\?$/],
+    [["--family", "AF_INT"], /— did you mean AF_INET\?$/],
+    [["--type", "strem"], /^playground: unknown --type 'strem': .* — did you mean stream\?$/],
+    [["-v"], "playground: unknown flag -v — did you mean -V?"],
+    // A flag of another command: which ones take it, and the line to type.
+    [
+      ["--port", "1234"],
+      "playground: unknown flag --port for run: --port is for server and client: playground server --port 1234",
+    ],
+    [
+      ["compare", "--abstract"],
+      /^playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract$/,
     ],
   ])("%j", async (args, message) => {
     const line = await refused(args);

@@ -67,6 +67,22 @@ describe.each(commands.map((command) => ({ command, name: command[0] ?? "(no com
   },
 );
 
+describe.each(commands.map((command) => ({ command, name: command[0] ?? "(no command)" })))(
+  "playground $name --help advertises only flags it takes",
+  ({ command }) => {
+    it("every --flag the text names is one of its options", async () => {
+      const text = await help(command, "1000");
+      const own = new Set(
+        text
+          .split("\n")
+          .flatMap((line) => /^ +(?:-\w, )?(--[a-z-]+)(?:, (--[a-z-]+))?/.exec(line)?.slice(1) ?? []),
+      );
+      const named = new Set(text.match(/--[a-z][a-z-]*/g) ?? []);
+      expect([...named].filter((flag) => !own.has(flag))).toEqual([]);
+    });
+  },
+);
+
 describe("the width", () => {
   it("is 100 when stdout is no terminal and COLUMNS is not set", async () => {
     expect(await help(["server"], "")).toBe(await help(["server"], "100"));

@@ -28,12 +28,14 @@ function realPython(): string {
 }
 
 describe("experiment without the programs its runs start", () => {
-  it("without python3: one line naming python3 and how to install it, exit 1, nothing run or left", async () => {
+  it("without python3 and strace: one line naming both and how to install them, exit 1, nothing run or left", async () => {
     const env = machineWith();
     const run = await playground(["experiment", "all"], 20_000, env);
     expect(run.stderr).toBe(
-      "playground: python3 is not on PATH, and experiment all needs it (a python3 peer gives the " +
-        "kernel's own answer in 17 runs of 7 experiments): apt-get install python3\n",
+      "playground: python3 is not on PATH and strace is not on PATH, and experiment all needs them (a python3 peer gives the " +
+        "kernel's own answer in 17 runs of 7 experiments; strace shows what the kernel told node-unix-socket in 3 runs " +
+        "of 3 experiments): apt-get install python3 strace — --transport can leave runs out, but every transport " +
+        "chosen has some that need them\n",
     );
     expect(run.stdout).toBe("");
     expect(run.code).toBe(1);
@@ -44,7 +46,7 @@ describe("experiment without the programs its runs start", () => {
     const env = machineWith();
     const one = await playground(["experiment", "sockbuf-doubling"], 20_000, env);
     expect(one.stderr).toMatch(
-      /^playground: python3 is not on PATH, .* in 1 run\): apt-get install python3\n$/,
+      /^playground: python3 is not on PATH, .* in 1 run\): apt-get install python3 — or leave those runs out: --transport tcp4,tcp6,udp4,udp6,unix-stream,unix-seqpacket\n$/,
     );
     expect(one.code).toBe(1);
     // udp4 reads its buffer sizes back through Node: no python3 peer, so the run goes ahead.
@@ -71,7 +73,8 @@ describe("experiment without the programs its runs start", () => {
     const run = await playground(["experiment", "stream-connect-twice"], 20_000, env);
     expect(run.stderr).toBe(
       "playground: strace is not on PATH, and experiment stream-connect-twice needs it (strace shows " +
-        "what the kernel told node-unix-socket in 1 run): apt-get install strace\n",
+        "what the kernel told node-unix-socket in 1 run): apt-get install strace — or leave those runs out: " +
+        "--transport tcp4,tcp6,udp4,udp6,unix-stream,unix-dgram\n",
     );
     expect(run.code).toBe(1);
     const tcp = await playground(["experiment", "stream-connect-twice", "--transport", "tcp4"], 20_000, env);

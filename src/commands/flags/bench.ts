@@ -1,7 +1,7 @@
 // `playground bench` on the command line: its options, and the flags they give its handler
 // (../bench.ts). Socket-free, so that --help loads no socket code.
 import type { Argv } from "yargs";
-import { type FlagsOf, TRANSPORTS_HELP, transportListOption } from "./shared.js";
+import { type FlagsOf, TRANSPORT_LIST_HELP, transportListOption } from "./shared.js";
 
 export const benchOptions = (y: Argv) =>
   transportListOption(y)
@@ -34,7 +34,7 @@ export const benchOptions = (y: Argv) =>
         "shutdown), on connection transports; pingpong and throughput run a small echo or sink server " +
         "on the same transports (dist/bench/bench-server.js). Each server has a process of its own. " +
         "Ratios to a raw-Node floor, sockperf and iperf3: npx tsx scripts/bench-floor.ts.\n\n" +
-        TRANSPORTS_HELP,
+        TRANSPORT_LIST_HELP,
     );
 
 export type BenchFlags = FlagsOf<typeof benchOptions>;

@@ -32,6 +32,12 @@ export const TRANSPORTS_HELP = [
   ...transportColumns(),
 ].join("\n");
 
+/** The same table for compare, bench and experiment, whose --transport is a list (no --family, --type). */
+export const TRANSPORT_LIST_HELP = [
+  "Transports (--transport, comma-separated, or all):",
+  ...transportColumns(),
+].join("\n");
+
 /** The transport table (transports/facts.ts) in two columns: inet on the left, unix on the right. */
 function transportColumns(): string[] {
   const cell = (t: TransportInfo, width: number) => `${t.name.padEnd(width)}${t.family} ${t.type}`;
