@@ -59,20 +59,22 @@ export async function createSink(transport: TransportInfo, format: Format, level
   // A failed setup call, and anything failing on the client side, ends the command: the CLI prints
   // that one line. What fails inside a server's session does not, so it is said here; and so is what
   // the server refused (a busy peer, a message too long), which is the peer's failure.
-  const failure = (e: SocketEvent) => {
-    if (!(e.errno || e.refusal) || !warn || e.side !== "server" || SETUP_CALLS.has(e.call)) return;
+  /** Whether it said the event (on stderr), so that debug does not say it again on stdout. */
+  const failure = (e: SocketEvent): boolean => {
+    if (!(e.errno || e.refusal) || !warn || e.side !== "server" || SETUP_CALLS.has(e.call)) return false;
     out.flush(); // in order with the lines before it, on a terminal showing both
     process.stderr.write(`${callLine(e)}\n`);
+    return true;
   };
 
   if (format === "lines") {
     const classic = new ClassicLines(transport);
     return {
       event(e) {
-        failure(e);
+        const said = failure(e);
         // debug shows every call as well as the lab's lines, as a more verbose level should.
         if (info) for (const line of classic.lines(e)) out(line);
-        if (debug) out(callLine(e));
+        if (debug && !said) out(callLine(e));
       },
       wants: (call) => debug || (info && CLASSIC_CALLS.has(call)),
       say(text) {

@@ -406,7 +406,7 @@ describe.each(["tcp4", "unix-stream", "unix-seqpacket"])("%s: out of file descri
     const path = join(tempDir(), "s.sock");
     const where = transport.startsWith("unix") ? ["--path", path] : ["--port", "0"];
     const server = track(new ServerProcess(["--transport", transport, ...where], { fdLimit: 256 }));
-    const lowered = await server.waitFor(/--max-connections lowered from 1024 to (\d+): [^\n]*ulimit -n/);
+    const lowered = await server.waitFor(/--max-connections lowered from 1024 to (\d+): [\s\S]*?ulimit -n/);
     const cap = Number(lowered[1]);
     expect(cap).toBeGreaterThan(100); // 256 minus what a server has open and the room it keeps
     const address = await server.address();

@@ -301,67 +301,44 @@ describe("compare --capture", () => {
   });
 });
 
+/** `experiment NAME --transport TRANSPORT --capture --json`: the one run's evidence. */
+async function capturedEvidence(name: string, transport: string): Promise<string[]> {
+  const run = await playground(["experiment", name, "--transport", transport, "--capture", "--json"]);
+  expect(run.code).toBe(0);
+  const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
+  return result?.evidence ?? [];
+}
+
 describe("experiment --capture", () => {
   it("connect-no-listener: the SYN, and the RST that refused it, as tcpdump's evidence", async () => {
-    const run = await playground([
-      "experiment",
-      "connect-no-listener",
-      "--transport",
-      "tcp4",
-      "--capture",
-      "--json",
-    ]);
-    expect(run.code).toBe(0);
-    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
-    const wire = (result?.evidence ?? []).filter((line) => line.startsWith("wire: "));
+    const evidence = await capturedEvidence("connect-no-listener", "tcp4");
+    const wire = evidence.filter((line) => line.startsWith("wire: "));
     expect(wire.map((line) => /Flags \[([^\]]*)\]/.exec(line)?.[1])).toEqual(["S", "R."]);
   });
 
   it("close-unread-rst: a reset on the wire instead of a FIN, and the tracepoint's RST sent", async () => {
-    const run = await playground([
-      "experiment",
-      "close-unread-rst",
-      "--transport",
-      "tcp4",
-      "--capture",
-      "--json",
-    ]);
-    expect(run.code).toBe(0);
-    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
-    const evidence = result?.evidence ?? [];
+    const evidence = await capturedEvidence("close-unread-rst", "tcp4");
     expect(evidence.some((line) => /^wire: .*Flags \[R\.?\]/.test(line))).toBe(true);
     expect(evidence.some((line) => /^tcp: \S+ RST sent/.test(line))).toBe(true);
   });
 
   it("udp-connect-no-listener: ICMP port unreachable for each datagram to the dead port", async () => {
-    const run = await playground([
-      "experiment",
-      "udp-connect-no-listener",
-      "--transport",
-      "udp4",
-      "--capture",
-      "--json",
-    ]);
-    expect(run.code).toBe(0);
-    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
-    const wire = (result?.evidence ?? []).filter((line) => line.startsWith("wire: "));
+    const evidence = await capturedEvidence("udp-connect-no-listener", "udp4");
+    const wire = evidence.filter((line) => line.startsWith("wire: "));
     expect(wire.some((line) => /ICMP 127\.0\.0\.1 udp port \d+ unreachable/.test(line))).toBe(true);
   });
 });
 
 describe("experiment --capture: listen-backlog-full", () => {
   it("a client the full queue leaves waiting has its SYN sent again: not refused, retransmitted", async () => {
-    const args = ["experiment", "listen-backlog-full", "--transport", "tcp4", "--capture", "--json"];
-    const run = await playground(args);
-    expect(run.code).toBe(0);
-    const [result] = (JSON.parse(run.stdout) as { results: { evidence?: string[] }[] }).results;
-    const syns = (result?.evidence ?? [])
+    const evidence = await capturedEvidence("listen-backlog-full", "tcp4");
+    const syns = evidence
       .filter((line) => /^wire: .*Flags \[S\], seq \d+/.test(line))
       .map((line) => /^wire: (\S+) > .*seq (\d+)/.exec(line)?.slice(1).join(" "));
     // The same client port and sequence number twice: the kernel's retransmission (RFC 6298).
     const again = syns.filter((syn, i) => syns.indexOf(syn) !== i);
     expect(again.length).toBeGreaterThan(0);
-    expect((result?.evidence ?? []).some((line) => /^wire: .*Flags \[R/.test(line))).toBe(false);
+    expect(evidence.some((line) => /^wire: .*Flags \[R/.test(line))).toBe(false);
   });
 });
 
