@@ -1,5 +1,7 @@
 // Lines that are not what the user asked for, warnings and notes, go to stderr after the tool's name,
 // as errors do: stdout holds only the results (a ladder, the lab's lines, JSON), to pipe or save whole.
+
+import { type LogLevel, shows } from "../output/levels.js";
 import { wrap } from "../views/wrap.js";
 import { helpWidth } from "./help-layout.js";
 
@@ -13,8 +15,8 @@ export function warn(text: string): void {
  * (100 columns when stderr is none), continued indented. A --log-level above info hides it, as it did
  * the other info lines.
  */
-export function note(text: string, level = "info"): void {
-  if (["warn", "error", "silent"].includes(level)) return;
+export function note(text: string, level: LogLevel = "info"): void {
+  if (!shows(level, "info")) return;
   process.stderr.write(
     `${wrap(`playground: note: ${text}`, helpWidth(process.env, process.stderr.columns), "  ")}\n`,
   );

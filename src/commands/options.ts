@@ -1,6 +1,6 @@
 // What the commands make of the flags they share: the view, and the message-end rule.
 import { UsageError } from "../errors.js";
-import type { Format } from "../output/sink.js";
+import type { Format } from "../output/levels.js";
 import { LAB_RULE, type MessageEnd, parseMessageEnd } from "../protocol/message-end.js";
 import { familyTypeOf } from "../strategy.js";
 import type { TransportName } from "../transports/transport.js";

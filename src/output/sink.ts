@@ -14,12 +14,7 @@ import { wrap } from "../views/wrap.js";
 import { wireLines } from "../wire/json.js";
 import { wireNotes } from "../wire/notes.js";
 import type { Wire } from "../wire/wire.js";
-
-export const FORMATS = ["ladder", "lines", "mermaid", "json"] as const;
-export type Format = (typeof FORMATS)[number];
-
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "silent";
-export const LOG_LEVELS: LogLevel[] = ["trace", "debug", "info", "warn", "error", "silent"];
+import { type Format, type LogLevel, shows } from "./levels.js";
 
 export interface Sink {
   event(event: SocketEvent): void;
@@ -53,8 +48,7 @@ const FLUSH_LINES = 1000;
 
 export async function createSink(transport: TransportInfo, format: Format, level: LogLevel): Promise<Sink> {
   if (format === "json") return jsonSink(transport, level);
-  const shows = (l: LogLevel) => LOG_LEVELS.indexOf(l) >= LOG_LEVELS.indexOf(level);
-  const [debug, info, warn] = [shows("debug"), shows("info"), shows("warn")];
+  const [debug, info, warn] = [shows(level, "debug"), shows(level, "info"), shows(level, "warn")];
   const out = format === "lines" ? batchedStdout() : unbatchedStdout();
   // A failed setup call, and anything failing on the client side, ends the command: the CLI prints
   // that one line. What fails inside a server's session does not, so it is said here; and so is what

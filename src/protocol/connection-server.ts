@@ -144,7 +144,8 @@ class StreamSession implements ConnectionHandlers {
     if (!this.reading) {
       // One message per session: the rest is read and dropped, and the close says how much.
       this.discarded += chunk.length;
-      this.call(readCall(chunk, at, AFTER_MESSAGE));
+      // A flood lands here: its record (and preview) is built only where a view shows recv().
+      if (this.trace.wants("recv")) this.call(readCall(chunk, at, AFTER_MESSAGE));
       return;
     }
     const result = this.reader.push(chunk);
@@ -187,9 +188,7 @@ class StreamSession implements ConnectionHandlers {
     const detail = reason ? `${final}: ${reason}` : final;
     const { refusal } = this;
     const record = { call: "close", inferred: true, via: "'close' event", detail, refusal } as const;
-    // The one place the lab's lines say what was discarded, so this close is shown however quiet.
-    if (discarded > 0) this.trace({ ...this.sessionFields(), ...record, discarded });
-    else this.call(record);
+    this.call(discarded > 0 ? { ...record, discarded } : record);
     this.resolve(final);
   }
 
@@ -229,7 +228,8 @@ class StreamSession implements ConnectionHandlers {
   }
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
-    if (!record.errno && !record.refusal && !this.trace.wants(record.call)) return;
+    // Failures, refusals, and the close that says what was discarded are shown however quiet.
+    if (!record.errno && !record.refusal && !record.discarded && !this.trace.wants(record.call)) return;
     this.trace({ ...this.sessionFields(), ...record });
   }
 

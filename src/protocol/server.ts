@@ -98,12 +98,12 @@ function turnAway(connection: Connection, trace: Trace, closed: () => void): voi
   setTimeout(() => connection.destroy(), 1000).unref();
 }
 
-/** Over the cap with no descriptor to spare for a busy reply: closed without a word. */
+/** Over the cap with the room for busy replies in flight used up (TURN_AWAY_ROOM): closed without a word. */
 function closeAtOnce(connection: Connection, trace: Trace): void {
   traceOverCap(
     connection,
     trace,
-    "over --max-connections, and no room for a busy reply (ulimit -n)",
+    `over --max-connections, and ${TURN_AWAY_ROOM} busy replies already in flight (room kept under ulimit -n)`,
     "turned away: closed without an answer",
   );
   trace({

@@ -7,7 +7,7 @@ import type { RunFlags } from "../commands/flags/run.js";
 import { formatOf, messageEndOf } from "../commands/options.js";
 import { UsageError } from "../errors.js";
 import { tempDir } from "../leftovers.js";
-import { LOG_LEVELS, type LogLevel } from "../output/sink.js";
+import { shows } from "../output/levels.js";
 import { chooseTransport, familyTypeOf } from "../strategy.js";
 import { hasSyscalls, type SocketEvent } from "../trace/events.js";
 import type { TraceOrigin } from "../trace/origin.js";
@@ -111,8 +111,4 @@ function withSyscalls(event: SocketEvent, kernel: KernelView): string {
     text: call.text,
   }));
   return JSON.stringify({ ...event, syscalls });
-}
-
-function shows(level: LogLevel, wanted: LogLevel): boolean {
-  return LOG_LEVELS.indexOf(wanted) >= LOG_LEVELS.indexOf(level);
 }

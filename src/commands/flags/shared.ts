@@ -1,7 +1,7 @@
 // What the commands share on the command line: the help texts, the option groups, and the shape of a
 // command. Socket-free: `playground --help` loads this and yargs, and no socket code.
 import type { ArgumentsCamelCase, Argv } from "yargs";
-import { FORMATS, LOG_LEVELS } from "../../output/sink.js";
+import { FORMATS, LOG_LEVELS } from "../../output/levels.js";
 import { MESSAGE } from "../../protocol/messages.js";
 import { TRANSPORT_NAMES, TRANSPORTS, type TransportInfo } from "../../transports/facts.js";
 
