@@ -22,8 +22,7 @@ export function makeUser(name: string): number {
 
 /** Remove the user; userdel refuses while a process of the user lives: kill, then try until it is gone. */
 export async function removeUser(name: string): Promise<void> {
-  if (readableCopy) rmSync(dirname(dirname(readableCopy)), { recursive: true, force: true });
-  readableCopy = undefined;
+  removeReadableCopy();
   for (let tries = 0; tries < 50; tries++) {
     spawnSync("pkill", ["-KILL", "-u", name]);
     if (spawnSync("userdel", [name]).status === 0) return;
@@ -45,10 +44,17 @@ export function playgroundAs(uid: number, args: string[], timeoutMs = 20_000): P
 
 let readableCopy: string | undefined;
 
+/** Remove the copy of the CLI made for another user (cliFor), if one was made. */
+export function removeReadableCopy(): void {
+  if (readableCopy) rmSync(dirname(dirname(readableCopy)), { recursive: true, force: true });
+  readableCopy = undefined;
+}
+
 /**
  * The CLI as the user `uid` can run it. A clone in a private directory (mktemp -d makes it 0700) is
  * out of another user's reach, so then it runs from a copy every user can read: dist/ and the
- * runtime dependencies, installed from npm's cache, removed with the user (removeUser).
+ * runtime dependencies, installed from npm's cache, removed with the user (removeUser), or by
+ * removeReadableCopy for a user the test did not make (nobody).
  */
 function cliFor(uid: number): string {
   const [command, args] = asUserArgs(uid, "test", ["-r", CLI]);

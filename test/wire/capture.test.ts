@@ -6,7 +6,7 @@ import dgram from "node:dgram";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CLI, finished, playground, runProgram } from "../helpers/cli.js";
-import { asUserArgs, requireRoot } from "../helpers/other-user.js";
+import { playgroundAs, removeReadableCopy, requireRoot } from "../helpers/other-user.js";
 import { requireTool } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -353,9 +353,8 @@ describe("run --capture refuses in one line", () => {
 
   it("not as root: says so and how, exit 2", async () => {
     requireRoot();
-    // nobody (65534), which every Debian has: setpriv execs the CLI as it, with no groups.
-    const [command, args] = asUserArgs(65534, process.execPath, [CLI, "run", "--capture"]);
-    const run = await runProgram(command, args);
+    // nobody (65534), which every Debian has: setpriv execs the CLI as it, with no groups (a copy it can reach).
+    const run = await playgroundAs(65534, ["run", "--capture"]).finally(removeReadableCopy);
     expect(run.stderr).toBe(
       "playground: --capture needs root to read packets on lo (tcpdump): run it with sudo\n",
     );
