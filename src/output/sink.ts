@@ -11,7 +11,7 @@ import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
 import { useColor } from "../views/paint.js";
 import { wrap } from "../views/wrap.js";
-import { wireLines } from "../wire/json.js";
+import { wireRecords } from "../wire/json.js";
 import { wireNotes } from "../wire/notes.js";
 import type { Wire } from "../wire/wire.js";
 import { type Format, type LogLevel, shows } from "./levels.js";
@@ -160,10 +160,7 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
       );
     },
     wire: (wire) => {
-      if (wire.none) logger.info({ note: wire.none, transport: transport.name }, wire.none);
-      if (wire.noStates) logger.info({ note: wire.noStates, transport: transport.name }, wire.noStates);
-      for (const { t, line, msg } of wireLines(wire))
-        logger.info({ t, transport: transport.name, ...line }, msg);
+      for (const { record, msg } of wireRecords(wire, transport.name)) logger.info(record, msg);
     },
     finish: () => new Promise((resolve) => logger.flush(() => resolve())),
   };

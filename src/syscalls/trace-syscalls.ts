@@ -14,7 +14,7 @@ import type { TraceOrigin } from "../trace/origin.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { useColor } from "../views/paint.js";
-import { wireLines } from "../wire/json.js";
+import { wireRecords } from "../wire/json.js";
 import { wireNotes } from "../wire/notes.js";
 import { captureLater, checkCapture } from "../wire/session.js";
 import { type KernelView, matchSyscalls } from "./match.js";
@@ -53,10 +53,8 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
       // A message's end or a refusal is no call: it gets no syscalls list at all (an EOF does).
       process.stdout.write(`${isEvent(r) && hasSyscalls(r) ? withSyscalls(r, kernel) : line}\n`);
     });
-    if (wire?.none) process.stdout.write(`${JSON.stringify({ note: wire.none, transport: name })}\n`);
-    if (wire?.noStates) process.stdout.write(`${JSON.stringify({ note: wire.noStates, transport: name })}\n`);
-    for (const { t, line } of wire ? wireLines(wire) : []) {
-      process.stdout.write(`${JSON.stringify({ t, transport: name, ...line })}\n`);
+    for (const { record } of wire ? wireRecords(wire, name) : []) {
+      process.stdout.write(`${JSON.stringify(record)}\n`);
     }
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);

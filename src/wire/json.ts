@@ -3,8 +3,24 @@
 // calls' time axis. `run --json` writes them through pino; `--trace-syscalls --json` as they are.
 import type { Wire, WirePacket, WireState } from "./wire.js";
 
+/**
+ * The wire as NDJSON records, each with its one-line message: the notes on why a part is missing
+ * first, then packets and states in one time order. Both --json writers use it (pino's and
+ * --trace-syscalls' own).
+ */
+export function wireRecords(
+  wire: Wire,
+  transport: string,
+): { record: Record<string, unknown>; msg: string }[] {
+  const notes = [wire.none, wire.noStates].flatMap((note) =>
+    note ? [{ record: { note, transport }, msg: note }] : [],
+  );
+  const lines = wireLines(wire).map(({ t, line, msg }) => ({ record: { t, transport, ...line }, msg }));
+  return [...notes, ...lines];
+}
+
 /** The wire's lines, packets and states in one time order, as the ladder draws them. */
-export function wireLines(wire: Wire): { t: number; line: Record<string, unknown>; msg: string }[] {
+function wireLines(wire: Wire): { t: number; line: Record<string, unknown>; msg: string }[] {
   return [
     ...wire.packets.map((p) => ({ t: p.t, line: { packet: packetJson(p) }, msg: p.words })),
     ...wire.states.map((s) => ({ t: s.t, line: stateJson(s), msg: s.text })),
