@@ -14,6 +14,7 @@ import type { TraceOrigin } from "../trace/origin.js";
 import { loadTransport } from "../transports/index.js";
 import type { TransportName } from "../transports/transport.js";
 import { useColor } from "../views/paint.js";
+import { wrap } from "../views/wrap.js";
 import { wireRecords } from "../wire/json.js";
 import { wireNotes } from "../wire/notes.js";
 import { captureLater, checkCapture } from "../wire/session.js";
@@ -21,7 +22,7 @@ import { type KernelView, matchSyscalls } from "./match.js";
 import { parseStrace } from "./parse.js";
 import { findSockets } from "./sockets.js";
 import { runUnderStrace } from "./strace.js";
-import { kernelNotes, kernelSummary, renderKernelLadder, wrap } from "./view.js";
+import { kernelNotes, kernelSummary, renderKernelLadder } from "./view.js";
 
 export async function traceSyscalls(flags: RunFlags): Promise<void> {
   const name = chooseTransport(flags);
@@ -58,11 +59,13 @@ export async function traceSyscalls(flags: RunFlags): Promise<void> {
     }
   } else if (shows(flags.logLevel ?? "info", "info") && events.length > 0) {
     const out = (lines: string[]) => process.stdout.write(`${lines.join("\n")}\n`);
-    for (const r of records) if (typeof r?.note === "string") out(wrap(r.note, "", "  "));
+    // Wrapped at 100 columns, as the ladder is (views/wrap.ts, as the other views' notes).
+    const wrapped = (text: string, indent: string) => wrap(text, 100, indent).split("\n");
+    for (const r of records) if (typeof r?.note === "string") out(wrapped(r.note, "  "));
     process.stdout.write(renderKernelLadder(events, kernel, transport, useColor(process.stdout), wire));
-    out(["", ...kernelSummary(kernel).flatMap((line) => wrap(line, "", "  "))]);
+    out(["", ...kernelSummary(kernel).flatMap((line) => wrapped(line, "  "))]);
     const notes = [...kernelNotes(events, kernel, transport), ...(wire ? wireNotes(wire, events) : [])];
-    out(["", "Notes:", ...notes.flatMap((n) => wrap(n, "  • ", "    "))]);
+    out(["", "Notes:", ...notes.flatMap((n) => wrapped(`  • ${n}`, "    "))]);
   }
   // The child's own failures (and strace's, if any) are already one line each: pass them on as they are.
   process.stderr.write(traced.stderr);
