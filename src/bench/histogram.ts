@@ -11,7 +11,15 @@ export interface LatencySummary {
   p999Us: number;
   maxUs: number;
   meanUs: number;
+  /**
+   * The percentile spectrum, as HDR histograms are plotted: the latency at each of CURVE_PERCENTILES
+   * that the samples can tell apart (the 99.99th needs at least 10,000 of them), in microseconds.
+   */
+  curve: { percentile: number; us: number }[];
 }
+
+/** HdrHistogram's usual ticks: halving the distance to 100 % at every step past the median. */
+const CURVE_PERCENTILES = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999];
 
 /** Longer than any sample a bounded bench can take: a round trip or a session times out well before. */
 const HIGHEST_NS = 60e9;
@@ -48,6 +56,10 @@ export class LatencyRecorder {
       p999Us: at(99.9),
       maxUs: us(h.maxValue),
       meanUs: us(h.mean),
+      curve: CURVE_PERCENTILES.filter((p) => h.totalCount * (1 - p / 100) >= 1).map((percentile) => ({
+        percentile,
+        us: at(percentile),
+      })),
     };
   }
 }

@@ -83,7 +83,11 @@ function describe(exp: Experiment) {
  * missing one at once (not one per try), and the transports that --transport can keep, which need none.
  * Without this every such run would only fail, one line each, with the real problem buried among them.
  */
-function requireTools(name: string, chosen: readonly Experiment[], only?: readonly TransportName[]): void {
+export function requireTools(
+  name: string,
+  chosen: readonly Experiment[],
+  only?: readonly TransportName[],
+): void {
   const missing = (Object.keys(WHY) as Tool[]).flatMap((tool) => {
     if (findProgram(commandOf(tool))) return [];
     const users = chosen.map((exp) =>

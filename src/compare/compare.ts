@@ -2,8 +2,9 @@
 // transport's own description (transport.ts) or from what a traced session did; each number is
 // measured in this run.
 import os from "node:os";
+import type { SocketEvent } from "../trace/events.js";
 import type { Transport, TransportName } from "../transports/transport.js";
-import type { WirePacket } from "../wire/wire.js";
+import type { Wire, WirePacket } from "../wire/wire.js";
 import { type Measured, measure } from "./measure.js";
 import {
   type BoundaryObservation,
@@ -61,6 +62,16 @@ export async function compareOne(
   seconds: number,
   capture = false,
 ): Promise<CompareRow> {
+  return (await compareTraced(transport, fresh, seconds, capture)).row;
+}
+
+/** A transport's row, and the traced session it came from: `playground report` draws its ladder. */
+export async function compareTraced(
+  transport: Transport,
+  fresh: () => Fresh,
+  seconds: number,
+  capture = false,
+): Promise<{ row: CompareRow; events: SocketEvent[]; wire?: Wire }> {
   const use = async <T>(work: (address: string) => Promise<T>): Promise<T> => {
     const { address, cleanup } = fresh();
     try {
@@ -74,7 +85,7 @@ export async function compareOne(
   const measured = await use((address) => measure(transport, address, seconds));
   const bound = events.find((e) => e.side === "server" && e.call === "bind")?.local ?? "";
   const clientBind = events.find((e) => e.side === "client" && e.call === "bind");
-  return {
+  const row: CompareRow = {
     transport: transport.name,
     family: transport.family,
     type: transport.type,
@@ -99,6 +110,7 @@ export async function compareOne(
       ? { wire: { packets: wire.packets.map(packetWord), ...(wire.none ? { none: wire.none } : {}) } }
       : {}),
   };
+  return wire ? { row, events, wire } : { row, events };
 }
 
 /** A packet as a word or two in tcpdump's notation: "S.", "P. 22", "UDP 23", "ICMP". */

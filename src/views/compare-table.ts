@@ -3,7 +3,7 @@
 import type { CompareRow, Comparison } from "../compare/compare.js";
 import { wrap } from "./wrap.js";
 
-interface Column {
+export interface Column {
   title: string;
   cell(row: CompareRow): string;
 }
@@ -99,7 +99,7 @@ export function renderCompareText(comparison: Comparison): string {
   ].join("\n");
 }
 
-function measuredOn({ date, machine }: Comparison): string {
+export function measuredOn({ date, machine }: Comparison): string {
   return `Measured ${date} on ${machine.cores} cores (${machine.cpu}), ${machine.kernel}, Node ${machine.node}`;
 }
 
@@ -109,7 +109,7 @@ function sessionCounts(rows: readonly CompareRow[]): string {
   return low === high ? String(low) : `${low}–${high}`;
 }
 
-function legend(comparison: Comparison): string {
+export function legend(comparison: Comparison): string {
   const anyInferred = comparison.rows.some((r) =>
     [...r.calls.server, ...r.calls.client].some((c) => c.endsWith("*")),
   );
@@ -126,8 +126,11 @@ function legend(comparison: Comparison): string {
     .join("\n");
 }
 
+/** The columns of both text tables in one row per transport: the Markdown table's, and the report's. */
+export const COMPARE_COLUMNS: readonly Column[] = [...callsColumns, ...behaviourColumns.slice(1)];
+
 export function renderCompareMarkdown(comparison: Comparison): string {
-  const columns = [...callsColumns, ...behaviourColumns.slice(1)];
+  const columns = COMPARE_COLUMNS;
   const markdownCell = (text: string) => text.replace(/\|/g, "\\|").replace(/\*/g, "\\*");
   const row = (values: string[]) => `| ${values.map(markdownCell).join(" | ")} |`;
   return [

@@ -133,10 +133,22 @@ function clip(text: string, width: number): string {
 
 /** What the stars stand for in this run: each Node API and the calls it made. */
 function legend(layout: Layout<unknown>): string {
-  if (layout.inferred.length === 0) return "";
-  const parts = layout.inferred.map(
-    ({ via, calls }) =>
-      `  ${calls.map((call) => `${call}()`).join(", ")} — ${via.endsWith("event") ? "before the" : "inside"} ${via}`,
-  );
-  return `\n* inferred: Node made these calls without a call of ours that names them:\n${parts.join("\n")}\n`;
+  const lines = inferredLegend(layout);
+  if (lines.length === 0) return "";
+  return `\n${lines.map((line, i) => (i === 0 ? line : `  ${line}`)).join("\n")}\n`;
+}
+
+/**
+ * The stars' legend, a line for what they mean and one per Node API with the calls it made: the same
+ * words under every drawing of a ladder (this one, and the report's SVG).
+ */
+export function inferredLegend(layout: Layout<unknown>): string[] {
+  if (layout.inferred.length === 0) return [];
+  return [
+    "* inferred: Node made these calls without a call of ours that names them:",
+    ...layout.inferred.map(
+      ({ via, calls }) =>
+        `${calls.map((call) => `${call}()`).join(", ")} — ${via.endsWith("event") ? "before the" : "inside"} ${via}`,
+    ),
+  ];
 }

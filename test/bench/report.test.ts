@@ -21,7 +21,7 @@ const latency = fc
   .array(fc.double({ min: 0.1, max: 1e9, noNaN: true }), { minLength: 5, maxLength: 5 })
   .map((values) => {
     const [p50Us, p90Us, p99Us, p999Us, maxUs] = values.sort((a, b) => a - b) as number[];
-    return { count: 1000, p50Us, p90Us, p99Us, p999Us, maxUs, meanUs: p50Us } as const;
+    return { count: 1000, p50Us, p90Us, p99Us, p999Us, maxUs, meanUs: p50Us, curve: [] } as const;
   });
 
 const row: fc.Arbitrary<BenchRow> = fc.oneof(
@@ -150,7 +150,7 @@ describe("playground bench's text report", () => {
             sessions: 1,
             sessionsPerSecond: rate,
             errors: 0,
-            latencyUs: { count: 1, p50Us: 1, p90Us: 1, p99Us: 1, p999Us: 1, maxUs: 1, meanUs: 1 },
+            latencyUs: { count: 1, p50Us: 1, p90Us: 1, p99Us: 1, p999Us: 1, maxUs: 1, meanUs: 1, curve: [] },
           },
         },
       ],
