@@ -9,6 +9,7 @@ import { benchLine } from "./commands/flags/bench.js";
 import { clientLine } from "./commands/flags/client.js";
 import { compareLine } from "./commands/flags/compare.js";
 import { experimentLine } from "./commands/flags/experiment.js";
+import { reportLine } from "./commands/flags/report.js";
 import { runLine } from "./commands/flags/run.js";
 import { serverLine } from "./commands/flags/server.js";
 import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
@@ -27,6 +28,7 @@ const COMMANDS = [
   withHandler(compareLine, async () => (await import("./commands/compare.js")).compare),
   withHandler(experimentLine, async () => (await import("./commands/experiment.js")).experiment),
   withHandler(benchLine, async () => (await import("./commands/bench.js")).bench),
+  withHandler(reportLine, async () => (await import("./commands/report.js")).report),
 ] as const;
 
 /** The commands' names: a usage error points at the help of the one typed. */

@@ -127,6 +127,8 @@ const TEXT_OF: Readonly<Record<string, string>> = {
   transport: transportNamesText(),
   family: "inet, inet6 or unix",
   type: "stream, dgram or seqpacket",
+  out: "a file name, such as report.html",
+  experiments: "experiment names, comma-separated, or all",
 };
 
 function transportNamesText(): string {
