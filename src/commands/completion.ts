@@ -1,7 +1,7 @@
 // `playground completion [bash|zsh]`, and what Tab offers besides commands and flags: the values of
-// --transport, --family and --type, and experiment names. Socket-free, as the rest of the command line:
-// a Tab press must not load socket code, so experiment names are read from the experiments' files as
-// text, not imported.
+// --transport, --family and --type, and experiment names (experiment's, and report's --experiments).
+// Socket-free, as the rest of the command line: a Tab press must not load socket code, so experiment
+// names are read from the experiments' files as text, not imported.
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TRANSPORT_NAMES } from "../transports/facts.js";
@@ -50,6 +50,7 @@ const VALUES: Readonly<Record<string, () => readonly string[]>> = {
   "--type": () => ["stream", "dgram", "seqpacket"],
   "-t": () => ["stream", "dgram", "seqpacket"],
   experiment: () => ["list", "all", ...experimentNames()],
+  "--experiments": () => ["all", ...experimentNames()],
   completion: () => SHELLS,
 };
 

@@ -57,6 +57,7 @@ describe("conventions", () => {
       ["tcp4,udp4", "tcp4,udp6", "tcp4,unix-stream", "tcp4,unix-dgram", "tcp4,unix-seqpacket"],
     ],
     [["experiment", "connect-n"], ["connect-no-listener"]],
+    [["report", "--experiments", "half-close,connect-n"], ["half-close,connect-no-listener"]],
     [
       ["experiment", ""],
       ["list", "all", ...EXPERIMENTS.map((e) => e.name).sort()],

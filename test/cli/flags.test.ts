@@ -69,7 +69,16 @@ function badValues(command: string, flag: string): string[] {
 }
 
 it("finds the number flags of every command", () => {
-  expect(commands).toEqual(["run", "server", "client", "compare", "experiment", "bench", "completion"]);
+  expect(commands).toEqual([
+    "run",
+    "server",
+    "client",
+    "compare",
+    "experiment",
+    "bench",
+    "report",
+    "completion",
+  ]);
   expect(numberFlags.length).toBeGreaterThanOrEqual(18);
 });
 

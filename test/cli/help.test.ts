@@ -40,7 +40,7 @@ const commands = [
   }),
 ];
 
-it("walks the top level and all seven commands", () => expect(commands).toHaveLength(8));
+it("walks the top level and all eight commands", () => expect(commands).toHaveLength(9));
 
 describe.each(commands.map((command) => ({ command, name: command[0] ?? "(no command)" })))(
   "playground $name --help",
