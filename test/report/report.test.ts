@@ -69,7 +69,7 @@ afterAll(async () => {
   const picture = process.env.REPORT_SCREENSHOT;
   if (picture && page) {
     mkdirSync(dirname(picture), { recursive: true });
-    await page.screenshot({ path: picture, clip: { x: 0, y: 0, width: 1200, height: 1250 } });
+    await page.screenshot({ path: picture, fullPage: true, clip: { x: 0, y: 0, width: 1200, height: 1250 } });
   }
   await browser?.close();
   removeTempDirs();
