@@ -15,7 +15,9 @@ import { collectReport, stepsOf } from "../report/collect.js";
 import { renderPage } from "../report/page.js";
 import { writeWhole } from "../report/write.js";
 import { familyTypeOf, parseTransportList } from "../strategy.js";
+import { factsOf } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
+import { checkCapture } from "../wire/session.js";
 import { didYouMean } from "./did-you-mean.js";
 import { requireTools } from "./experiment.js";
 import { DEFAULT_REPORT, type ReportFlags } from "./flags/report.js";
@@ -36,12 +38,15 @@ export async function report(flags: ReportFlags): Promise<void> {
   const transports = parseTransportList(flags.transport);
   const experiments = flags.experiments === undefined ? [] : parseExperiments(flags.experiments);
   if (experiments.length > 0) requireTools(flags.experiments as string, experiments, transports);
+  // Root and tcpdump (and tracefs for TCP), before anything runs: only for the inet transports chosen.
+  if (flags.capture) for (const name of transports) checkCapture(factsOf(name));
   const bench = flags.bench ? { ...BENCH, transports } : undefined;
   const settings = {
     command: commandLine(process.argv.slice(2)),
     transports,
     compareSeconds: COMPARE_SECONDS,
     experiments,
+    capture: flags.capture,
     ...(bench ? { bench } : {}),
   };
   exitOnInterrupt();

@@ -21,6 +21,8 @@ export interface ReportSettings {
   /** Seconds of compare's measuring, shared by the transports (compare's --duration). */
   compareSeconds: number;
   experiments: readonly Experiment[];
+  /** Capture what crossed the wire in each inet run (root): a third lane in its ladder. */
+  capture?: boolean;
   /** Run the bench too, with these settings. */
   bench?: BenchSettings;
 }
@@ -56,7 +58,8 @@ export async function collectReport(settings: ReportSettings, progress: Progress
     await notInterrupted();
     progress.step(`comparing ${name}`, seconds);
     const transport = await loadTransport(name);
-    const { row, events, wire } = await compareTraced(transport, () => freshAddress(name, {}), seconds);
+    const fresh = () => freshAddress(name, {});
+    const { row, events, wire } = await compareTraced(transport, fresh, seconds, settings.capture);
     rows.push(row);
     sessions.push(wire ? { transport: name, events, wire } : { transport: name, events });
   }
@@ -68,8 +71,11 @@ export async function collectReport(settings: ReportSettings, progress: Progress
   };
   const experiments = [];
   for (const experiment of settings.experiments) {
-    const runs = await runExperiment(experiment, settings.transports, (name) =>
-      progress.step(`${experiment.name} on ${name}`, 0.5),
+    const runs = await runExperiment(
+      experiment,
+      settings.transports,
+      (name) => progress.step(`${experiment.name} on ${name}`, 0.5),
+      settings.capture,
     );
     experiments.push({ experiment, runs });
   }

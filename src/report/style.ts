@@ -29,7 +29,8 @@ svg.ladder .client { fill: #005a9e; }
 svg.ladder .server { fill: #7a1f60; }
 svg.ladder .wire, svg.ladder .state, svg.ladder .wire-why { fill: #1b5e20; }
 svg.ladder .lifeline { stroke: #777; stroke-dasharray: 2 3; }
-svg.ladder .inferred, svg.ladder .nothing, svg.ladder .state { fill: #555; font-style: italic; }
+svg.ladder .inferred, svg.ladder .nothing { fill: #555; font-style: italic; }
+svg.ladder .state { font-style: italic; }
 svg.ladder .error { fill: #b00020; font-weight: bold; }
 svg.ladder .crossing line { stroke: #222; stroke-width: 1.5; }
 svg.ladder .crossing polygon { fill: #222; }

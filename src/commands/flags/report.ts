@@ -17,6 +17,11 @@ export const reportOptions = (y: Argv) =>
       type: "string",
       describe: "experiments to run and show too: comma-separated names, or all",
     })
+    .option("capture", {
+      type: "boolean",
+      default: false,
+      describe: "root: each inet session's packets on lo (tcpdump) as a wire lane in its ladder",
+    })
     .option("bench", {
       type: "boolean",
       default: false,
@@ -26,6 +31,7 @@ export const reportOptions = (y: Argv) =>
     .example("$0 report --transports tcp4,udp4,unix-seqpacket --bench", "three of them, with the bench")
     .example("$0 report --experiments half-close,message-boundaries", "with two experiments")
     .example("$0 report --experiments all --out lab.html", "every experiment, in lab.html")
+    .example("sudo $0 report --capture", "with the wire: each inet session's packets")
     .epilogue(
       "One self-contained HTML file, with nothing to fetch when it is opened: each transport's ladder " +
         "as SVG with its notes, the comparison as a table to copy and as charts, and, as asked, the " +
