@@ -11,7 +11,7 @@ import type { Experiment } from "../experiments/experiment.js";
 import { EXPERIMENTS, findExperiment } from "../experiments/index.js";
 import { exitOnInterrupt } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
-import { collectReport, stepsOf } from "../report/collect.js";
+import { collectReport, type ReportData, stepsOf } from "../report/collect.js";
 import { renderPage } from "../report/page.js";
 import { writeWhole } from "../report/write.js";
 import { familyTypeOf, parseTransportList } from "../strategy.js";
@@ -20,17 +20,16 @@ import type { TransportName } from "../transports/transport.js";
 import { checkCapture } from "../wire/session.js";
 import { didYouMean } from "./did-you-mean.js";
 import { requireTools } from "./experiment.js";
+import { BENCH_DEFAULTS } from "./flags/bench.js";
+import { COMPARE_SECONDS } from "./flags/compare.js";
 import { DEFAULT_REPORT, type ReportFlags } from "./flags/report.js";
 
-/** compare's default: seconds of measuring, shared by the transports. */
-const COMPARE_SECONDS = 1.5;
-
-/** bench's defaults (flags/bench.ts): every mode, a second each after half a second's warm-up. */
+/** bench's own defaults: every mode, each measured after a warm-up. */
 const BENCH: Omit<BenchSettings, "transports"> = {
   modes: [...MODES],
-  durationSeconds: 1,
-  warmupSeconds: 0.5,
-  concurrency: 32,
+  durationSeconds: BENCH_DEFAULTS.duration,
+  warmupSeconds: BENCH_DEFAULTS.warmup,
+  concurrency: BENCH_DEFAULTS.concurrency,
 };
 
 export async function report(flags: ReportFlags): Promise<void> {
@@ -52,7 +51,7 @@ export async function report(flags: ReportFlags): Promise<void> {
   exitOnInterrupt();
   const progress = progressBar(stepsOf(settings, bench ? benchRuns(bench) : 0));
   const start = performance.now();
-  let data: Awaited<ReturnType<typeof collectReport>>;
+  let data: ReportData;
   try {
     data = await collectReport(settings, progress);
   } finally {
@@ -66,6 +65,26 @@ export async function report(flags: ReportFlags): Promise<void> {
     `Wrote ${flags.out} (${Math.ceil(Buffer.byteLength(page) / 1024)} KiB): the runs took ` +
       `${seconds(start, ran)} s, the page ${seconds(ran, performance.now())} s.\n`,
   );
+  // As experiment and bench do: the page shows what failed, and the exit code says that something did.
+  const failed = failedRuns(data);
+  if (failed.length > 0) {
+    process.stderr.write(`playground: ${failed.length} failed, as the report shows: ${failed.join(", ")}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** The runs that gave no result: an experiment's run that failed, a bench run with an error. */
+function failedRuns(data: ReportData): string[] {
+  return [
+    ...data.experiments.flatMap(({ experiment, runs }) =>
+      runs
+        .filter((run) => run.result.verdict === "failed")
+        .map((run) => `${experiment.name} on ${run.result.transport}`),
+    ),
+    ...(data.bench?.rows ?? [])
+      .filter((row) => row.error !== undefined)
+      .map((row) => `bench ${row.mode} on ${row.transport}`),
+  ];
 }
 
 /**
@@ -108,7 +127,7 @@ function statOf(path: string) {
 
 /** --experiments: names, comma-separated, or all; a misspelled one gets a did-you-mean. */
 function parseExperiments(text: string): Experiment[] {
-  const names = text.split(",").map((name) => name.trim());
+  const names = [...new Set(text.split(",").map((name) => name.trim()))];
   if (names.length === 1 && names[0] === "all") return [...EXPERIMENTS];
   return names.map((name) => {
     const found = findExperiment(name);

@@ -152,7 +152,7 @@ function transportStyle(
 }
 
 function formatValue(value: number): string {
-  if (value >= 100) return Math.round(value).toLocaleString("en");
+  if (value >= 100 || Number.isInteger(value)) return Math.round(value).toLocaleString("en");
   return value >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 

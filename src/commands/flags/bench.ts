@@ -3,6 +3,9 @@
 import type { Argv } from "yargs";
 import { type FlagsOf, TRANSPORT_LIST_HELP, transportListOption } from "./shared.js";
 
+/** bench's defaults, which report's --bench runs with. */
+export const BENCH_DEFAULTS = { duration: 1, warmup: 0.5, concurrency: 32 } as const;
+
 export const benchOptions = (y: Argv) =>
   transportListOption(y)
     .option("mode", {
@@ -13,15 +16,23 @@ export const benchOptions = (y: Argv) =>
     })
     .option("duration", {
       type: "number",
-      default: 1,
+      default: BENCH_DEFAULTS.duration,
       describe: "seconds measured per transport and mode",
     })
-    .option("warmup", { type: "number", default: 0.5, describe: "seconds of load before measuring" })
+    .option("warmup", {
+      type: "number",
+      default: BENCH_DEFAULTS.warmup,
+      describe: "seconds of load before measuring",
+    })
     .option("size", {
       type: "number",
       describe: "bytes per message (pingpong 64; throughput 128 KiB streams, 8 KiB others)",
     })
-    .option("concurrency", { type: "number", default: 32, describe: "sessions mode: clients at once" })
+    .option("concurrency", {
+      type: "number",
+      default: BENCH_DEFAULTS.concurrency,
+      describe: "sessions mode: clients at once",
+    })
     .option("json", { type: "boolean", default: false, describe: "one JSON document, with the machine" })
     .example("$0 bench", "every transport in every mode: a minute")
     .example("$0 bench --transport tcp4 --mode sessions", "sessions per second over TCP")

@@ -3,11 +3,14 @@
 import type { Argv } from "yargs";
 import { type FlagsOf, transportListOption } from "./shared.js";
 
+/** Seconds of measuring, shared by the transports: compare's default, and report's. */
+export const COMPARE_SECONDS = 1.5;
+
 export const compareOptions = (y: Argv) =>
   transportListOption(y)
     .option("duration", {
       type: "number",
-      default: 1.5,
+      default: COMPARE_SECONDS,
       describe: "seconds of measuring, shared by the transports",
     })
     .option("format", {
