@@ -178,7 +178,7 @@ describe("the bench and the experiment", () => {
 });
 
 describe("printed on A4", () => {
-  it("no figure or table is wider than the page", async () => {
+  it("no figure or table is wider than the page, nor a figure taller", async () => {
     // A4 less the 12 mm margins each side, at CSS's 96 px to the inch.
     await page.setViewportSize({ width: Math.floor(((210 - 24) / 25.4) * 96), height: 1000 });
     await page.emulateMedia({ media: "print" });
@@ -187,6 +187,12 @@ describe("printed on A4", () => {
       for (const box of await page.locator("figure, table, pre").all()) {
         const bound = await box.boundingBox();
         if (bound) expect(bound.x + bound.width).toBeLessThanOrEqual(width + 1);
+      }
+      // A4's height less the 12 mm margins top and bottom: a figure this tall is kept whole on a page.
+      const height = ((297 - 24) / 25.4) * 96;
+      for (const figure of await page.locator("figure").all()) {
+        const bound = await figure.boundingBox();
+        if (bound) expect(bound.height).toBeLessThanOrEqual(height);
       }
       expect((await page.pdf({ format: "A4" })).length).toBeGreaterThan(20_000);
     } finally {
