@@ -62,7 +62,7 @@ export async function report(flags: ReportFlags): Promise<void> {
   writeWhole(out, page);
   const seconds = (from: number, to: number) => ((to - from) / 1000).toFixed(1);
   process.stdout.write(
-    `Wrote ${flags.out} (${Math.ceil(Buffer.byteLength(page) / 1024)} KiB): the runs took ` +
+    `Wrote ${out} (${Math.ceil(Buffer.byteLength(page) / 1024)} KiB): the runs took ` +
       `${seconds(start, ran)} s, the page ${seconds(ran, performance.now())} s.\n`,
   );
   // As experiment and bench do: the page shows what failed, and the exit code says that something did.
