@@ -1,9 +1,9 @@
 // The ladder as data: lanes left to right, and one row per step in time order, on the lane of the side
 // that made it, with what crossed to another lane and whatever another source placed under it (strace's
 // system calls, say). Every drawing of a run is a renderer of this: the terminal ladder (ladder.ts),
-// Mermaid (mermaid.ts), the kernel's view (syscalls/view.ts). Plain objects only: no widths, no
-// padding, no colour — a lane for the wire, or an SVG renderer, joins by adding data, not by cutting
-// another view's text apart.
+// Mermaid (mermaid.ts), the report's SVG (ladder-svg.ts), the kernel's view (syscalls/view.ts). Plain
+// objects only: no widths, no padding, no colour — a lane for the wire joined by adding data, and so
+// does any other renderer, not by cutting another view's text apart.
 import { parseMessageEnd } from "../protocol/message-end.js";
 import {
   AFTER_MESSAGE,
