@@ -8,6 +8,7 @@ import {
   type Crossing,
   inTimeOrderWith,
   type Lane,
+  type LaneHosts,
   type LaneId,
   type Layout,
   layoutOf,
@@ -27,8 +28,9 @@ export function renderLadder(
   transport: TransportInfo,
   color: boolean,
   wire?: Wire,
+  hosts?: LaneHosts,
 ): string {
-  return drawLadder(layoutOf(events, transport, undefined, wire), color);
+  return drawLadder(layoutOf(events, transport, undefined, wire, hosts), color);
 }
 
 /**
@@ -47,8 +49,15 @@ export function drawLadder<A>(
   const wire = layout.wire && (layout.lanes.find((lane) => lane.id === "wire") as Lane);
   const middle = wire ? paint.wire(centre(wire.label, MIDDLE)) : " ".repeat(MIDDLE);
   const middleRule = wire ? paint.wire(centre("┄".repeat(MIDDLE - 10), MIDDLE)) : " ".repeat(MIDDLE);
+  // Which host each side ran on (--hosts two): a line each under the labels, above the rule.
+  const hostLines = Math.max(left.host?.length ?? 0, right.host?.length ?? 0);
+  const hosts = Array.from({ length: hostLines }, (_, i) => {
+    const [l, r] = [left.host?.[i] ?? "", right.host?.[i] ?? ""];
+    return `${" ".repeat(TIME)} ${paint[left.id](title(clip(l, LANE)))} ${" ".repeat(MIDDLE)} ${paint[right.id](clip(r, LANE))}`;
+  });
   const lines = [
     `${"ms".padStart(TIME)} ${paint[left.id](title(left.label))} ${middle} ${paint[right.id](title(right.label))}`,
+    ...hosts,
     `${" ".repeat(TIME)} ${paint[left.id](rule.padEnd(LANE))} ${middleRule} ${paint[right.id](rule)}`,
   ].map((l) => l.trimEnd());
   for (const why of [layout.wire?.none, layout.wire?.noStates]) {
