@@ -317,6 +317,7 @@ const LINK_FLAGS = ["loss", "mtu", "firewall", "delay"] as const;
 const NOT_ACROSS: Readonly<Record<string, readonly string[]>> = {
   run: ["capture", "trace-syscalls", "path"],
   compare: ["capture"],
+  experiment: ["capture"],
 };
 const WHY_NOT_ACROSS: Readonly<Record<string, string>> = {
   capture: "--capture watches this machine's lo, and across the lab the packets cross the veth link instead",
