@@ -316,13 +316,14 @@ function checkCapture(argv: Record<string, unknown>, given: (flag: string) => bo
 const LINK_FLAGS = ["loss", "mtu", "firewall", "delay"] as const;
 const NOT_ACROSS: Readonly<Record<string, readonly string[]>> = {
   run: ["capture", "trace-syscalls", "path"],
-  compare: ["capture"],
+  compare: ["capture", "duration"],
   experiment: ["capture"],
 };
 const WHY_NOT_ACROSS: Readonly<Record<string, string>> = {
   capture: "--capture watches this machine's lo, and across the lab the packets cross the veth link instead",
   "trace-syscalls":
     "--trace-syscalls runs the session under strace in one process, and across the lab it is two",
+  duration: `--duration shares measuring time on one host, and across the lab each transport runs a fixed number of sessions`,
   path: "--path names where the server binds, and across the lab a fresh temp dir both hosts see is used",
 };
 

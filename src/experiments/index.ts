@@ -15,6 +15,7 @@ import { halfClose } from "./half-close.js";
 import { ipv6DualStack } from "./ipv6-dual-stack.js";
 import { ipv6Only } from "./ipv6-only.js";
 import { labBindScope } from "./lab/bind-scope.js";
+import { labRefusedUnreachable } from "./lab/refused-unreachable.js";
 import { labRulePrefix } from "./lab-rule-prefix.js";
 import { listenBacklogFull } from "./listen-backlog-full.js";
 import { messageBoundaries } from "./message-boundaries.js";
@@ -77,6 +78,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   ipv6Only,
   // across two hosts (--hosts two): what loopback cannot show
   labBindScope,
+  labRefusedUnreachable,
 ];
 
 export function findExperiment(name: string): Experiment | undefined {
