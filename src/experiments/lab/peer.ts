@@ -46,6 +46,8 @@ def stream(kind):
 
 def bound(s):
     n = s.getsockname()
+    if isinstance(n, bytes):  # an abstract name: its leading NUL written as @
+        return "@" + n[1:].decode(errors="replace")
     return n[1] if isinstance(n, tuple) else n
 
 job, kind, addr = sys.argv[1], sys.argv[2], sys.argv[3]
