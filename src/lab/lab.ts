@@ -113,6 +113,9 @@ export function makeLab(conditions: LinkConditions = {}): Lab {
       ip([...n, "addr", "add", `${host.ipv4}/${LAB_IPV4.prefix}`, "dev", host.device]);
       // nodad: usable at once, not after duplicate address detection's second or so (RFC 4862).
       ip([...n, "addr", "add", `${host.ipv6}/${LAB_IPV6.prefix}`, "dev", host.device, "nodad"]);
+      // One packet per segment, as on a wire: a veth hands the other end TCP's 64 KB super-packets
+      // (GSO) whole, and a loss would drop 45 segments at once where a real link loses one.
+      ip([...n, "link", "set", "dev", host.device, "gso_max_segs", "1"]);
       ip([...n, "link", "set", "dev", host.device, "up"]);
     }
     if (conditions.mtu !== undefined) setMtu(conditions.mtu);
