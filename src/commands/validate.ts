@@ -131,6 +131,8 @@ const TEXT_OF: Readonly<Record<string, string>> = {
   mode: "the socket file's permissions in octal, such as 600",
   transport: transportNamesText(),
   family: "inet, inet6 or unix",
+  hosts: "one or two",
+  firewall: "drop, reject or unreachable",
   type: "stream, dgram or seqpacket",
 };
 
