@@ -28,6 +28,7 @@ async function runOnTwoHosts(name: TransportName, flags: RunFlags): Promise<void
     abstract: flags.abstract,
     firewall: flags.firewall,
     conditions: { loss: flags.loss, mtu: flags.mtu, delayMs: flags.delay },
+    capture: flags.capture,
   });
 }
 

@@ -317,12 +317,13 @@ function checkCapture(argv: Record<string, unknown>, given: (flag: string) => bo
 /** The link's conditions, and what a run across the lab cannot do yet. */
 const LINK_FLAGS = ["loss", "mtu", "firewall", "delay"] as const;
 const NOT_ACROSS: Readonly<Record<string, readonly string[]>> = {
-  run: ["capture", "trace-syscalls", "path"],
+  run: ["trace-syscalls", "path"],
   compare: ["capture", "duration"],
   experiment: ["capture"],
 };
 const WHY_NOT_ACROSS: Readonly<Record<string, string>> = {
-  capture: "--capture watches this machine's lo, and across the lab the packets cross the veth link instead",
+  capture:
+    "--capture here records one traced session on lo, and across the lab the packets cross the veth link (`run --hosts two --capture` shows them)",
   "trace-syscalls":
     "--trace-syscalls runs the session under strace in one process, and across the lab it is two",
   duration: `--duration shares measuring time on one host, and across the lab each transport runs a fixed number of sessions`,

@@ -17,16 +17,19 @@ export function originOf(records: readonly Record[]): TraceOrigin | undefined {
   return records.find((r) => r.trace === "began")?.origin as TraceOrigin | undefined;
 }
 
-/** The events of several children, in one time order on the clock of the earliest origin. */
-export function mergeEvents(children: readonly (readonly Record[])[]): {
-  events: SocketEvent[];
-  origin?: TraceOrigin;
-} {
+/**
+ * The events of several children, in one time order, on the clock of `base` (by default the earliest
+ * child's origin).
+ */
+export function mergeEvents(
+  children: readonly (readonly Record[])[],
+  base?: TraceOrigin,
+): { events: SocketEvent[]; origin?: TraceOrigin } {
   const traced = children.flatMap((records) => {
     const origin = originOf(records);
     return origin ? [{ origin, records }] : [];
   });
-  const first = traced.map((c) => c.origin).sort((a, b) => a.monotonicUs - b.monotonicUs)[0];
+  const first = base ?? traced.map((c) => c.origin).sort((a, b) => a.monotonicUs - b.monotonicUs)[0];
   if (!first) return { events: [] };
   const events = traced.flatMap(({ origin, records }) =>
     records.filter(isEventRecord).map((r) => {

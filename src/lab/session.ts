@@ -11,10 +11,11 @@ import { familyTypeOf } from "../strategy.js";
 import { parseInet } from "../transports/address.js";
 import { factsOf } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
+import { captureWire, checkCapture, type WireCapture } from "../wire/session.js";
 import { conditionsText, type FirewallAction, type LinkConditions } from "./conditions.js";
 import { type Host, hostLabel } from "./hosts.js";
 import { type Lab, makeLab } from "./lab.js";
-import { mergeEvents } from "./records.js";
+import { mergeEvents, originOf } from "./records.js";
 import { playgroundIn, type Remote } from "./remote.js";
 
 export interface AcrossFlags {
@@ -27,6 +28,8 @@ export interface AcrossFlags {
   abstract?: boolean;
   firewall?: FirewallAction;
   conditions: LinkConditions;
+  /** The wire, as `run --capture` draws it, read on the server host's end of the link. */
+  capture?: boolean;
 }
 
 /** One session of `name` across a fresh lab, drawn in `flags.format`; exit 1 if the client failed. */
@@ -37,18 +40,32 @@ export async function runAcross(name: TransportName, flags: AcrossFlags): Promis
       `--loss, --mtu, --delay and --firewall act on packets on the link, and ${name} sends none: a unix socket's bytes go from one socket's queue to the other's — leave them out, or use tcp4, tcp6, udp4 or udp6`,
     );
   }
-  const lab = makeLab(flags.conditions);
   const transport = factsOf(name);
+  if (flags.capture) checkCapture(transport); // root, tcpdump, tracefs: before anything is built
+  const lab = makeLab(flags.conditions);
   const hosts = { server: hostLabel(lab.server, family), client: hostLabel(lab.client, family) };
   const sink = await createSink(transport, flags.format, flags.logLevel, hosts);
   sink.say(headline(lab, name, flags));
   const { server, address } = await startServer(lab, name, flags);
+  // Every time is placed on the server's clock: its trace began first (its bind() is in hand).
+  const origin = originOf(server.records);
   let failed: string | undefined;
   let client: Remote | undefined;
+  let capture: WireCapture | undefined;
   try {
     const port = family === "unix" ? undefined : parseInet(address).port;
     if (flags.firewall && port !== undefined) {
       lab.firewall({ port, proto: transport.type === "stream" ? "tcp" : "udp", action: flags.firewall });
+    }
+    // The wire: tcpdump on the server host's end of the link, TCP states from the tracepoints (which
+    // see every namespace), TIME_WAIT from ss in both hosts.
+    if (flags.capture && origin) {
+      const namespaces = [lab.server.netns, lab.client.netns];
+      capture = await captureWire(transport, address, origin, {
+        device: lab.server.device,
+        netns: lab.server.netns,
+        namespaces,
+      });
     }
     client = playgroundIn(lab, lab.client, [
       "client",
@@ -66,8 +83,11 @@ export async function runAcross(name: TransportName, flags: AcrossFlags): Promis
   } finally {
     await server.stop("SIGTERM");
   }
-  const { events } = mergeEvents([server.records, client?.records ?? []]);
+  const wire = await capture?.stop();
+  const { events } = mergeEvents([server.records, client?.records ?? []], origin);
+  if (origin) sink.began(origin);
   for (const e of events) sink.event(e);
+  if (wire) sink.wire(wire);
   await sink.finish();
   lab.remove();
   if (failed) throw new Error(failed);

@@ -83,23 +83,40 @@ describe.concurrent("run --hosts two", () => {
     expect(stdout).toContain("Message received!");
   });
 
-  it("--firewall unreachable is EHOSTUNREACH; --firewall reject on UDP is ECONNREFUSED", async () => {
+  it("--firewall unreachable is EHOSTUNREACH; --firewall reject on UDP is ECONNREFUSED; a failed run leaves nothing", async () => {
     requireLab();
-    const tcp = await playground(["--hosts", "two", "--firewall", "unreachable", "--format", "lines"]);
-    expect(tcp.code).toBe(1);
-    expect(tcp.stderr).toMatch(/^playground: connect EHOSTUNREACH 169\.254\.77\.1:\d+/);
-    const udp = await playground([
-      "--hosts",
-      "two",
-      "--transport",
-      "udp6",
-      "--firewall",
-      "reject",
-      "--format",
-      "lines",
+    const tcp = start(["--hosts", "two", "--firewall", "unreachable", "--format", "lines"]);
+    const tcpDone = await tcp.done;
+    expect(tcpDone.code).toBe(1);
+    expect(tcpDone.stderr).toMatch(/^playground: connect EHOSTUNREACH 169\.254\.77\.1:\d+/);
+    expect(namespacesOf(tcp.pid)).toEqual([]);
+    const udp = start(["--hosts", "two", "--transport", "udp6", "--firewall", "reject", "--format", "lines"]);
+    const udpDone = await udp.done;
+    expect(udpDone.code).toBe(1);
+    expect(udpDone.stderr).toMatch(/ECONNREFUSED \[fd77:77::1\]:\d+/);
+    expect(namespacesOf(udp.pid)).toEqual([]);
+  });
+
+  it("--capture draws the link's packets, read by tcpdump on the server host's end", async () => {
+    requireLab();
+    requireTool("tcpdump");
+    const run = start(["--hosts", "two", "--capture", "--json"]);
+    const { code, stdout } = await run.done;
+    expect(code).toBe(0);
+    const packets = stdout
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line).packet)
+      .filter(Boolean);
+    // The handshake as tcpdump saw it on spg<pid>s, the client's host to the server's and back.
+    expect(packets.slice(0, 3).map((p) => `${p.sender} ${p.flags}`)).toEqual([
+      "client S",
+      "server S.",
+      "client .",
     ]);
-    expect(udp.code).toBe(1);
-    expect(udp.stderr).toMatch(/ECONNREFUSED \[fd77:77::1\]:\d+/);
+    expect(packets[0].from).toMatch(/^169\.254\.77\.2:\d+$/);
+    expect(packets[0].to).toMatch(/^169\.254\.77\.1:\d+$/);
+    expect(namespacesOf(run.pid)).toEqual([]);
   });
 
   it("reaches a socket file from the other namespace, and not an abstract name", async () => {
@@ -271,8 +288,12 @@ describe("refusals", () => {
     [["compare", "--mtu", "1400"], /^playground: --mtu is a condition .*add --hosts two/],
     [["--firewall", "drop"], /^playground: --firewall is a condition .*add --hosts two/],
     [
-      ["--hosts", "two", "--capture"],
-      /^playground: --capture watches this machine's lo.*leave out --capture or --hosts two\n/,
+      ["compare", "--hosts", "two", "--capture"],
+      /^playground: --capture here records one traced session on lo.*leave out --capture or --hosts two\n/,
+    ],
+    [
+      ["--hosts", "two", "--trace-syscalls"],
+      /^playground: --trace-syscalls runs the session under strace in one process.*leave out --trace-syscalls or --hosts two\n/,
     ],
     [
       ["experiment", "lab-mtu"],
