@@ -12,10 +12,10 @@ import { factsOf } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
+import { wrap } from "../views/wrap.js";
 import { checkCapture as checkWire } from "../wire/session.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { ExperimentFlags } from "./flags/experiment.js";
-import { note } from "./notice.js";
 
 export async function experiment(flags: ExperimentFlags): Promise<void> {
   const only = flags.transport === undefined ? undefined : parseTransportList(flags.transport);
@@ -67,16 +67,14 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
   }
   progress.done(); // before the report: the bar and the report may share a terminal
   lab?.remove();
-  if (!flags.json && flags.name === "all") out(renderSummary(all));
-  else if (!flags.json)
+  if (!flags.json && flags.name === "all") {
+    // The summary's last line: what `all` left out on one host, and how to run it.
+    const lab = `The lab's ${LAB_NAMES.length} experiments run across two hosts: add --hosts two (as root) for ${LAB_NAMES.join(", ")}.`;
+    out(`${renderSummary(all)}${two ? "" : `\n\n${wrap(lab, 100, "")}`}`);
+  } else if (!flags.json)
     for (const one of all) out(await renderReport(one.experiment, one.runs, useColor(process.stdout)));
   const bad = all.flatMap((a) => a.results).filter((r) => r.verdict === "failed");
   if (bad.length > 0) process.exitCode = 1;
-  if (flags.name === "all" && !two) {
-    note(
-      `the lab's ${LAB_NAMES.length} experiments run across two hosts: add --hosts two (as root) for ${LAB_NAMES.join(", ")}`,
-    );
-  }
 }
 
 const LAB_NAMES = EXPERIMENTS.filter((exp) => exp.hosts === "two").map((exp) => exp.name);
