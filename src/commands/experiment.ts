@@ -110,6 +110,8 @@ function describe(exp: Experiment) {
     notApplicable,
     explain,
     transports: TRANSPORT_NAMES.filter((t) => t in expected),
+    // Across two hosts (--hosts two, root), or on this one's loopback.
+    hosts: exp.hosts === "two" ? "two" : "one",
   };
 }
 
