@@ -303,7 +303,19 @@ describe("refusals", () => {
       ["experiment", "half-close", "--hosts", "two"],
       /^playground: half-close is a loopback experiment, on one host: leave out --hosts two/,
     ],
-    [["experiment", "lab-loss", "--hosts", "two", "--loss", "5"], /^playground: .*--loss/],
+    [
+      ["--hosts", "two", "--transport", "unix-stream", "--loss", "5"],
+      /^playground: --loss, --mtu, --delay and --firewall act on packets on the link, and unix-stream sends none/,
+    ],
+    [
+      ["compare", "--hosts", "two", "--transport", "tcp4,unix-dgram"],
+      /^playground: compare --hosts two compares the transports that cross the link, and unix-dgram sends no packet on it/,
+    ],
+    // Each lab experiment sets the link's conditions it needs; the flags are run's and compare's.
+    [
+      ["experiment", "lab-loss", "--hosts", "two", "--loss", "5"],
+      /^playground: unknown flag --loss for experiment: --loss is for run and compare/,
+    ],
   ])("playground %j is a usage error naming the fix", async (args, line) => {
     const run = await playground(args);
     expect(run.code).toBe(2);
