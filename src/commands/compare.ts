@@ -5,12 +5,14 @@ import { exitOnInterrupt, notInterrupted } from "../leftovers.js";
 import { progressBar } from "../output/progress.js";
 import { parseTransportList } from "../strategy.js";
 import { loadTransport } from "../transports/index.js";
+import type { TransportName } from "../transports/transport.js";
 import { renderCompareMarkdown, renderCompareText } from "../views/compare-table.js";
 import { checkCapture } from "../wire/session.js";
 import { freshAddress } from "./addresses.js";
 import type { CompareFlags } from "./flags/compare.js";
 
 export async function compare(flags: CompareFlags): Promise<void> {
+  if (flags.hosts === "two") return compareOnTwoHosts(flags);
   const names = parseTransportList(flags.transport);
   // --duration is in range: the CLI checks it (commands/validate.ts).
   const seconds = flags.duration / names.length;
@@ -42,3 +44,25 @@ export async function compare(flags: CompareFlags): Promise<void> {
   else if (format === "markdown") process.stdout.write(`${renderCompareMarkdown(comparison)}\n`);
   else process.stdout.write(`${renderCompareText(comparison)}\n`);
 }
+
+/** The inet transports across the lab (src/lab/compare.ts), all four unless --transport says which. */
+async function compareOnTwoHosts(flags: CompareFlags): Promise<void> {
+  const { compareAcross, renderLabText, SESSIONS } = await import("../lab/compare.js");
+  const names = flags.transport === undefined ? INET : parseTransportList(flags.transport);
+  exitOnInterrupt();
+  const progress = progressBar(names.length);
+  const conditions = { loss: flags.loss, mtu: flags.mtu, delayMs: flags.delay };
+  let comparison: Awaited<ReturnType<typeof compareAcross>>;
+  try {
+    comparison = await compareAcross(names, conditions, flags.firewall, (name) =>
+      progress.step(`${SESSIONS} sessions on ${name} across the lab`, 2),
+    );
+  } finally {
+    progress.done();
+  }
+  const format = flags.json ? "json" : (flags.format ?? "table");
+  if (format === "json") process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
+  else process.stdout.write(`${renderLabText(comparison, format === "markdown")}\n`);
+}
+
+const INET: TransportName[] = ["tcp4", "tcp6", "udp4", "udp6"];

@@ -22,8 +22,11 @@ export function chooseShell(args: readonly string[]): void {
   }
 }
 
-/** The experiment modules' files that are no experiment: the shape, the list, the runner, the kit. */
-const NOT_EXPERIMENTS = new Set(["experiment", "index", "runner", "sockets"]);
+/**
+ * The experiment modules' files that are no experiment: the shape, the list, the runner, the kit, and
+ * the lab's peer and addresses (experiments/lab/).
+ */
+const NOT_EXPERIMENTS = new Set(["experiment", "index", "runner", "sockets", "peer", "where"]);
 
 /**
  * Every experiment's name: the first `name: "..."` line of each experiment's file, read as text (a
@@ -31,13 +34,17 @@ const NOT_EXPERIMENTS = new Set(["experiment", "index", "runner", "sockets"]);
  * experiments/index.ts.
  */
 export function experimentNames(): string[] {
-  const dir = fileURLToPath(new URL("../experiments/", import.meta.url));
-  return readdirSync(dir)
-    .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith(".d.ts"))
-    .filter((file) => !NOT_EXPERIMENTS.has(file.replace(/\.(js|ts)$/, "")))
-    .flatMap(
-      (file) => /^\s+name: "([a-z0-9-]+)",$/m.exec(readFileSync(`${dir}${file}`, "utf8"))?.slice(1) ?? [],
-    )
+  // The loopback experiments, and the lab's across two hosts (experiments/lab/).
+  return ["../experiments/", "../experiments/lab/"]
+    .flatMap((path) => {
+      const dir = fileURLToPath(new URL(path, import.meta.url));
+      return readdirSync(dir)
+        .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith(".d.ts"))
+        .filter((file) => !NOT_EXPERIMENTS.has(file.replace(/\.(js|ts)$/, "")))
+        .flatMap(
+          (file) => /^\s+name: "([a-z0-9-]+)",$/m.exec(readFileSync(`${dir}${file}`, "utf8"))?.slice(1) ?? [],
+        );
+    })
     .sort();
 }
 

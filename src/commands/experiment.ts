@@ -12,6 +12,7 @@ import { factsOf } from "../transports/facts.js";
 import type { TransportName } from "../transports/transport.js";
 import { renderList, renderReport, renderSummary } from "../views/experiment-report.js";
 import { useColor } from "../views/paint.js";
+import { wrap } from "../views/wrap.js";
 import { checkCapture as checkWire } from "../wire/session.js";
 import { didYouMean } from "./did-you-mean.js";
 import type { ExperimentFlags } from "./flags/experiment.js";
@@ -24,7 +25,12 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
     else out(renderList(EXPERIMENTS));
     return;
   }
-  const chosen = flags.name === "all" ? EXPERIMENTS : [findOrFail(flags.name)];
+  const two = flags.hosts === "two";
+  const chosen =
+    flags.name === "all"
+      ? EXPERIMENTS.filter((exp) => (exp.hosts === "two") === two)
+      : [onTheRightHosts(findOrFail(flags.name), two)];
+  if (two) (await import("../lab/lab.js")).checkLab(); // root, ip and nft: before anything runs
   requireTools(flags.name, chosen, only);
   if (flags.capture) {
     // Root and tcpdump (and tracefs for TCP), before anything runs: only for the inet runs chosen,
@@ -33,6 +39,8 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
     for (const name of runs) checkWire(factsOf(name));
   }
   exitOnInterrupt();
+  // One lab for every run; each run sets the conditions it needs and takes them away again.
+  const lab = two ? (await import("../lab/lab.js")).makeLab() : undefined;
   // --json streams a line per experiment: on the same terminal, the lines are the progress.
   const progress = progressBar(
     chosen.reduce((sum, exp) => sum + runsOf(exp, only).length, 0),
@@ -45,6 +53,7 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
       only,
       (name) => progress.step(`${exp.name} on ${name}`, 0.5),
       flags.capture,
+      lab,
     );
     all.push({ experiment: exp, runs, results: runs.map((r) => r.result) });
     if (flags.json)
@@ -57,11 +66,37 @@ export async function experiment(flags: ExperimentFlags): Promise<void> {
       );
   }
   progress.done(); // before the report: the bar and the report may share a terminal
-  if (!flags.json && flags.name === "all") out(renderSummary(all));
-  else if (!flags.json)
+  lab?.remove();
+  if (!flags.json && flags.name === "all") {
+    // The summary's last line: what `all` left out on one host, and how to run it.
+    const lab = `The lab's ${LAB_NAMES.length} experiments run across two hosts: add --hosts two (as root) for ${LAB_NAMES.join(", ")}.`;
+    out(`${renderSummary(all)}${two ? "" : `\n\n${wrap(lab, 100, "")}`}`);
+  } else if (!flags.json)
     for (const one of all) out(await renderReport(one.experiment, one.runs, useColor(process.stdout)));
   const bad = all.flatMap((a) => a.results).filter((r) => r.verdict === "failed");
   if (bad.length > 0) process.exitCode = 1;
+}
+
+const LAB_NAMES = EXPERIMENTS.filter((exp) => exp.hosts === "two").map((exp) => exp.name);
+
+/**
+ * An experiment runs where its claim can show: a lab experiment across two hosts, and it says what to
+ * add rather than building a lab of namespaces (root, and changes to the machine's network state) that
+ * nobody asked for; a loopback experiment on one host, and it says so rather than run the same thing
+ * again beside an unused lab.
+ */
+function onTheRightHosts(exp: Experiment, two: boolean): Experiment {
+  if (exp.hosts === "two" && !two) {
+    throw new UsageError(
+      `${exp.name} runs across two hosts, a lab of two network namespaces the tool builds: add --hosts two (as root)`,
+    );
+  }
+  if (exp.hosts !== "two" && two) {
+    throw new UsageError(
+      `${exp.name} is a loopback experiment, on one host: leave out --hosts two (across two hosts: ${LAB_NAMES.join(", ")})`,
+    );
+  }
+  return exp;
 }
 
 function describe(exp: Experiment) {
@@ -75,6 +110,8 @@ function describe(exp: Experiment) {
     notApplicable,
     explain,
     transports: TRANSPORT_NAMES.filter((t) => t in expected),
+    // Across two hosts (--hosts two, root), or on this one's loopback.
+    hosts: exp.hosts === "two" ? "two" : "one",
   };
 }
 

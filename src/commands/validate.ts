@@ -47,6 +47,11 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   warmup: { what: "seconds", min: 0, max: 60 },
   // The bench's record transports take less; bench.ts says so with the transports at hand.
   size: { what: "bytes", min: MIN_MESSAGE_BYTES, max: 16 * 1024 * 1024, whole: true },
+  // The lab's link (--hosts two): nftables' numgen counts whole percents; IPv6 needs an MTU of 1280
+  // (RFC 8200), and below it the kernel takes the link's IPv6 addresses away.
+  loss: { what: "percent", min: 0, max: 100, whole: true },
+  mtu: { what: "bytes", min: 1280, max: 65535, whole: true, note: "IPv6 needs 1280 at least" },
+  delay: { what: "ms", min: 0, above: true, max: 10_000, whole: true },
   // `playground server` serves 1,024 connections at once and turns the rest away.
   concurrency: { what: "clients", min: 1, max: 1000, whole: true },
 };
@@ -126,6 +131,8 @@ const TEXT_OF: Readonly<Record<string, string>> = {
   mode: "the socket file's permissions in octal, such as 600",
   transport: transportNamesText(),
   family: "inet, inet6 or unix",
+  hosts: "one or two",
+  firewall: "drop, reject or unreachable",
   type: "stream, dgram or seqpacket",
   out: "a file name, such as report.html",
   experiments: "experiment names, comma-separated, or all",
@@ -288,6 +295,8 @@ export function checkApplies(
     );
   }
   if (command === "bench") checkBenchModes(argv, given);
+  if (command === "run" || command === "compare" || command === "experiment")
+    checkHosts(command, argv, given);
   const rules = TRANSPORT_RULES.filter((rule) => rule.commands.includes(command) && given(rule.flag));
   if (rules.length === 0) return [];
   const name = chooseTransport(argv as { family?: string; type?: string; transport?: string });
@@ -305,6 +314,37 @@ function checkCapture(argv: Record<string, unknown>, given: (flag: string) => bo
       "--capture places packets by time, and --format lines has none — use the ladder, mermaid or --json",
     );
   }
+}
+
+/** The link's conditions, and what a run across the lab cannot do yet. */
+const LINK_FLAGS = ["loss", "mtu", "firewall", "delay"] as const;
+const NOT_ACROSS: Readonly<Record<string, readonly string[]>> = {
+  run: ["trace-syscalls", "path"],
+  compare: ["capture", "duration"],
+  experiment: ["capture"],
+};
+const WHY_NOT_ACROSS: Readonly<Record<string, string>> = {
+  capture:
+    "--capture here records one traced session on lo, and across the lab the packets cross the veth link (`run --hosts two --capture` shows them)",
+  "trace-syscalls":
+    "--trace-syscalls runs the session under strace in one process, and across the lab it is two",
+  duration: `--duration shares measuring time on one host, and across the lab each transport runs a fixed number of sessions`,
+  path: "--path names where the server binds, and across the lab a fresh temp dir both hosts see is used",
+};
+
+/** Flags that need the lab without it, and flags the lab cannot honour with it. */
+function checkHosts(command: string, argv: Record<string, unknown>, given: (flag: string) => boolean): void {
+  if (argv.hosts !== "two") {
+    const link = LINK_FLAGS.find((flag) => given(flag));
+    if (link) {
+      throw new UsageError(
+        `--${link} is a condition of the link between two hosts, and there is none without --hosts two: add --hosts two (as root)`,
+      );
+    }
+    return;
+  }
+  const refused = (NOT_ACROSS[command] ?? []).find((flag) => given(flag) && argv[flag] !== false);
+  if (refused) throw new UsageError(`${WHY_NOT_ACROSS[refused]}: leave out --${refused} or --hosts two`);
 }
 
 /** --size is for the modes that send messages of a size, --concurrency for the ones with many clients. */

@@ -1,6 +1,7 @@
 // What an experiment is: a man-page claim, the steps that test it, the outcome Linux should give on
 // each transport it applies to, and a run() that provokes it on real sockets and reports what this
 // kernel actually did. The runner (runner.ts) compares the two and gives the verdict.
+import type { Lab } from "../lab/lab.js";
 import type { Tool } from "../tools.js";
 import type { Trace } from "../trace/events.js";
 import type { TransportName } from "../transports/transport.js";
@@ -33,6 +34,11 @@ export interface Experiment {
    * kernel's own answer, strace to see what the kernel told a library. `experiment` checks them first.
    */
   needs?: Partial<Record<Tool, readonly TransportName[]>>;
+  /**
+   * Runs across the lab's two hosts (--hosts two, root): what loopback cannot show. Its runs get the
+   * lab in their context; the other experiments are loopback's and run without one.
+   */
+  hosts?: "two";
   run(transport: TransportName, context: ExperimentContext): Promise<Observation>;
 }
 
@@ -47,6 +53,8 @@ export interface ExperimentContext {
   defer(cleanup: () => unknown): void;
   /** The wire is being captured (--capture): worth waiting for what only the wire shows. */
   readonly capturing?: boolean;
+  /** The lab, for an experiment across two hosts (Experiment.hosts). */
+  readonly lab?: Lab;
 }
 
 export interface Observation {

@@ -14,6 +14,11 @@ import type { Experiment } from "./experiment.js";
 import { halfClose } from "./half-close.js";
 import { ipv6DualStack } from "./ipv6-dual-stack.js";
 import { ipv6Only } from "./ipv6-only.js";
+import { labBindScope } from "./lab/bind-scope.js";
+import { labLoss } from "./lab/loss.js";
+import { labMtu } from "./lab/mtu.js";
+import { labRefusedUnreachable } from "./lab/refused-unreachable.js";
+import { labUnixNamespaces } from "./lab/unix-namespaces.js";
 import { labRulePrefix } from "./lab-rule-prefix.js";
 import { listenBacklogFull } from "./listen-backlog-full.js";
 import { messageBoundaries } from "./message-boundaries.js";
@@ -74,6 +79,12 @@ export const EXPERIMENTS: readonly Experiment[] = [
   abstractName,
   ipv6DualStack,
   ipv6Only,
+  // across two hosts (--hosts two): what loopback cannot show
+  labBindScope,
+  labRefusedUnreachable,
+  labLoss,
+  labMtu,
+  labUnixNamespaces,
 ];
 
 export function findExperiment(name: string): Experiment | undefined {

@@ -2,6 +2,7 @@
 // ports, and compares what happened with what the man page says Linux does.
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import type { Lab } from "../lab/lab.js";
 import { notInterrupted, tempDir } from "../leftovers.js";
 import { TRANSPORT_NAMES } from "../strategy.js";
 import type { SocketEvent } from "../trace/events.js";
@@ -39,18 +40,24 @@ export async function runExperiment(
   only?: readonly TransportName[],
   starting: (name: TransportName) => void = () => {},
   capture = false,
+  lab?: Lab,
 ): Promise<Run[]> {
   const runs: Run[] = [];
   for (const name of TRANSPORT_NAMES) {
     if (only && !only.includes(name)) continue;
     await notInterrupted(); // Ctrl-C during the last run: start no other
     if (experiment.expected[name] !== undefined) starting(name);
-    runs.push(await runOn(experiment, name, capture));
+    runs.push(await runOn(experiment, name, capture, lab));
   }
   return runs;
 }
 
-async function runOn(experiment: Experiment, name: TransportName, capture: boolean): Promise<Run> {
+async function runOn(
+  experiment: Experiment,
+  name: TransportName,
+  capture: boolean,
+  lab: Lab | undefined,
+): Promise<Run> {
   const expected = experiment.expected[name];
   const base = { experiment: experiment.name, transport: name };
   if (expected === undefined) {
@@ -69,6 +76,7 @@ async function runOn(experiment: Experiment, name: TransportName, capture: boole
     address: (file = "s") => freshAddress(name, dir, file),
     defer: (cleanup) => cleanups.push(cleanup),
     capturing: capture && !name.startsWith("unix"),
+    ...(lab ? { lab } : {}),
   };
   const inet = capture && !name.startsWith("unix");
   const recording = inet ? await recordLoopback(join(dir, "lo.pcap")) : undefined;

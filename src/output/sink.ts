@@ -6,6 +6,7 @@ import { type TraceOrigin, wallTime } from "../trace/origin.js";
 import { createTracer } from "../trace/tracer.js";
 import type { TransportInfo } from "../transports/transport.js";
 import { renderLadder } from "../views/ladder.js";
+import type { LaneHosts } from "../views/layout.js";
 import { CLASSIC_CALLS, ClassicLines, callLine } from "../views/lines.js";
 import { renderMermaid } from "../views/mermaid.js";
 import { notesFor } from "../views/notes.js";
@@ -46,7 +47,13 @@ const SETUP_CALLS = new Set(["socket", "bind", "listen"]);
 const FLUSH_MS = 10;
 const FLUSH_LINES = 1000;
 
-export async function createSink(transport: TransportInfo, format: Format, level: LogLevel): Promise<Sink> {
+/** `hosts`: the host each side ran on, for the lanes' headings, when they ran on two (--hosts two). */
+export async function createSink(
+  transport: TransportInfo,
+  format: Format,
+  level: LogLevel,
+  hosts?: LaneHosts,
+): Promise<Sink> {
   if (format === "json") return jsonSink(transport, level);
   const [debug, info, warn] = [shows(level, "debug"), shows(level, "info"), shows(level, "warn")];
   const out = format === "lines" ? batchedStdout() : unbatchedStdout();
@@ -100,10 +107,10 @@ export async function createSink(transport: TransportInfo, format: Format, level
       if (!info || events.length === 0) return;
       for (const text of said) out(text);
       if (format === "mermaid") {
-        process.stdout.write(renderMermaid(events, transport, wire));
+        process.stdout.write(renderMermaid(events, transport, wire, hosts));
         return;
       }
-      process.stdout.write(renderLadder(events, transport, useColor(process.stdout), wire));
+      process.stdout.write(renderLadder(events, transport, useColor(process.stdout), wire, hosts));
       const notes = [...notesFor(events, transport), ...(wire ? wireNotes(wire, events) : [])];
       if (notes.length > 0) out("\nNotes:");
       for (const note of notes) out(wrap(`  • ${note}`, 100, "    "));

@@ -13,7 +13,8 @@ export function renderList(experiments: readonly Experiment[]): string {
     .map((e) => {
       const applies = TRANSPORT_NAMES.filter((t) => t in e.expected);
       const where = applies.length === TRANSPORT_NAMES.length ? "all seven" : applies.join(", ");
-      return wrap(`${e.name.padEnd(width)}  ${e.summary} [${where}]`, 100, " ".repeat(width + 2));
+      const lab = e.hosts === "two" ? " (--hosts two, as root)" : "";
+      return wrap(`${e.name.padEnd(width)}  ${e.summary} [${where}]${lab}`, 100, " ".repeat(width + 2));
     })
     .join("\n");
 }

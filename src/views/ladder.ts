@@ -8,6 +8,7 @@ import {
   type Crossing,
   inTimeOrderWith,
   type Lane,
+  type LaneHosts,
   type LaneId,
   type Layout,
   layoutOf,
@@ -21,14 +22,35 @@ const TIME = 9;
 const LANE = 26;
 const MIDDLE = 36;
 const WIDTH = 100;
+/** Across two hosts a lane is wider, up to this, so that an address such as 169.254.77.1:40241 fits. */
+const HOSTS_LANE = 31;
+
+/** The lanes' and the middle's widths: the line is always WIDTH wide. */
+interface Widths {
+  lane: number;
+  middle: number;
+}
+
+/**
+ * The lab's addresses are longer than loopback's (bind(169.254.77.1:0)* → 40241): across two hosts the
+ * lanes grow to fit their longest step, up to HOSTS_LANE, and the middle's arrows give up the room.
+ * On one host the widths never change, so a ladder is drawn as it always was.
+ */
+function widthsOf(layout: Layout<unknown>): Widths {
+  if (!layout.lanes.some((lane) => lane.host)) return { lane: LANE, middle: MIDDLE };
+  const longest = Math.max(0, ...layout.rows.map((r) => r.text.length));
+  const lane = Math.min(HOSTS_LANE, Math.max(LANE, longest));
+  return { lane, middle: WIDTH - TIME - 3 - 2 * lane };
+}
 
 export function renderLadder(
   events: readonly SocketEvent[],
   transport: TransportInfo,
   color: boolean,
   wire?: Wire,
+  hosts?: LaneHosts,
 ): string {
-  return drawLadder(layoutOf(events, transport, undefined, wire), color);
+  return drawLadder(layoutOf(events, transport, undefined, wire, hosts), color);
 }
 
 /**
@@ -41,14 +63,23 @@ export function drawLadder<A>(
   under?: (row: Row<A>, paint: Paint) => readonly string[],
 ): string {
   const paint = painter(color);
+  const w = widthsOf(layout);
+  const { lane: LANE, middle: MIDDLE } = w;
   const [left, right] = [layout.lanes[0], layout.lanes.at(-1)] as [Lane, Lane];
   const title = (text: string) => text.padEnd(LANE);
   const rule = "─".repeat(LANE - 2);
   const wire = layout.wire && (layout.lanes.find((lane) => lane.id === "wire") as Lane);
   const middle = wire ? paint.wire(centre(wire.label, MIDDLE)) : " ".repeat(MIDDLE);
   const middleRule = wire ? paint.wire(centre("┄".repeat(MIDDLE - 10), MIDDLE)) : " ".repeat(MIDDLE);
+  // Which host each side ran on (--hosts two): a line each under the labels, above the rule.
+  const hostLines = Math.max(left.host?.length ?? 0, right.host?.length ?? 0);
+  const hosts = Array.from({ length: hostLines }, (_, i) => {
+    const [l, r] = [left.host?.[i] ?? "", right.host?.[i] ?? ""];
+    return `${" ".repeat(TIME)} ${paint[left.id](title(clip(l, LANE)))} ${" ".repeat(MIDDLE)} ${paint[right.id](clip(r, LANE))}`;
+  });
   const lines = [
     `${"ms".padStart(TIME)} ${paint[left.id](title(left.label))} ${middle} ${paint[right.id](title(right.label))}`,
+    ...hosts,
     `${" ".repeat(TIME)} ${paint[left.id](rule.padEnd(LANE))} ${middleRule} ${paint[right.id](rule)}`,
   ].map((l) => l.trimEnd());
   for (const why of [layout.wire?.none, layout.wire?.noStates]) {
@@ -57,10 +88,10 @@ export function drawLadder<A>(
   }
   for (const r of inTimeOrderWith(layout)) {
     if (r.kind === "packet" || r.kind === "state") {
-      lines.push(wireRow(r, layout.lanes, paint));
+      lines.push(wireRow(r, layout.lanes, paint, w));
       continue;
     }
-    lines.push(row(r, layout.lanes, paint).trimEnd());
+    lines.push(row(r, layout.lanes, paint, w).trimEnd());
     if (under) lines.push(...under(r, paint));
   }
   return `${lines.join("\n")}\n${legend(layout)}`;
@@ -70,7 +101,12 @@ export function drawLadder<A>(
  * A packet: an arrow from the lane of the side that sent it to the other's, across the whole ladder
  * (its row has no call in either lane), labelled with tcpdump's words for it.
  */
-function wireRow(r: WireRow, lanes: readonly Lane[], paint: Paint): string {
+function wireRow(
+  r: WireRow,
+  lanes: readonly Lane[],
+  paint: Paint,
+  { lane: LANE, middle: MIDDLE }: Widths,
+): string {
   const time = (r.t / 1000).toFixed(3).padStart(TIME);
   if (r.kind === "state") {
     // A socket's TCP state: in its side's lane, beside the call and the packet that changed it.
@@ -90,11 +126,12 @@ function centre(text: string, width: number): string {
   return (" ".repeat(left) + text).padEnd(width);
 }
 
-function row(r: Row<unknown>, lanes: readonly Lane[], paint: Paint): string {
+function row(r: Row<unknown>, lanes: readonly Lane[], paint: Paint, w: Widths): string {
+  const { lane: LANE, middle: MIDDLE } = w;
   const time = (r.t / 1000).toFixed(3).padStart(TIME);
   const cell = clip(r.text, LANE).padEnd(LANE);
   const style = r.errno ? paint.error : r.inferred || r.kind === "happening" ? paint.inferred : paint[r.lane];
-  const middle = r.crossing && crossingText(r.crossing, lanes);
+  const middle = r.crossing && crossingText(r.crossing, lanes, MIDDLE);
   const arrow = middle ? paint.arrow(middle) : " ".repeat(MIDDLE);
   const empty = " ".repeat(LANE);
   return r.lane === lanes[0]?.id
@@ -103,22 +140,22 @@ function row(r: Row<unknown>, lanes: readonly Lane[], paint: Paint): string {
 }
 
 /** What crosses between the lanes, drawn as an arrow toward the lane it went to. */
-function crossingText(c: Crossing, lanes: readonly Lane[]): string {
+function crossingText(c: Crossing, lanes: readonly Lane[], MIDDLE: number): string {
   const at = (id: LaneId) => lanes.findIndex((lane) => lane.id === id);
   const right = at(c.to) > at(c.from);
   switch (c.what) {
     case "data":
-      return arrow(`${c.bytes} B "${c.preview ?? ""}"`, right);
+      return arrow(`${c.bytes} B "${c.preview ?? ""}"`, right, MIDDLE);
     case "eof":
-      return arrow("EOF", right);
+      return arrow("EOF", right, MIDDLE);
     case "connect":
-      return arrow("connect", right);
+      return arrow("connect", right, MIDDLE);
     case "nothing":
       return clip(`(nothing sent: ${c.why})`, MIDDLE).padEnd(MIDDLE);
   }
 }
 
-function arrow(label: string, right: boolean, width = MIDDLE): string {
+function arrow(label: string, right: boolean, width: number): string {
   const text = ` ${clip(label, width - 6)} `;
   const line = width - 1 - text.length;
   const left = Math.floor(line / 2);

@@ -23,7 +23,15 @@ export interface Lane {
   id: LaneId;
   /** "client (tcp4)": what a renderer heads the lane with. */
   label: string;
+  /**
+   * Which host the side ran on, when it was not this one (--hosts two): its network namespace and
+   * address, a line each under the label.
+   */
+  host?: readonly string[];
 }
+
+/** The host each side ran on, where the sides ran on two (lab/hosts.ts hostLabel). */
+export type LaneHosts = Partial<Record<Side, readonly string[]>>;
 
 /**
  * What went from one lane to another with a step: data (bytes, and a preview of them), an EOF (the
@@ -97,10 +105,12 @@ export function layoutOf<A = never>(
   transport: LaidOut,
   annotations?: ReadonlyMap<SocketEvent, readonly A[]>,
   wire?: Wire,
+  hosts?: LaneHosts,
 ): Layout<A> {
   const sides: Lane[] = (["client", "server"] as const).map((id) => ({
     id,
     label: `${id} (${transport.name})`,
+    ...(hosts?.[id] ? { host: hosts[id] } : {}),
   }));
   const [client, server] = sides as [Lane, Lane];
   const lanes = wire ? [client, { id: "wire" as const, label: `wire (${wire.device})` }, server] : sides;

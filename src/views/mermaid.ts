@@ -3,19 +3,27 @@
 import type { SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 import type { Wire } from "../wire/wire.js";
-import { inTimeOrderWith, type Lane, type LaneId, type Layout, layoutOf } from "./layout.js";
+import { inTimeOrderWith, type Lane, type LaneHosts, type LaneId, type Layout, layoutOf } from "./layout.js";
 
 /** Each lane's participant name in the diagram. */
 const PARTICIPANT: Record<LaneId, string> = { client: "C", wire: "W", server: "S" };
 
-export function renderMermaid(events: readonly SocketEvent[], transport: TransportInfo, wire?: Wire): string {
-  return drawMermaid(layoutOf(events, transport, undefined, wire));
+export function renderMermaid(
+  events: readonly SocketEvent[],
+  transport: TransportInfo,
+  wire?: Wire,
+  hosts?: LaneHosts,
+): string {
+  return drawMermaid(layoutOf(events, transport, undefined, wire, hosts));
 }
 
 export function drawMermaid(layout: Layout<unknown>): string {
   const lines = [
     "sequenceDiagram",
-    ...layout.lanes.map((lane) => `    participant ${PARTICIPANT[lane.id]} as ${lane.label}`),
+    ...layout.lanes.map(
+      (lane) =>
+        `    participant ${PARTICIPANT[lane.id]} as ${mermaidText([lane.label, ...(lane.host ?? [])].join(", "))}`,
+    ),
   ];
   for (const why of [layout.wire?.none, layout.wire?.noStates]) {
     if (why) lines.push(`    Note over W: ${mermaidText(why)}`);

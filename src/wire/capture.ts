@@ -42,22 +42,36 @@ function portsFilter(ports: readonly number[], proto: WireProto): string {
     .join(" or ");
 }
 
+/**
+ * Where a capture looks: this machine's lo (the default), or, across the lab (--hosts two), one host's
+ * end of the veth link, read by a tcpdump started inside that host's network namespace.
+ */
+export interface CaptureSite {
+  device: string;
+  /** The network namespace the device is in; undefined: this process's own. */
+  netns?: string;
+  /** The namespaces whose sockets the session has (ss reads each for TIME_WAIT); undefined: this one. */
+  namespaces?: readonly string[];
+}
+
+const LOOPBACK: CaptureSite = { device: "lo" };
+
 export interface Capture {
   /** Wait for the wire to fall quiet, stop tcpdump, and give what it saw, in its order. */
   stop(): Promise<Packet[]>;
 }
 
-/** tcpdump on lo for the server at `serverAddress`, once it says it is listening. */
-export async function startCapture(serverAddress: string, proto: WireProto): Promise<Capture> {
+/** tcpdump on lo (or `site`) for the server at `serverAddress`, once it says it is listening. */
+export async function startCapture(
+  serverAddress: string,
+  proto: WireProto,
+  site: CaptureSite = LOOPBACK,
+): Promise<Capture> {
   // -l: a line as soon as a packet is seen; --immediate-mode: each packet as it comes, not in batches.
-  const tcpdump = await startTcpdump([
-    "-n",
-    "-tt",
-    "-S",
-    "-l",
-    "--immediate-mode",
-    filterFor(serverAddress, proto),
-  ]);
+  const tcpdump = await startTcpdump(
+    ["-n", "-tt", "-S", "-l", "--immediate-mode", filterFor(serverAddress, proto)],
+    site,
+  );
   return {
     async stop() {
       const since = Date.now();
@@ -114,10 +128,15 @@ interface Tcpdump {
   stop(): Promise<string>;
 }
 
-/** `tcpdump -i lo ...args`, owned by this process, once it says it is listening. */
-async function startTcpdump(args: readonly string[]): Promise<Tcpdump> {
+/** `tcpdump -i lo ...args` (or on `site`), owned by this process, once it says it is listening. */
+async function startTcpdump(args: readonly string[], site: CaptureSite = LOOPBACK): Promise<Tcpdump> {
   const program = findProgram("tcpdump") as string; // checkCapture() found it
-  const child = ownChild(spawn(program, ["-i", "lo", ...args], { stdio: ["ignore", "pipe", "pipe"] }));
+  const full = [program, "-i", site.device, ...args];
+  // `ip netns exec` execs tcpdump itself: the child's pid is tcpdump's, and SIGINT reaches it.
+  const [command, argv] = site.netns
+    ? ["ip", ["netns", "exec", site.netns, ...full]]
+    : [program, full.slice(1)];
+  const child = ownChild(spawn(command as string, argv as string[], { stdio: ["ignore", "pipe", "pipe"] }));
   let stdout = "";
   let stderr = "";
   let lastData = Date.now();

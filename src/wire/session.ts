@@ -6,7 +6,13 @@ import { join } from "node:path";
 import type { TraceOrigin } from "../trace/origin.js";
 import { parseInet } from "../transports/address.js";
 import type { TransportInfo } from "../transports/transport.js";
-import { checkCapture as checkTcpdump, recordLoopback, startCapture, type WireProto } from "./capture.js";
+import {
+  type CaptureSite,
+  checkCapture as checkTcpdump,
+  recordLoopback,
+  startCapture,
+  type WireProto,
+} from "./capture.js";
 import { timeWaitOn } from "./ss.js";
 import { mountTracefs, startStateTrace, whyNoStates } from "./tracefs.js";
 import { placePackets, placeStates, UNIX_WIRE, type Wire, type WireState } from "./wire.js";
@@ -23,11 +29,15 @@ export function checkCapture(transport: TransportInfo): void {
   if (transport.type === "stream") mountTracefs();
 }
 
-/** Start capturing the session with the server at `serverAddress` (its port is bound). */
+/**
+ * Start capturing the session with the server at `serverAddress` (its port is bound): on lo, or on
+ * `site` (a lab host's end of the link, --hosts two).
+ */
 export async function captureWire(
   transport: TransportInfo,
   serverAddress: string,
   origin: TraceOrigin,
+  site?: CaptureSite,
 ): Promise<WireCapture> {
   if (transport.family === "unix") {
     return { stop: async () => ({ device: "none", packets: [], none: UNIX_WIRE, states: [] }) };
@@ -35,7 +45,7 @@ export async function captureWire(
   const { port } = parseInet(serverAddress);
   const noStates = transport.type === "stream" ? whyNoStates() : undefined;
   // tcpdump starts while the instance is made (writing trace_clock resets its buffers: ~30 ms).
-  const starting = startCapture(serverAddress, protoOf(transport));
+  const starting = startCapture(serverAddress, protoOf(transport), site);
   let states: ReturnType<typeof startStateTrace> | undefined;
   try {
     states = transport.type === "stream" && !noStates ? startStateTrace(port) : undefined;
@@ -54,9 +64,9 @@ export async function captureWire(
       const traced = states ? placeStates(states.stop(port), port, origin) : [];
       const packets = placePackets(await stopping, serverAddress, origin);
       return {
-        device: "lo",
+        device: site?.device ?? "lo",
         packets,
-        states: [...traced, ...(await timeWaits(traced, port))],
+        states: [...traced, ...(await timeWaits(traced, port, site?.namespaces))],
         ...(noStates ? { noStates } : {}),
       };
     },
@@ -98,8 +108,14 @@ export async function captureLater(
  * The sockets ss lists in TIME_WAIT, each where the tracepoint saw it close: at that moment the
  * kernel put a timewait socket in its place.
  */
-async function timeWaits(traced: readonly WireState[], port: number): Promise<WireState[]> {
-  return (await timeWaitOn(port)).flatMap(({ local, remote }) => {
+async function timeWaits(
+  traced: readonly WireState[],
+  port: number,
+  namespaces?: readonly string[],
+): Promise<WireState[]> {
+  const where = namespaces ?? [undefined];
+  const waiting = (await Promise.all(where.map((netns) => timeWaitOn(port, netns)))).flat();
+  return waiting.flatMap(({ local, remote }) => {
     const closed = traced.findLast(
       (s) => s.what === "state" && s.to === "CLOSE" && s.local === local && s.remote === remote,
     );

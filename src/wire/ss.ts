@@ -8,9 +8,13 @@ export interface TimeWait {
   remote: string;
 }
 
-/** The TCP sockets in TIME_WAIT with `port` at either end; none when ss is not installed. */
-export async function timeWaitOn(port: number): Promise<TimeWait[]> {
-  const lines = await ss(["-tn", "state", "time-wait", `( sport = :${port} or dport = :${port} )`]);
+/**
+ * The TCP sockets in TIME_WAIT with `port` at either end, in this network namespace or the one named
+ * `netns` (ss -N); none when ss is not installed.
+ */
+export async function timeWaitOn(port: number, netns?: string): Promise<TimeWait[]> {
+  const where = netns === undefined ? [] : ["-N", netns];
+  const lines = await ss([...where, "-tn", "state", "time-wait", `( sport = :${port} or dport = :${port} )`]);
   return lines.flatMap((line) => {
     // "0 0 127.0.0.1:52260 127.0.0.1:45681"; ss's own line when it is missing has no such shape.
     const [recvQ, , local, remote] = line.split(" ");

@@ -43,6 +43,8 @@ const TOOLS: Record<string, { install: string; probe?: (help: string) => boolean
   socat: { install: "apt-get install socat" },
   tcpdump: { install: "apt-get install tcpdump" },
   strace: { install: "apt-get install strace" },
+  ip: { install: "apt-get install iproute2" },
+  nft: { install: "apt-get install nftables" },
   [PYTHON]: { install: "apt-get install python3" },
 };
 

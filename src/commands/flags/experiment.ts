@@ -1,10 +1,10 @@
 // `playground experiment` on the command line: its options, and the flags they give its handler
 // (../experiment.ts). Socket-free, so that --help loads no socket code.
 import type { Argv } from "yargs";
-import { type FlagsOf, transportListOption } from "./shared.js";
+import { type FlagsOf, hostsOption, transportListOption } from "./shared.js";
 
 export const experimentOptions = (y: Argv) =>
-  transportListOption(y)
+  hostsOption(transportListOption(y))
     .positional("name", {
       type: "string",
       default: "list",
@@ -24,7 +24,8 @@ export const experimentOptions = (y: Argv) =>
     .example("$0 experiment list", "names, summaries, and where each applies")
     .example("$0 experiment connect-no-listener", "run one: ladder, verdicts, explanation")
     .example("$0 experiment message-boundaries --transport tcp4,unix-seqpacket", "on chosen transports")
-    .example("$0 experiment all", "every one, with a summary table at the end");
+    .example("$0 experiment all", "every one, with a summary table at the end")
+    .example("sudo $0 experiment all --hosts two", "the lab's experiments: what loopback cannot show");
 
 export type ExperimentFlags = FlagsOf<typeof experimentOptions>;
 

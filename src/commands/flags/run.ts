@@ -4,6 +4,7 @@ import type { Argv } from "yargs";
 import {
   ABSTRACT_HELP,
   type FlagsOf,
+  linkOptions,
   MESSAGE_END_HELP,
   messageEndOption,
   sessionOptions,
@@ -12,7 +13,7 @@ import {
 } from "./shared.js";
 
 export const runOptions = (y: Argv) =>
-  messageEndOption(sessionOptions(transportOptions(y)))
+  linkOptions(messageEndOption(sessionOptions(transportOptions(y))))
     .option("path", {
       type: "string",
       describe: "unix: bind here instead of a fresh temp dir (a path or @name)",
@@ -43,6 +44,7 @@ export const runOptions = (y: Argv) =>
     .example("$0 --transport udp4 --trace-syscalls", "the real system calls, with their fds")
     .example("sudo $0 --capture", "the handshake, the data segments and the FINs, as tcpdump saw them")
     .example("$0 --message-end eof", "the server reads until the client's EOF")
+    .example("sudo $0 --hosts two --transport udp4 --loss 30", "across a lossy link: the client resends")
     .epilogue(`${TRANSPORTS_HELP}\n\n${MESSAGE_END_HELP}\n\n${ABSTRACT_HELP}`);
 
 export type RunFlags = FlagsOf<typeof runOptions>;

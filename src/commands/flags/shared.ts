@@ -123,6 +123,51 @@ export function transportOptions<T>(y: Argv<T>) {
     });
 }
 
+/** The help group of the lab's flags: a lab needs root, and says so in its heading. */
+const LAB_GROUP = "Two hosts (root; a lab of two network namespaces):";
+
+/**
+ * --hosts, the same on run, compare and experiment: `two` builds the lab (src/lab/) and runs the
+ * server in one namespace and the client in the other.
+ */
+export function hostsOption<T>(y: Argv<T>) {
+  return y.option("hosts", {
+    type: "string",
+    choices: ["one", "two"] as const,
+    default: "one",
+    describe:
+      "one: this machine's loopback (the default); two: the server and the client on two hosts, network namespaces joined by a veth link (root)",
+    group: LAB_GROUP,
+  });
+}
+
+/** The link's conditions, on the commands that run sessions across the lab (run, compare). */
+export function linkOptions<T>(y: Argv<T>) {
+  return hostsOption(y)
+    .option("loss", {
+      type: "number",
+      describe: "--hosts two: percent of packets each host drops as they arrive over the link (nftables)",
+      group: LAB_GROUP,
+    })
+    .option("mtu", {
+      type: "number",
+      describe: "--hosts two: the link's MTU in bytes (ip link set mtu; IPv6 needs 1280 at least)",
+      group: LAB_GROUP,
+    })
+    .option("firewall", {
+      type: "string",
+      choices: ["drop", "reject", "unreachable"] as const,
+      describe:
+        "--hosts two: the server's firewall on its port: drop (silence), reject (TCP reset, ICMP port unreachable), unreachable (ICMP host unreachable)",
+      group: LAB_GROUP,
+    })
+    .option("delay", {
+      type: "number",
+      describe: "--hosts two: ms of delay each way (netem; said plainly where the kernel has none)",
+      group: LAB_GROUP,
+    });
+}
+
 export function sessionOptions<T>(y: Argv<T>) {
   return y
     .option("message", { alias: "m", type: "string", default: MESSAGE, describe: "what the client sends" })
