@@ -5,4 +5,14 @@
 export { seqpacketConnectsScript } from "./child.js";
 export { ADDON_DGRAM_MAX, openDgram } from "./dgram.js";
 export { type Addon, addonKernelPath, type ErrorContext, load as loadLibrary } from "./library.js";
+export {
+  ADDON_FILE,
+  type Constants,
+  type Credentials,
+  loadNative,
+  type Native,
+  type Received,
+  type UnixSocket,
+  type WatchCallback,
+} from "./native.js";
 export { connectSeqpacket, listenSeqpacket } from "./seqpacket.js";
