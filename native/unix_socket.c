@@ -18,6 +18,7 @@
 // is passed exactly (addrlen = offsetof(sun_path) + length), never NUL-padded to 108 bytes.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <node_api.h>
 #include <stddef.h>
@@ -41,13 +42,23 @@ typedef struct {
   napi_async_context async;
   uv_poll_t *poll; // freed in its uv_close callback, never before
   int events;      // UV_READABLE | UV_WRITABLE being watched; 0: not watched
-  char *scratch;   // recvmsg's buffer, grown to the largest size asked for
-  size_t scratchSize;
 } UnixSocket;
 
-static napi_ref constructorRef;
+/** What one Node environment (the main thread, or a worker) shares among its sockets. */
+typedef struct {
+  napi_ref constructor;
+  char *scratch; // recvmsg's buffer, grown to the largest size asked for: one per env, not per socket
+  size_t scratchSize;
+} Shared;
+
 // Passed as the constructor's argument by accept(), which cannot be reached from JS: adopt an fd.
 static int adoptTag;
+
+static Shared *shared(napi_env env) {
+  Shared *data = NULL;
+  napi_get_instance_data(env, (void **)&data);
+  return data;
+}
 
 // ---- errors -----------------------------------------------------------------------------------
 
@@ -202,7 +213,6 @@ static void finalize(napi_env env, void *data, void *hint) {
   closeSocket(s);
   if (s->async != NULL) napi_async_destroy(env, s->async);
   napi_delete_reference(env, s->self);
-  free(s->scratch);
   free(s);
 }
 
@@ -302,7 +312,7 @@ static napi_value jsAccept(napi_env env, napi_callback_info info) {
     return throwErrno(env, errno, "accept");
   }
   napi_value cons, args[2], accepted;
-  if (napi_get_reference_value(env, constructorRef, &cons) != napi_ok ||
+  if (napi_get_reference_value(env, shared(env)->constructor, &cons) != napi_ok ||
       napi_create_external(env, &adoptTag, NULL, NULL, &args[0]) != napi_ok ||
       napi_new_instance(env, cons, 2, (napi_create_int32(env, fd, &args[1]), args), &accepted) != napi_ok) {
     close(fd);
@@ -392,7 +402,8 @@ static napi_value credValue(napi_env env, const struct ucred *cred) {
 }
 
 /**
- * recvmsg(size): null when nothing is queued (EAGAIN), else { data, length, from, flags, fds, cred? }.
+ * recvmsg(size): null when nothing is queued (EAGAIN), else { data, length, from, flags, fds, cred?,
+ * hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer has shut down).
  * MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's real length even
  * when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC, MSG_CTRUNC).
  * `from` is empty when the kernel gave no address (an unnamed sender). Received
@@ -406,15 +417,16 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
   int32_t size;
   if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &size)) return NULL;
   if (size < 0) return throwErrno(env, EINVAL, "recvmsg");
-  if ((size_t)size > s->scratchSize || s->scratch == NULL) {
-    char *grown = realloc(s->scratch, size > 0 ? (size_t)size : 1);
+  Shared *data = shared(env);
+  if ((size_t)size > data->scratchSize || data->scratch == NULL) {
+    char *grown = realloc(data->scratch, size > 0 ? (size_t)size : 1);
     if (grown == NULL) return throwErrno(env, ENOMEM, "recvmsg");
-    s->scratch = grown;
-    s->scratchSize = (size_t)size;
+    data->scratch = grown;
+    data->scratchSize = (size_t)size;
   }
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
-  struct iovec iov = {.iov_base = s->scratch, .iov_len = (size_t)size};
+  struct iovec iov = {.iov_base = data->scratch, .iov_len = (size_t)size};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   struct sockaddr_un addr;
@@ -439,9 +451,9 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
     return throwErrno(env, errno, "recvmsg");
   }
   size_t kept = (size_t)got < (size_t)size ? (size_t)got : (size_t)size;
-  napi_value result, data, from, fds, flagsValue, length;
+  napi_value result, bytes, from, fds, flagsValue, length;
   CALL(env, napi_create_object(env, &result));
-  CALL(env, napi_create_buffer_copy(env, kept, s->scratch, NULL, &data));
+  CALL(env, napi_create_buffer_copy(env, kept, data->scratch, NULL, &bytes));
   CALL(env, napi_create_array(env, &fds));
   // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
   if ((from = fromAddress(env, &addr, msg.msg_namelen)) == NULL) return NULL;
@@ -466,7 +478,15 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
   napi_create_double(env, (double)got, &length);
   // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
   napi_create_int32(env, msg.msg_flags & ~MSG_CMSG_CLOEXEC, &flagsValue);
-  napi_set_named_property(env, result, "data", data);
+  napi_set_named_property(env, result, "data", bytes);
+  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
+  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
+  if (got == 0 && s->type != SOCK_DGRAM) {
+    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+    napi_value hangup;
+    napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup);
+    napi_set_named_property(env, result, "hangup", hangup);
+  }
   napi_set_named_property(env, result, "length", length);
   napi_set_named_property(env, result, "from", from);
   napi_set_named_property(env, result, "flags", flagsValue);
@@ -659,6 +679,14 @@ static napi_value jsUnwatch(napi_env env, napi_callback_info info) {
 
 // ---- the module -------------------------------------------------------------------------------
 
+static void freeShared(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Shared *shared = data;
+  napi_delete_reference(env, shared->constructor);
+  free(shared->scratch);
+  free(shared);
+}
+
 static void setConstant(napi_env env, napi_value target, const char *name, int value) {
   napi_set_named_property(env, target, name, int32Value(env, value));
 }
@@ -682,10 +710,13 @@ static napi_value init(napi_env env, napi_value exports) {
       {"unwatch", NULL, jsUnwatch, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, NULL, jsFd, NULL, NULL, napi_default, NULL},
   };
+  Shared *data = calloc(1, sizeof *data);
+  if (data == NULL) return NULL;
+  CALL(env, napi_set_instance_data(env, data, freeShared, NULL));
   napi_value cons;
   CALL(env, napi_define_class(env, "UnixSocket", NAPI_AUTO_LENGTH, construct, NULL,
                               sizeof methods / sizeof methods[0], methods, &cons));
-  CALL(env, napi_create_reference(env, cons, 1, &constructorRef));
+  CALL(env, napi_create_reference(env, cons, 1, &data->constructor));
   CALL(env, napi_set_named_property(env, exports, "UnixSocket", cons));
 
   napi_value constants;

@@ -239,10 +239,29 @@ describe("send and recv", () => {
     expect(await heard).toEqual({ status: -os.errno.ECONNRESET, readable: false });
   });
 
-  it("reads end-of-file after the peer's shutdown(SHUT_WR); a bad `how` is EINVAL", async () => {
+  it("tells an empty seqpacket record (hangup false) from end-of-file after shutdown (hangup true)", async () => {
     const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+    client.send(Buffer.alloc(0));
+    client.send(Buffer.from("after"));
+    expect(await recvWhenReady(server)).toMatchObject({ length: 0, hangup: false });
+    expect(await recvWhenReady(server)).toMatchObject({ data: Buffer.from("after") });
     client.shutdown(C.SHUT_WR);
-    expect(await recvWhenReady(server)).toMatchObject({ length: 0, data: Buffer.alloc(0) });
+    expect(await recvWhenReady(server)).toMatchObject({ length: 0, data: Buffer.alloc(0), hangup: true });
+  });
+
+  it("reads end-of-file after the peer's close; a datagram read has no hangup", async () => {
+    const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+    client.close();
+    expect(await recvWhenReady(server)).toMatchObject({ length: 0, hangup: true });
+    const [a, b] = [socket(C.SOCK_DGRAM), socket(C.SOCK_DGRAM)];
+    const at = name(abstractName("nohangup"));
+    b.bind(at);
+    a.send(Buffer.alloc(0), at);
+    expect((await recvWhenReady(b)).hangup).toBeUndefined();
+  });
+
+  it("a bad `how` for shutdown() is EINVAL", () => {
+    const [client] = connectedPair(C.SOCK_SEQPACKET);
     expect(thrown(() => client.shutdown(7))).toMatchObject(kernelSaid("EINVAL", "shutdown"));
   });
 });

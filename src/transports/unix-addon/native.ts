@@ -32,6 +32,11 @@ export interface Received {
   readonly fds: number[];
   /** The sender's credentials (SCM_CREDENTIALS), when SO_PASSCRED is on. */
   readonly cred?: Credentials;
+  /**
+   * Set on a 0-byte read from a stream or seqpacket socket: true when the peer has shut down its
+   * writing side (POLLRDHUP), so the 0 is end-of-file; false when the 0 was an empty record.
+   */
+  readonly hangup?: boolean;
 }
 
 /**
