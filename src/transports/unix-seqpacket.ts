@@ -1,13 +1,12 @@
 // SOCK_SEQPACKET in AF_UNIX: connections like a stream, records like datagrams (unix(7)). Node has no
-// such socket, so it comes from node-unix-socket, through unix-addon/, which keeps that library's
-// sharp edges to itself.
+// such socket, so it comes from the playground's own addon, through unix-addon/.
 //
-// Paths only: the library cuts an abstract @name at its leading NUL (address.ts, whyNoAbstract), and unlike
-// node:net it leaves the socket file behind on close, so our listener removes the file it made.
+// A path or an @name, which the addon passes at its exact length. Unlike node:net, the kernel leaves
+// the socket file behind on close, so our listener removes the file it made.
 import { rm } from "node:fs/promises";
 import type { OpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
-import { describeUnix } from "./address.js";
+import { describeUnix, isAbstract } from "./address.js";
 import { factsOf } from "./facts.js";
 import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import { placeListener } from "./socket-file.js";
@@ -20,28 +19,29 @@ export const unixSeqpacket: ConnectionTransport = {
   async listen(address, onConnection, trace, options) {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
-    // The library binds synchronously inside listen(); `at` is where (a private name when placed).
+    // bind() and listen() are made at once, inside this call; `at` is where (a private name when placed).
     const listenAt = async (at: string, trace: Trace) => {
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
         const placed = at === path ? {} : { requested: at, detail: placedDetail(at) };
-        traceListen(trace, "server.listen()", bound, "new SeqpacketServer()", placed);
+        traceListen(trace, "socket.bind(), socket.listen()", bound, "new UnixSocket(SOCK_SEQPACKET)", placed);
         return server;
       } catch (err) {
-        trace({ side: "server", call: "socket", inferred: true, via: "new SeqpacketServer()" });
+        trace({ side: "server", call: "socket", inferred: true, via: "new UnixSocket(SOCK_SEQPACKET)" });
         traceSetupFailure(trace, err as OpError, {
           side: "server",
           inferred: true,
-          via: "server.listen()",
+          via: "socket.bind(), socket.listen()",
           local: bound,
         });
         throw err;
       }
     };
     let server: { close(): void };
-    // The library does not unlink its socket file on close: we do, only our own.
+    // The kernel does not unlink a socket file on close: we do, only our own.
     let removeFile: () => Promise<void> | void;
-    if (options?.socketFile) {
+    // An @name has no file: nothing to place with a mode, nothing to remove.
+    if (options?.socketFile && !isAbstract(address)) {
       const placed = await placeListener(
         trace,
         path,
@@ -55,7 +55,7 @@ export const unixSeqpacket: ConnectionTransport = {
     } else {
       server = await listenAt(path, trace);
       // A file left behind would make the next listen() here fail with EADDRINUSE.
-      removeFile = () => rm(path, { force: true });
+      removeFile = isAbstract(address) ? () => {} : () => rm(path, { force: true });
     }
     // Closing twice closes once: a second removal could take a newer socket's file.
     let closing: Promise<void> | undefined;
@@ -68,7 +68,7 @@ export const unixSeqpacket: ConnectionTransport = {
   },
   async dial(address, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "connect");
-    trace({ side: "client", call: "socket", inferred: true, via: "new SeqpacketSocket()" });
+    trace({ side: "client", call: "socket", inferred: true, via: "new UnixSocket(SOCK_SEQPACKET)" });
     const t = trace.now();
     try {
       const connection = await connectSeqpacket(path, { transport: "unix-seqpacket", address });
