@@ -132,7 +132,7 @@ export function readCall(chunk: Buffer, t?: number, detail?: string) {
 
 /**
  * Node's 'end' event: the peer shut down its writing side (a Happening: see above). On a record
- * socket (seqpacket) recv() returns 0 for an empty record too, and node-unix-socket cannot tell.
+ * socket (seqpacket) recv() returns 0 for an empty record too; the addon tells the two apart (POLLRDHUP).
  */
 export function eofEvent(peer: "client" | "server", t?: number, records = false) {
   return {
