@@ -143,6 +143,30 @@ describe("unix-dgram", () => {
       expect(got).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
     });
 
+    it("waits, without spinning, for a python3 receiver that reads only later, and loses nothing", async () => {
+      const dir = tempDir();
+      const late = join(dir, "late.sock");
+      const peer = spawn("python3", ["-c", PY_LATE_READER, late, "50"], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      const output = new Promise<string>((done) => {
+        let text = "";
+        peer.stdout?.on("data", (d) => {
+          text += d;
+        });
+        peer.once("exit", () => done(text));
+      });
+      await new Promise((ready) => peer.stdout?.once("data", ready));
+      const client = await open(late);
+      const start = process.cpuUsage();
+      const sends = Array.from({ length: 50 }, (_, i) => client.send(Buffer.from(`d${i}`), late));
+      await Promise.all(sends); // the queue holds 11: the rest waited for the reader's turn
+      const used = process.cpuUsage(start);
+      expect((used.user + used.system) / 1000).toBeLessThan(150); // a spinning wait uses ~300 ms
+      const lines = (await output).trim().split("\n");
+      expect(lines.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => `d${i}`));
+    });
+
     it("uses no CPU while idle, watched for reading", async () => {
       const server = await bind(join(tempDir(), "s.sock"));
       record(server);
@@ -234,6 +258,16 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.read()  # never recv(): its queue fills after net.unix.max_dgram_qlen datagrams
+`;
+
+const PY_LATE_READER = `
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("ready", flush=True)
+time.sleep(0.3)  # not reading: the sender's datagrams past the queue's 11 must wait
+for _ in range(int(sys.argv[2])):
+    print(s.recv(100).decode(), flush=True)
 `;
 
 const PY_BIG_SENDER = `

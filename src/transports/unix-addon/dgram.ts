@@ -6,11 +6,14 @@
 //
 // Sending: a unix datagram receiver whose queue is full (net.unix.max_dgram_qlen) makes sendmsg() say
 // EAGAIN, and the datagram waits here, in order, per destination, until the receiver reads: nothing
-// is dropped, as unix(7) promises. The wait is a timer, not the poll: an unconnected socket polls
-// writable whenever its own send buffer has room, whoever's queue is full (the kernel only tracks the
-// peer's queue for a connect()ed socket, unix_dgram_poll), so polling would spin. A destination that
-// takes nothing for PATIENCE_MS fails its waiting datagrams with EAGAIN: a peer that never reads
-// must not make a server hold replies for it forever.
+// is dropped, as unix(7) promises. Our socket's own poll cannot say when: an unconnected socket polls
+// writable whenever its own send buffer has room, whoever's queue is full (the kernel tracks the
+// receiver's queue only for a connect()ed sender: unix_dgram_poll, unix_dgram_peer_wake_me), so
+// polling it would spin. So each destination that said EAGAIN gets a waker: a second socket,
+// connect()ed to it, that never sends and polls writable exactly when the receiver has room. Where
+// no waker can be made, a timer retries (1 ms, doubling to 50 ms). A destination that takes nothing
+// for PATIENCE_MS fails its waiting datagrams with EAGAIN: a peer that never reads must not make a
+// server hold replies for it forever.
 import { OpError } from "../../errors.js";
 import { describeUnix } from "../address.js";
 import type { DatagramHandlers, DatagramSocket } from "../transport.js";
@@ -45,6 +48,10 @@ interface Destination {
   readonly datagrams: Waiting[];
   /** When it last took a datagram (or the first one started waiting). */
   progress: number;
+  /** Polls writable when the receiver has room (see #wakerFor); null: none could be made. */
+  waker?: UnixSocket | null;
+  /** Waiting on the timer, not on the waker. */
+  onTimer?: boolean;
 }
 
 /**
@@ -126,49 +133,112 @@ class AddonDgramSocket implements DatagramSocket {
       } catch (err) {
         return reject(addonError(err, "send", { transport: this.context.transport, address: to }));
       }
-      this.#waiting.set(to, { name, datagrams: [{ data, resolve, reject }], progress: Date.now() });
-      this.#scheduleRetry();
+      const destination: Destination = { name, datagrams: [{ data, resolve, reject }], progress: Date.now() };
+      this.#waiting.set(to, destination);
+      this.#wait(to, destination, true);
     });
+  }
+
+  /**
+   * Wait for room at `destination`: on its waker when there is one (and the last try moved something,
+   * or this is the first wait: a waker that fired for nothing is not trusted twice in a row), else on
+   * the timer.
+   */
+  #wait(to: string, destination: Destination, moved: boolean): void {
+    if (destination.waker === undefined) destination.waker = this.#wakerFor(destination.name);
+    const { waker } = destination;
+    if (waker && moved) {
+      waker.watch(false, true, () => {
+        waker.unwatch();
+        this.#sendWaiting(to, "waker");
+      });
+      destination.onTimer = false;
+    } else {
+      destination.onTimer = true;
+    }
+    this.#scheduleRetry();
+  }
+
+  /**
+   * A socket connect()ed to `name` that never sends: the kernel tracks the receiver's queue for a
+   * connected sender (unix_dgram_poll, peer_wake), so this one polls writable exactly when the
+   * receiver has room. null when it cannot connect (the receiver is connected to another peer, or no
+   * descriptor is left): then the timer alone decides.
+   */
+  #wakerFor(name: Buffer): UnixSocket | null {
+    let waker: UnixSocket | undefined;
+    try {
+      waker = newSocket("SOCK_DGRAM", this.context);
+      waker.connect(name);
+      return waker;
+    } catch {
+      waker?.close();
+      return null;
+    }
   }
 
   #scheduleRetry(): void {
     if (this.#retry || this.#waiting.size === 0 || this.#closed) return;
-    this.#retry = setTimeout(() => {
-      this.#retry = undefined;
-      this.#sendWaiting();
-    }, this.#retryMs);
+    // Destinations with a waker need the timer only to see their patience run out.
+    const onTimer = [...this.#waiting.values()].some((d) => d.onTimer);
+    this.#retry = setTimeout(
+      () => {
+        this.#retry = undefined;
+        this.#sendWaiting(undefined, "timer");
+      },
+      onTimer ? this.#retryMs : PATIENCE_MS / 4,
+    );
   }
 
-  /** Send what waits, per destination in order, until each is done or says EAGAIN again. */
-  #sendWaiting(): void {
-    let moved = false;
+  /** Send what waits, per destination (or only `only`) in order, until done or EAGAIN again. */
+  #sendWaiting(only: string | undefined, trigger: "timer" | "waker"): void {
     const now = Date.now();
+    let movedAny = false;
     for (const [to, destination] of this.#waiting) {
+      if (this.#closed) return;
+      if (only !== undefined && to !== only) continue;
+      // A destination waiting on its waker is tried when the waker says so; the timer only checks
+      // its patience.
+      const moved = trigger === "waker" || destination.onTimer ? this.#flush(to, destination, now) : false;
+      movedAny ||= moved;
       const { datagrams } = destination;
-      while (datagrams.length > 0 && !this.#closed) {
-        const next = datagrams[0] as Waiting;
-        let sent: number;
-        try {
-          sent = this.#socket.send(next.data, destination.name);
-        } catch (err) {
-          datagrams.shift();
-          next.reject(addonError(err, "send", { transport: this.context.transport, address: to }));
-          continue;
-        }
-        if (sent < 0) break;
-        datagrams.shift();
-        next.resolve();
-        destination.progress = now;
-        moved = true;
-      }
       if (datagrams.length > 0 && now - destination.progress >= PATIENCE_MS) {
         const hint = `its receive queue stayed full for ${PATIENCE_MS} ms (net.unix.max_dgram_qlen): the peer is not reading`;
         for (const waiting of datagrams.splice(0)) waiting.reject(this.#lost(to, hint, "EAGAIN"));
       }
-      if (datagrams.length === 0) this.#waiting.delete(to);
+      if (datagrams.length === 0) {
+        destination.waker?.close();
+        this.#waiting.delete(to);
+      } else if (trigger === "waker" || destination.onTimer) {
+        this.#wait(to, destination, moved || trigger === "timer");
+      }
     }
-    this.#retryMs = moved ? RETRY_FIRST_MS : Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    if (trigger === "timer")
+      this.#retryMs = movedAny ? RETRY_FIRST_MS : Math.min(this.#retryMs * 2, RETRY_MAX_MS);
     this.#scheduleRetry();
+  }
+
+  /** Hand the kernel what waits for `to`, in order, until EAGAIN; whether anything left. */
+  #flush(to: string, destination: Destination, now: number): boolean {
+    const { datagrams } = destination;
+    let moved = false;
+    while (datagrams.length > 0 && !this.#closed) {
+      const next = datagrams[0] as Waiting;
+      let sent: number;
+      try {
+        sent = this.#socket.send(next.data, destination.name);
+      } catch (err) {
+        datagrams.shift();
+        next.reject(addonError(err, "send", { transport: this.context.transport, address: to }));
+        continue;
+      }
+      if (sent < 0) break;
+      datagrams.shift();
+      next.resolve();
+      destination.progress = now;
+      moved = true;
+    }
+    return moved;
   }
 
   close(): Promise<void> {
