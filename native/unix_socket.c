@@ -219,8 +219,10 @@ static void finalize(napi_env env, void *data, void *hint) {
 /** new UnixSocket(type): socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0). */
 static napi_value construct(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value argv[2], self;
+  napi_value argv[2], self, newTarget;
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == NULL)
+    return throwType(env, "UnixSocket is a class: use new UnixSocket(type)");
   int fd = -1;
   int32_t type = 0;
   void *tag = NULL;
@@ -314,7 +316,8 @@ static napi_value jsAccept(napi_env env, napi_callback_info info) {
   napi_value cons, args[2], accepted;
   if (napi_get_reference_value(env, shared(env)->constructor, &cons) != napi_ok ||
       napi_create_external(env, &adoptTag, NULL, NULL, &args[0]) != napi_ok ||
-      napi_new_instance(env, cons, 2, (napi_create_int32(env, fd, &args[1]), args), &accepted) != napi_ok) {
+      napi_create_int32(env, fd, &args[1]) != napi_ok ||
+      napi_new_instance(env, cons, 2, args, &accepted) != napi_ok) {
     close(fd);
     return NULL;
   }

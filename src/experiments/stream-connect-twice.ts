@@ -42,7 +42,7 @@ export const streamConnectTwice: Experiment = {
         outcome: kernel.answers.slice(1).join(", then "),
         evidence: [
           ...kernel.lines.map((line) => `strace of the playground's addon in a child Node: ${line}`),
-          `the addon threw ${kernel.librarySaid ?? "nothing"}`,
+          `the addon threw ${kernel.addonSaid ?? "nothing"}`,
         ],
       };
     }

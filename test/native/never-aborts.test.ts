@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import { ADDON_FILE } from "../../src/transports/unix-addon/native.js";
-import { abstractName, C, closeAll, connectedPair, name, socket, thrown } from "../helpers/native.js";
+import { abstractName, C, closeAll, connectedPair, name, Socket, socket, thrown } from "../helpers/native.js";
 
 afterEach(closeAll);
 
@@ -80,6 +80,8 @@ describe("misuse that throws instead of aborting", () => {
     expect(thrown(() => s.bind("a string" as unknown as Buffer))).toBeInstanceOf(TypeError);
     expect(thrown(() => s.send("x" as unknown as Buffer))).toBeInstanceOf(TypeError);
     expect(thrown(() => s.watch(true, false))).toBeInstanceOf(TypeError); // no callback yet
+    const call = Socket as unknown as (type: number) => unknown;
+    expect(thrown(() => call(C.SOCK_DGRAM))).toBeInstanceOf(TypeError); // without new
     expect(thrown(() => s.send(Buffer.from("x"), name("@x"), ["no" as unknown as number]))).toBeInstanceOf(
       TypeError,
     );

@@ -167,6 +167,33 @@ describe("unix-dgram", () => {
       expect(lines.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => `d${i}`));
     });
 
+    it("close() with datagrams waiting for room rejects them (EBADF), and nothing else happens", async () => {
+      const dir = tempDir();
+      const mute = join(dir, "mute.sock");
+      const peer = spawn("python3", ["-c", PY_MUTE, mute], { stdio: ["pipe", "pipe", "inherit"] });
+      const exited = new Promise((done) => peer.once("exit", done));
+      try {
+        await new Promise((ready) => peer.stdout?.once("data", ready));
+        const client = await open(mute);
+        const sends = Array.from({ length: 20 }, (_, i) =>
+          client.send(Buffer.from(`q${i}`), mute).then(
+            () => "sent",
+            (err: OpError) => err.code,
+          ),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 50)); // the queue is full: the rest wait
+        await client.close();
+        const outcomes = await Promise.all(sends);
+        expect(outcomes.filter((o) => o === "sent").length).toBeGreaterThan(0);
+        expect(outcomes.slice(outcomes.indexOf("EBADF"))).toEqual(
+          Array(20 - outcomes.indexOf("EBADF")).fill("EBADF"),
+        );
+      } finally {
+        peer.stdin?.end();
+        await exited;
+      }
+    });
+
     it("uses no CPU while idle, watched for reading", async () => {
       const server = await bind(join(tempDir(), "s.sock"));
       record(server);

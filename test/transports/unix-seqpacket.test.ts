@@ -213,6 +213,28 @@ describe("unix-seqpacket", () => {
       expect(readdirSync(dir)).toEqual(["destroy-after-reply.mts"]);
     });
 
+    it("destroy() with writes waiting for room rejects them, and the process goes on", async () => {
+      // A peer that never reads (held here: a socket nobody holds is closed by the GC's finalizer):
+      // its queue fills, and our writes wait for writable.
+      const held: Connection[] = [];
+      const listener = await listen(join(tempDir(), "s.sock"), (c) => held.push(c));
+      const client = await dial(listener.address);
+      const { closed } = record(client);
+      const writes = Array.from({ length: 200 }, () =>
+        client.write(Buffer.alloc(4096)).then(
+          () => "sent",
+          (err: OpError) => err.code,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      client.destroy();
+      const outcomes = await Promise.all(writes);
+      expect(outcomes).toContain("sent");
+      expect(outcomes.at(-1)).toBe("EBADF");
+      expect(await closed).toBeUndefined();
+      for (const c of held) c.destroy();
+    });
+
     it("closes with EMSGSIZE when a record is too big for the socket buffer", async () => {
       const listener = await listen(join(tempDir(), "s.sock"));
       const client = await dial(listener.address);

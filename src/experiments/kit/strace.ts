@@ -43,7 +43,7 @@ export interface KernelAnswers {
   /** The strace lines themselves. */
   lines: string[];
   /** The code of the error the addon threw, if it threw. */
-  librarySaid?: string;
+  addonSaid?: string;
 }
 
 /**
@@ -70,7 +70,7 @@ export async function seqpacketConnectsUnderStrace(
     if (answer === "succeeded") context.trace(record);
     else context.trace({ ...record, errno: answer, message: lines[i] });
   }
-  return printed ? { answers, lines, librarySaid: printed } : { answers, lines };
+  return printed ? { answers, lines, addonSaid: printed } : { answers, lines };
 }
 
 /**
@@ -79,7 +79,7 @@ export async function seqpacketConnectsUnderStrace(
  */
 export function seqpacketOutcome(playground: string, kernel: KernelAnswers): Observation {
   const answer = kernel.answers[0] ?? "no answer";
-  const said = kernel.librarySaid ? `threw "${kernel.librarySaid}"` : "threw nothing";
+  const said = kernel.addonSaid ? `threw ${kernel.addonSaid}` : "threw nothing";
   return {
     outcome: answer === playground ? answer : `kernel ${answer}, playground ${playground}`,
     evidence: [
