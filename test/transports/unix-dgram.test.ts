@@ -1,6 +1,6 @@
 // unix-dgram on real sockets: boundaries, replies to the sender's path, errnos, and file cleanup.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -174,6 +174,8 @@ describe("unix-dgram", () => {
       const exited = new Promise((done) => peer.once("exit", done));
       try {
         await new Promise((ready) => peer.stdout?.once("data", ready));
+        const fds = () => readdirSync("/proc/self/fd").length;
+        const before = fds();
         const client = await open(mute);
         const sends = Array.from({ length: 20 }, (_, i) =>
           client.send(Buffer.from(`q${i}`), mute).then(
@@ -188,6 +190,7 @@ describe("unix-dgram", () => {
         expect(outcomes.slice(outcomes.indexOf("EBADF"))).toEqual(
           Array(20 - outcomes.indexOf("EBADF")).fill("EBADF"),
         );
+        expect(fds()).toBe(before); // the socket, and the waker that waited with it, are closed
       } finally {
         peer.stdin?.end();
         await exited;

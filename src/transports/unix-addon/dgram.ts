@@ -218,7 +218,7 @@ class AddonDgramSocket implements DatagramSocket {
     this.#scheduleRetry();
   }
 
-  /** Hand the kernel what waits for `to`, in order, until EAGAIN; whether anything left. */
+  /** Hand the kernel what waits for `to`, in order, until EAGAIN; says whether anything left. */
   #flush(to: string, destination: Destination, now: number): boolean {
     const { datagrams } = destination;
     let moved = false;
@@ -246,9 +246,11 @@ class AddonDgramSocket implements DatagramSocket {
     this.#closed = true;
     clearTimeout(this.#retry);
     this.#socket.close();
-    for (const [to, { datagrams }] of this.#waiting)
+    for (const [to, { datagrams, waker }] of this.#waiting) {
+      waker?.close();
       for (const waiting of datagrams)
         waiting.reject(this.#lost(to, "the socket closed before this datagram left"));
+    }
     this.#waiting.clear();
     return Promise.resolve();
   }
