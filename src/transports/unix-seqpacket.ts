@@ -8,10 +8,13 @@ import type { OpError } from "../errors.js";
 import type { Trace } from "../trace/events.js";
 import { describeUnix, isAbstract } from "./address.js";
 import { factsOf } from "./facts.js";
-import { placedDetail, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
+import { placedDetail, traceClose, traceSetupFailure } from "./setup-trace.js";
 import { placeListener } from "./socket-file.js";
 import type { ConnectionTransport } from "./transport.js";
 import { addonKernelPath, connectSeqpacket, listenSeqpacket } from "./unix-addon/index.js";
+
+/** The call that makes the socket() of ours: the addon's constructor. */
+const SOCKET_VIA = "new UnixSocket(SOCK_SEQPACKET)";
 
 export const unixSeqpacket: ConnectionTransport = {
   ...factsOf("unix-seqpacket"),
@@ -19,19 +22,40 @@ export const unixSeqpacket: ConnectionTransport = {
   async listen(address, onConnection, trace, options) {
     const path = addonKernelPath(address, "unix-seqpacket", "listen");
     const bound = describeUnix(path);
-    // bind() and listen() are made at once, inside this call; `at` is where (a private name when placed).
+    // socket() inside the constructor, then our own bind() and listen(); `at` is where the socket is
+    // bound (a private name when placed).
     const listenAt = async (at: string, trace: Trace) => {
+      const socketCall = { side: "server", call: "socket", inferred: true, via: SOCKET_VIA } as const;
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
         const placed = at === path ? {} : { requested: at, detail: placedDetail(at) };
-        traceListen(trace, "socket.bind(), socket.listen()", bound, "new UnixSocket(SOCK_SEQPACKET)", placed);
+        trace(socketCall);
+        trace({
+          side: "server",
+          call: "bind",
+          inferred: false,
+          via: "socket.bind()",
+          local: bound,
+          ...placed,
+        });
+        const backlog = { detail: "backlog 4096" };
+        trace({
+          side: "server",
+          call: "listen",
+          inferred: false,
+          via: "socket.listen()",
+          local: bound,
+          ...backlog,
+        });
         return server;
       } catch (err) {
-        trace({ side: "server", call: "socket", inferred: true, via: "new UnixSocket(SOCK_SEQPACKET)" });
+        trace(socketCall);
+        const failed = (err as OpError).op === "listen" ? "listen" : "bind";
         traceSetupFailure(trace, err as OpError, {
           side: "server",
-          inferred: true,
-          via: "socket.bind(), socket.listen()",
+          call: failed,
+          inferred: false,
+          via: `socket.${failed}()`,
           local: bound,
         });
         throw err;
@@ -68,7 +92,7 @@ export const unixSeqpacket: ConnectionTransport = {
   },
   async dial(address, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "connect");
-    trace({ side: "client", call: "socket", inferred: true, via: "new UnixSocket(SOCK_SEQPACKET)" });
+    trace({ side: "client", call: "socket", inferred: true, via: SOCKET_VIA });
     const t = trace.now();
     try {
       const connection = await connectSeqpacket(path, { transport: "unix-seqpacket", address });
