@@ -16,6 +16,8 @@ if (!addonFile) {
 }
 const { UnixSocket, constants: C } = createRequire(import.meta.url)(addonFile);
 const dir = mkdtempSync(join(tmpdir(), "addon-memcheck-"));
+// Removed however the driver ends: a failed check throws.
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 const ROUNDS = 20;
 let unique = 0;
 
@@ -172,5 +174,4 @@ for (let i = 0; i < ROUNDS; i++) await round();
 globalThis.gc?.();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc?.();
-rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`addon-memcheck-driver: ${ROUNDS} rounds of every call, all checks held\n`);
