@@ -1,8 +1,8 @@
 // The playground's speed as ratios, measured in one run on one machine (issue 7):
 //
 //   floor     the same loads (src/bench/) against the playground's servers and against the least a
-//             Node server can do (src/bench/floor-server.ts: node:net, node:dgram, node-unix-socket
-//             straight),
+//             Node server can do (src/bench/floor-server.ts: node:net, node:dgram, the unix addon's
+//             sockets straight),
 //             for every transport and mode. Each pair runs back to back, in alternating order, for
 //             --rounds rounds; the ratio is the median of the paired ratios.
 //   classic   sessions per second against the lab's one-session-at-a-time design, on tcp4.

@@ -1,5 +1,6 @@
 // The floor: the least a server in Node can do for each bench mode, straight on node:net, node:dgram
-// and node-unix-socket, with none of the playground's layers (transports, tracing, timeouts, limits).
+// and the playground's own unix addon (unix-addon/'s sockets), with none of the playground's layers
+// (transports, tracing, timeouts, limits).
 // scripts/bench-floor.ts runs the same loads against it and against the playground's servers; the
 // ratio is what those layers cost. It is compiled with the rest (npm run build) and run by plain node,
 // as the playground's servers are: tsx's loader would add its own memory to the floor's.
@@ -22,8 +23,13 @@ import dgram from "node:dgram";
 import { fstatSync, rmSync } from "node:fs";
 import net from "node:net";
 import { formatInet, parseInet } from "../transports/address.js";
-import type { TransportName } from "../transports/transport.js";
-import { type Addon, loadLibrary } from "../transports/unix-addon/index.js";
+import type { Connection, TransportName } from "../transports/transport.js";
+import {
+  addonKernelPath,
+  type ErrorContext,
+  listenSeqpacket,
+  openDgram,
+} from "../transports/unix-addon/index.js";
 
 const WELCOME = Buffer.from("Welcome to the server!");
 const ACK = Buffer.from("Message received!");
@@ -121,7 +127,7 @@ function serveStream(): () => void {
   };
 }
 
-// ---- datagram: node:dgram and node-unix-socket ------------------------------------------------
+// ---- datagram: node:dgram and the unix addon ---------------------------------------------------
 
 type Reply = (data: Buffer, peer: string) => Buffer | undefined;
 
@@ -174,64 +180,61 @@ function serveUdp(type: "udp4" | "udp6"): () => void {
   return () => socket.close();
 }
 
-function addon(): typeof Addon {
-  return loadLibrary({ transport: transport as TransportName, address });
+/** Who is asking, for the addon's errors. */
+function context(): ErrorContext {
+  return { transport: transport as TransportName, address };
 }
 
 function serveUnixDgram(): () => void {
   const reply = datagramHandler();
-  const socket = new (addon().DgramSocket)();
-  socket.on("error", () => {});
-  socket.on("data", (data: Buffer, from: string) => {
-    const answer = from ? reply(data, from) : undefined;
-    if (answer) socket.sendTo(answer, 0, answer.length, from, () => {});
+  const socket = openDgram(addonKernelPath(address, "unix-dgram", "bind"), context());
+  socket.setHandlers({
+    message: (data, from) => {
+      const answer = from ? reply(data, from) : undefined;
+      if (answer) socket.send(answer, from).catch(() => {});
+    },
+    error: () => {},
   });
-  socket.bind(address);
   ready("bound to", address);
   return () => {
-    socket.close();
-    rmSync(address, { force: true });
+    void socket.close();
+    if (!address.startsWith("@")) rmSync(address, { force: true });
   };
 }
 
 function serveSeqpacket(): () => void {
-  const server = new (addon().SeqpacketServer)();
-  server.on("error", () => {});
-  const open = new Set<Addon.SeqpacketSocket>();
-  server.on("connection", (socket: Addon.SeqpacketSocket) => {
+  const open = new Set<Connection>();
+  const kernelPath = addonKernelPath(address, "unix-seqpacket", "listen");
+  const server = listenSeqpacket(kernelPath, context(), (socket) => {
     open.add(socket);
-    let closed = false;
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      closed = true;
-      open.delete(socket);
-    });
-    // The library aborts the process if a socket is ended or destroyed inside its own callback.
-    const end = () => setImmediate(() => !closed && socket.end());
+    const write = (data: Buffer) => socket.write(data).catch(() => {});
+    const handlers = { data: (_: Buffer) => {}, end: () => socket.end(), close: () => open.delete(socket) };
     if (service === "echo") {
-      socket.on("data", (data: Buffer) => socket.write(data));
-      socket.on("end", end);
+      handlers.data = (data) => void write(data);
     } else if (service === "sink") {
       const counted: Counted = { bytes: 0, datagrams: 0 };
-      socket.on("data", (data: Buffer) => {
+      handlers.data = (data) => {
         counted.bytes += data.length;
         counted.datagrams++;
-      });
-      socket.on("end", () => {
-        const report = Buffer.from(JSON.stringify(counted));
-        socket.write(report, 0, report.length, end);
-      });
+      };
+      handlers.end = () => {
+        void write(Buffer.from(JSON.stringify(counted)));
+        socket.end();
+      };
     } else {
-      socket.write(WELCOME);
-      socket.on("data", () => socket.write(ACK, 0, ACK.length, end));
+      void write(WELCOME);
+      handlers.data = () => {
+        void write(ACK);
+        socket.end();
+      };
     }
+    socket.setHandlers(handlers);
   });
-  server.listen(address, 4096);
   ready("listening on", address);
   return () => {
-    for (const socket of open) setImmediate(() => socket.destroy());
+    for (const socket of open) socket.destroy();
     server.close();
-    rmSync(address, { force: true });
+    if (!address.startsWith("@")) rmSync(address, { force: true });
   };
 }
 

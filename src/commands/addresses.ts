@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { UsageError } from "../errors.js";
 import { tempDir } from "../leftovers.js";
 import { familyTypeOf } from "../strategy.js";
-import { formatInet, isAbstract, UNIX_PATH_MAX, whyNoAbstract } from "../transports/address.js";
+import { formatInet, isAbstract, UNIX_PATH_MAX } from "../transports/address.js";
 import type { TransportName } from "../transports/transport.js";
 
 export const DEFAULT_PORT = 1234;
@@ -34,7 +34,7 @@ export async function namedAddress(
         "--host and --port are for inet and inet6; a unix socket takes --path (a path or @name)",
       );
     }
-    return checkUnixPath(name, flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`), role);
+    return checkUnixPath(flags.path ?? join(tmpdir(), `socket-playground-${type}.sock`), role);
   }
   if (flags.path !== undefined)
     throw new UsageError("--path is for --family unix; inet and inet6 take --host and --port");
@@ -56,7 +56,6 @@ export function freshAddress(
   if (family === "inet") return { address: "127.0.0.1:0", cleanup: () => {} };
   if (family === "inet6") return { address: "[::1]:0", cleanup: () => {} };
   if (flags.abstract) {
-    refuseAbstract(name, "--abstract");
     const suffix = `${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
     return { address: `@socket-playground-${type}-${suffix}`, cleanup: () => {} };
   }
@@ -67,9 +66,8 @@ export function freshAddress(
 /** A client's fix is the server's path: its errors speak of connecting, never of making a file. */
 const SERVER_PATH = "give the --path the server was started with (its first line says where it listens)";
 
-function checkUnixPath(name: TransportName, path: string, role: Role): string {
+function checkUnixPath(path: string, role: Role): string {
   if (isAbstract(path)) {
-    refuseAbstract(name, `--path ${path}`);
     if (path.length < 2) throw new UsageError("--path @ needs a name after the @, e.g. --path @playground");
     return path;
   }
@@ -125,14 +123,6 @@ function unreachable(path: string, code: string, role: Role): UsageError {
       : "choose a path you can reach, such as under /tmp";
   return new UsageError(
     `--path ${path}: this user may not enter ${dirname(path)}, or a directory above it (${code}) — ${fix}`,
-  );
-}
-
-/** Only unix-stream takes an @name here (see whyNoAbstract): refuse rather than fake it. */
-function refuseAbstract(name: TransportName, flag: string): void {
-  if (name === "unix-stream") return;
-  throw new UsageError(
-    `${flag}: ${name} cannot use an abstract name — ${whyNoAbstract(name)}; use a path, or --transport unix-stream`,
   );
 }
 

@@ -18,7 +18,7 @@ export async function client(flags: ClientFlags): Promise<void> {
   const transport = await loadTransport(name);
   const sink = await createSink(transport, formatOf(flags, "lines"), flags.logLevel ?? "info");
   try {
-    if (isAbstract(server)) note(abstractNameNote(server), flags.logLevel);
+    if (isAbstract(server)) note(abstractNameNote(server, name), flags.logLevel);
     const trace = traceInto(sink, transport);
     await runClient(transport, server, { ...flags, message: Buffer.from(flags.message) }, trace);
   } finally {

@@ -155,7 +155,7 @@ function countOf(users: readonly (readonly TransportName[])[]): string {
 /** What each program does for the runs that start it. */
 const WHY: Record<Tool, string> = {
   python3: "a python3 peer gives the kernel's own answer in",
-  strace: "strace shows what the kernel told node-unix-socket in",
+  strace: "strace shows what the kernel told the playground's addon in",
 };
 
 function findOrFail(name: string): Experiment {

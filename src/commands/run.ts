@@ -46,7 +46,7 @@ export async function run(flags: RunFlags): Promise<void> {
   const fresh = named === undefined ? freshAddress(name, flags) : undefined;
   const address = named ?? (fresh?.address as string);
   try {
-    if (isAbstract(address)) note(abstractNameNote(address), flags.logLevel);
+    if (isAbstract(address)) note(abstractNameNote(address, name), flags.logLevel);
     const server = await startServer(transport, address, protocol, trace);
     // tcpdump starts once the port is known, and before the client's first packet.
     const capture = flags.capture ? await captureWire(transport, server.address, trace.origin) : undefined;

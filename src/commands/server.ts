@@ -33,7 +33,7 @@ export async function server(flags: ServerFlags): Promise<void> {
   const sink = await createSink(transport, format, flags.logLevel ?? "info");
   const lowered = fitUnderFdLimit(options, transport.kind);
   if (lowered) note(lowered, flags.logLevel);
-  if (isAbstract(address)) note(abstractNameNote(address), flags.logLevel);
+  if (isAbstract(address)) note(abstractNameNote(address, name), flags.logLevel);
   // Signals are caught before the socket exists: a SIGTERM that comes while it starts still gets a
   // clean stop (drain, socket file removed) as soon as the server is up. SIGHUP too: a closed terminal
   // is a stop like any other. A second signal while draining stops at once, still cleaning up (the

@@ -16,17 +16,19 @@ export const abstractName: Experiment = {
     "look for a file of that name, and for the socket in /proc/net/unix",
     "close the listener, then connect() to the name",
   ],
-  expected: { "unix-stream": "no file; ECONNREFUSED after close" },
+  expected: {
+    "unix-stream": "no file; ECONNREFUSED after close",
+    "unix-seqpacket": "no file; ECONNREFUSED after close",
+  },
   notApplicable:
-    "TCP and UDP have no names. unix-dgram and unix-seqpacket take abstract names in the kernel, but the " +
-    "playground refuses @names there (EINVAL): node-unix-socket's seqpacket socket cuts the name at its " +
-    "leading NUL, so every @name would be one all-NUL address, and its datagram socket pads the name to " +
-    "108 bytes, which the playground's unix-dgram does not take yet.",
+    "TCP and UDP have no names. unix-dgram takes abstract names too, but has no listen() and connect() " +
+    "to show the name gone: see its transport tests, where a python3 peer meets one.",
   explain:
     "An abstract name lives in the kernel only: no file is made, and when the last socket bound to it " +
-    "closes the name is free again, so connect() is refused — there is no file to be stale. Node passes the " +
-    "whole 108-byte sun_path, so the name the kernel holds is the word padded with NULs (the @s in " +
-    "/proc/net/unix); a peer that gives the exact length (Python, socat) would not meet it.",
+    "closes the name is free again, so connect() is refused — there is no file to be stale. Node (unix-stream) " +
+    "passes the whole 108-byte sun_path, so the name the kernel holds is the word padded with NULs (the @s in " +
+    "/proc/net/unix), and a peer that gives the exact length (Python, socat) would not meet it; the " +
+    "playground's addon (unix-seqpacket) passes the exact length, as those peers do.",
   async run(name, context) {
     const word = basename(context.dir);
     const address = `@${word}`;
@@ -41,13 +43,15 @@ export const abstractName: Experiment = {
       outcome: `${files ? "a file" : "no file"}; ${after} after close`,
       evidence: [
         entry ? `/proc/net/unix: ${entry}` : `/proc/net/unix has no line for ${address}`,
-        `the name is ${padded.length} bytes: a NUL, "${word}", and ${padded.length - address.length} NULs of padding (each NUL shown as @)`,
+        padded.length > address.length
+          ? `the name is ${padded.length} bytes: a NUL, "${word}", and ${padded.length - address.length} NULs of padding (each NUL shown as @)`
+          : `the name is ${padded.length} bytes: a NUL and "${word}", its exact length (the NUL shown as @)`,
       ],
     };
   },
 };
 
-/** The /proc/net/unix line of the abstract name `word` ("@word" and, from Node, NUL padding). */
+/** The /proc/net/unix line of the abstract name `word` ("@word" and, from node:net, NUL padding). */
 function procNetUnix(word: string): string | undefined {
   return readFileSync("/proc/net/unix", "utf8")
     .split("\n")

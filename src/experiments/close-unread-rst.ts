@@ -39,11 +39,6 @@ drained.close()
 print(json.dumps(read), flush=True)
 `;
 
-const EBADF_IS_LIBUV =
-  "EBADF is libuv's word, not the kernel's: uv_poll reports a socket error (EPOLLERR) as UV_EBADF " +
-  "(libuv src/unix/poll.c), and node-unix-socket passes that on; strace shows no read of the socket " +
-  "after the reset, so its ECONNRESET (SO_ERROR) is never collected";
-
 export const closeUnreadRst: Experiment = {
   name: "close-unread-rst",
   summary: "closing a socket with data still unread resets the connection: the peer gets ECONNRESET",
@@ -68,8 +63,8 @@ export const closeUnreadRst: Experiment = {
     "Data nobody will ever read is a loss the sender should hear about, so the kernel ends such a " +
     "connection with a reset instead of a FIN (RFC 1122, 4.2.2.13; unix sockets do the same), and the " +
     "peer's next read fails with ECONNRESET; after a close() that left nothing unread the peer reads a " +
-    "plain EOF. node-unix-socket reports the reset as EBADF: libuv's uv_poll calls any socket error " +
-    "(EPOLLERR) EBADF, and the library never asks the socket which error it holds.",
+    "plain EOF. On unix-seqpacket the playground's addon asks the socket which error it holds (SO_ERROR) " +
+    "when the poll reports one, instead of libuv's stand-in EBADF.",
   needs: { python3: ["tcp4", "tcp6", "unix-stream", "unix-seqpacket"] },
   async run(name, context) {
     const local = name === "tcp4" ? "127.0.0.1" : name === "tcp6" ? "::1" : context.address("peer");
@@ -115,12 +110,7 @@ export const closeUnreadRst: Experiment = {
           `and the socket closed with ${outcome}`,
         `for comparison, a peer that read its ${read} B before close(): we read ` +
           `${drained.seen.join(", ") || "nothing"}, ${drainedError === "open" || drainedError === "closed" ? "no error" : drainedError}`,
-        ...(outcome === "EBADF" && kernel !== "EBADF" ? [EBADF_IS_LIBUV] : []),
       ],
-      // The kernel's own answer came from the python3 client: what we saw otherwise is the library's.
-      ...(outcome === "EBADF" && kernel === "ECONNRESET"
-        ? { bentBy: "node-unix-socket (libuv's uv_poll)" }
-        : {}),
     };
   },
 };

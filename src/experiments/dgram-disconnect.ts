@@ -25,7 +25,7 @@ export const dgramDisconnect: Experiment = {
   expected: { udp4: "dropped, then received", udp6: "dropped, then received" },
   notApplicable:
     "A TCP socket can be disconnected in the kernel, but Node has no call for it, and a stream socket is " +
-    "gone once closed. unix-dgram: node-unix-socket has no connect() for datagram sockets.",
+    "gone once closed. unix-dgram: the playground's unix-dgram transport never connect()s its sockets.",
   explain:
     "While connected, the kernel drops the stranger's datagram; after the AF_UNSPEC connect() the socket " +
     "takes datagrams from anyone again. The client bound its port itself on purpose: a port that connect() " +

@@ -22,7 +22,7 @@ export const dgramReconnect: Experiment = {
   expected: { udp4: "only B's arrives", udp6: "only B's arrives" },
   notApplicable:
     "A stream socket connects once (see stream-connect-twice). unix-dgram can change its peer in the " +
-    "kernel too, but node-unix-socket has no connect() for datagram sockets.",
+    "kernel too, but the playground's unix-dgram transport never connect()s its sockets.",
   explain:
     "A datagram socket's peer is just a filter and a default destination, so it can be changed: after the " +
     "second connect() the kernel drops A's datagrams as it would any stranger's. Node refuses connect() on " +

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import type { TransportName } from "../transports/transport.js";
-import { ADDON_DGRAM_MAX } from "../transports/unix-addon/index.js";
 import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
 import { listenQueue, python, traceChild, traceSend, watch, writeOutcome } from "./kit/index.js";
 import { bindDatagram, collectDatagrams, datagramTransport, dial } from "./sockets.js";
@@ -14,7 +13,7 @@ const UDP_MAX: Partial<Record<TransportName, number>> = { udp4: 65_507, udp6: 65
 /** unix(7): a unix datagram or record may be as big as the sender's SO_SNDBUF less 32 bytes. */
 const UNIX_OVERHEAD = 32;
 
-// The kernel's own answer for unix datagrams, which our transport cannot ask for (see above).
+// The kernel's own answer for unix datagrams, from a peer we did not write.
 const KERNEL_UNIX_DGRAM = `
 import errno, json, socket, sys
 receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -51,8 +50,7 @@ export const dgramTooLarge: Experiment = {
   explain:
     "A datagram or a seqpacket record travels whole or not at all, so the kernel refuses one that is too " +
     "big instead of cutting it. For UDP the limit is the 16-bit length field less the headers; for a unix " +
-    "socket it is the sender's SO_SNDBUF less 32 bytes, about 208 KiB by default. node-unix-socket reads " +
-    "datagrams into 65,535 bytes, so our unix-dgram transport refuses anything bigger itself.",
+    "socket it is the sender's SO_SNDBUF less 32 bytes, about 208 KiB by default.",
   needs: { python3: ["unix-dgram"] },
   async run(name, context) {
     if (name === "udp4" || name === "udp6") return viaUdp(name, context);
@@ -100,7 +98,7 @@ async function viaUnixDgram(context: ExperimentContext): Promise<Observation> {
   const refused = kernel.over === "sent" ? {} : { errno: kernel.over };
   traceChild(context, { side: "client", call: "sendto", via, bytes: limit + 1, preview, ...refused });
 
-  // What Node can send: the library's limit, checked before the kernel is asked.
+  // The same two sizes through our transport: the kernel, not the transport, decides.
   const receiver = await bindDatagram("unix-dgram", context);
   const got = collectDatagrams(receiver, 100);
   const sender = await (await datagramTransport("unix-dgram")).open(receiver.local, context.trace);
@@ -111,21 +109,18 @@ async function viaUnixDgram(context: ExperimentContext): Promise<Observation> {
       () => "sent",
       (err: { code: string }) => err.code,
     );
-    // A send our transport refused never reached the kernel: no sendto() to draw.
-    if (size <= ADDON_DGRAM_MAX)
-      traceSend(context, { side: "client", call: "sendto", via: "socket.sendTo()", data, outcome });
+    traceSend(context, { side: "client", call: "sendto", via: "socket.send()", data, outcome });
     return outcome;
   };
-  const nodeFits = await nodeSend(ADDON_DGRAM_MAX);
-  const nodeOver = await nodeSend(ADDON_DGRAM_MAX + 1);
+  const nodeFits = await nodeSend(limit);
+  const nodeOver = await nodeSend(limit + 1);
   const sizes = (await got).map((g) => g.data.length);
   return {
     outcome: kernel.fits === "sent" ? kernel.over : `${limit} B refused: ${kernel.fits}`,
     evidence: [
       `the kernel (python3 child): SO_SNDBUF ${kernel.sndbuf}, so ${limit} B: ${kernel.fits}; ${limit + 1} B: ${kernel.over}`,
-      `Node (node-unix-socket): ${ADDON_DGRAM_MAX} B: ${nodeFits}, received as ${sizes.join(", ") || "nothing"} B; ` +
-        `${ADDON_DGRAM_MAX + 1} B: ${nodeOver} from our transport, not the kernel — the library would cut it to ` +
-        `${ADDON_DGRAM_MAX} B without a word`,
+      `Node (the playground's addon): ${limit} B: ${nodeFits}, received as ${sizes.join(", ") || "nothing"} B; ` +
+        `${limit + 1} B: ${nodeOver}`,
     ],
   };
 }
@@ -153,7 +148,7 @@ async function viaSeqpacket(context: ExperimentContext): Promise<Observation> {
     evidence: [
       `SO_SNDBUF ${sndbuf} (net.core.wmem_default): ${limit} B: ${fits}, received as ${server.seen[0] ?? "nothing"}; ` +
         `${limit + 1} B: ${over}`,
-      `node-unix-socket then closed the whole connection (${closedWith}): one failed write ends it`,
+      `our transport then closed the whole connection (${closedWith}): one failed write ends it`,
     ],
   };
 }

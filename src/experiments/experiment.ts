@@ -31,7 +31,7 @@ export interface Experiment {
   explain: string;
   /**
    * Programs a run starts besides Node, and the transports it starts them on: a python3 peer for the
-   * kernel's own answer, strace to see what the kernel told a library. `experiment` checks them first.
+   * kernel's own answer, strace to see what the kernel told our addon. `experiment` checks them first.
    */
   needs?: Partial<Record<Tool, readonly TransportName[]>>;
   /**
@@ -63,7 +63,7 @@ export interface Observation {
   /** What shows it: an strace line, a /proc/net/unix entry, sizes read, a message. */
   evidence?: string[];
   /**
-   * Where this run showed something other than what the kernel does, who bent it ("node-unix-socket",
+   * Where this run showed something other than what the kernel does, who bent it ("the playground's unix-seqpacket",
    * "Node (libuv)"): the verdict is "differs", and says so. Set only with evidence of the kernel's own
    * answer (a python3 peer making the plain calls).
    */

@@ -46,7 +46,8 @@ export const listenBacklogFull: Experiment = {
   },
   notApplicable:
     "Datagram sockets have no listen() and no queue of connections. unix-seqpacket queues as unix-stream " +
-    "does, but node-unix-socket cannot say why a connect() failed, so it is left out.",
+    "does (its EAGAIN is in the playground's own tests), but this experiment's frozen server is a " +
+    "node:net child, which has no seqpacket socket, so it is left out.",
   explain:
     "The server never called accept(), so connections piled up in its queue; Linux lets one more in than " +
     "the backlog says (it refuses only when the queue is longer than the backlog). TCP then drops the SYN " +

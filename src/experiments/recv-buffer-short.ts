@@ -7,12 +7,15 @@ const FIRST = Buffer.from("abcdefghij");
 const SECOND = Buffer.from("KLM");
 const SHORT_BUFFER = 4;
 
-/** What the peer sends back: the biggest UDP datagram, or more than node-unix-socket reads at once. */
+/**
+ * What the peer sends back: the biggest UDP datagram, or over unix more than the playground reads of
+ * one message (256 KiB; the peer raises its SO_SNDBUF to be allowed to send it).
+ */
 const BIG: Partial<Record<TransportName, number>> = {
   udp4: 65_507,
   udp6: 65_527,
-  "unix-dgram": 100_000,
-  "unix-seqpacket": 100_000,
+  "unix-dgram": 300_000,
+  "unix-seqpacket": 300_000,
 };
 
 // Node has no recv() with a buffer size of our choosing, so the kernel's side is shown by a python3
@@ -23,11 +26,15 @@ kind, host, big = sys.argv[1], sys.argv[2], int(sys.argv[3])
 family = {"udp4": socket.AF_INET, "udp6": socket.AF_INET6}.get(kind, socket.AF_UNIX)
 seqpacket = kind == "unix-seqpacket"
 s = socket.socket(family, socket.SOCK_SEQPACKET if seqpacket else socket.SOCK_DGRAM)
+if family == socket.AF_UNIX:
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * big)  # a unix message may be SO_SNDBUF long
 s.bind(host if family == socket.AF_UNIX else (host, 0))
 if seqpacket:
     s.listen(1)
 print(json.dumps(host if family == socket.AF_UNIX else s.getsockname()[1]), flush=True)
 peer = s.accept()[0] if seqpacket else s
+if family == socket.AF_UNIX:
+    peer.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 2 * big)  # an accepted socket starts afresh
 first, _, flags, sender = peer.recvmsg(${SHORT_BUFFER})
 after, _, _, _ = peer.recvmsg(65536)
 print(json.dumps({"first": first.decode(), "truncated": bool(flags & socket.MSG_TRUNC), "after": after.decode()}), flush=True)
@@ -46,7 +53,7 @@ interface KernelSaid {
 
 export const recvBufferShort: Experiment = {
   name: "recv-buffer-short",
-  summary: "a message longer than the recv() buffer loses its tail; MSG_TRUNC says so, Node never does",
+  summary: "a message longer than the recv() buffer loses its tail, and MSG_TRUNC says so",
   claim: {
     page: "recv(2)",
     section: "DESCRIPTION",
@@ -57,8 +64,8 @@ export const recvBufferShort: Experiment = {
   steps: [
     `send "${FIRST}" and then "${SECOND}" to a python3 peer (Node cannot choose a recv() buffer size)`,
     `the peer calls recvmsg() with a ${SHORT_BUFFER}-byte buffer, then with a big one`,
-    "the peer sends back one big message: the largest UDP datagram, or 100,000 B over unix; see how " +
-      "much of it Node delivers",
+    "the peer sends back one big message: the largest UDP datagram, or 300,000 B over unix (more than " +
+      "the playground reads of one); see how much of it Node delivers, and what it says",
   ],
   expected: {
     udp4: "excess discarded, MSG_TRUNC",
@@ -71,8 +78,9 @@ export const recvBufferShort: Experiment = {
   explain:
     "A datagram or a seqpacket record is read whole or not at all: the kernel put the first 4 bytes in " +
     "the buffer, threw the other 6 away and set MSG_TRUNC, and the next recv() got the next message. Node " +
-    "chooses the buffer itself and never shows the flag: its dgram reads into 64 KiB, bigger than any UDP " +
-    "datagram, while node-unix-socket reads datagrams into 65,535 bytes and cuts longer ones without a word.",
+    "chooses the buffer itself: node:dgram reads into 64 KiB, bigger than any UDP datagram, and never " +
+    "shows the flag. The playground's unix addon reads 256 KiB of a message and passes MSG_TRUNC on: a " +
+    "cut datagram is marked cut, and a cut seqpacket record ends the connection with EMSGSIZE.",
   needs: { python3: ["udp4", "udp6", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const big = BIG[name] as number;
@@ -103,7 +111,7 @@ export const recvBufferShort: Experiment = {
     peer.say("go"); // only now: its big reply must come after the reads above, on the ladder too
     const preview = "yyyyyyyyyyyyyyyyyyyy…";
     traceChild(context, { side: "server", call: seqpacket ? "send" : "sendto", via, bytes: big, preview });
-    const got = await node.received;
+    const { size: got, said } = await node.received;
     const nodeSaw = got === undefined ? "nothing" : `${got} B`;
     return {
       outcome:
@@ -114,18 +122,21 @@ export const recvBufferShort: Experiment = {
         `the kernel (python3 recvmsg with ${SHORT_BUFFER} bytes): "${kernel.first}" of "${FIRST}", ` +
           `MSG_TRUNC ${kernel.truncated ? "set" : "not set"}; the next recvmsg() got "${kernel.after}"`,
         `Node: the peer's ${big} B ${name === "unix-seqpacket" ? "record" : "datagram"} arrived as ${nodeSaw}` +
-          (got !== undefined && got < big ? ", with no error and no flag" : ""),
+          (said ? `, ${said}` : got !== undefined && got < big ? ", with no error and no flag" : ""),
       ],
     };
   },
 };
 
-/** Our end: it sends, and resolves `received` with the size of the first message it gets back. */
+/**
+ * Our end: it sends, and resolves `received` with the size of the first message it gets back, and
+ * what the transport said about it (cut, or the error the connection closed with).
+ */
 interface NodeEnd {
   call: "send" | "sendto";
   via: string;
   send(data: Buffer): Promise<void>;
-  received: Promise<number | undefined>;
+  received: Promise<{ size?: number; said?: string }>;
 }
 
 async function datagramClient(
@@ -135,10 +146,10 @@ async function datagramClient(
 ): Promise<NodeEnd> {
   const socket = await (await datagramTransport(name)).open(address, context.trace);
   context.defer(() => socket.close());
-  const received = new Promise<number | undefined>((resolve) => {
-    const timer = setTimeout(() => resolve(undefined), 1000);
+  const received = new Promise<{ size?: number; said?: string }>((resolve) => {
+    const timer = setTimeout(() => resolve({}), 1000);
     socket.setHandlers({
-      message: (data) => {
+      message: (data, _from, cut) => {
         clearTimeout(timer);
         context.trace({
           side: "client",
@@ -147,7 +158,9 @@ async function datagramClient(
           via: "'message' event",
           bytes: data.length,
         });
-        resolve(data.length);
+        resolve(
+          cut ? { size: data.length, said: "marked cut (the kernel's MSG_TRUNC)" } : { size: data.length },
+        );
       },
       error: () => {},
     });
@@ -171,6 +184,11 @@ async function seqpacketClient(address: string, context: ExperimentContext): Pro
     call: "send",
     via: "socket.write()",
     send: (data) => connection.write(data),
-    received: watched.ended(1000).then(() => size),
+    received: watched.ended(1000).then(async () => {
+      const closed = await watched.closed(0);
+      return closed === "open" || closed === "closed"
+        ? { size }
+        : { size, said: `the connection closed with ${closed}` };
+    }),
   };
 }

@@ -8,8 +8,8 @@ const ASKED = 4096;
 /** Far above net.core.rmem_max, to see the cap. */
 const TOO_MUCH = 100_000_000;
 
-// node-unix-socket has setRecvBufferSize(), but our unix-addon/ does not hand it out, so the
-// kernel is asked directly, on a socket of the same kind.
+// The unix-dgram transport has no buffer-size call (the addon's setsockopt() is not part of the
+// DatagramSocket interface), so the kernel is asked directly, on a socket of the same kind.
 const UNIX_DGRAM_BUFFERS = `
 import json, socket
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
@@ -88,10 +88,7 @@ async function viaNode(type: "udp4" | "udp6", context: ExperimentContext): Promi
 
 async function viaKernel(context: ExperimentContext): Promise<Observation> {
   const sizes = await python(context, UNIX_DGRAM_BUFFERS).json<Sizes>();
-  const observation = observe(
-    sizes,
-    "a python3 child (unix-addon/ does not export the library's setRecvBufferSize)",
-  );
+  const observation = observe(sizes, "a python3 child (the unix-dgram transport has no buffer-size call)");
   return {
     ...observation,
     evidence: [...(observation.evidence ?? []), UNIX_NOTE],

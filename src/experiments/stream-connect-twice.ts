@@ -36,13 +36,13 @@ export const streamConnectTwice: Experiment = {
   async run(name, context) {
     const listener = await listen(name, context);
     if (name === "unix-seqpacket") {
-      // node-unix-socket throws "No such file or directory" for EISCONN too: strace says what it was.
+      // connect() on one socket again: the addon in a child Node, and strace to say what the kernel said.
       const kernel = await seqpacketConnectsUnderStrace(context, listener.address, 1 + AGAIN);
       return {
         outcome: kernel.answers.slice(1).join(", then "),
         evidence: [
-          ...kernel.lines.map((line) => `strace of node-unix-socket in a child Node: ${line}`),
-          `node-unix-socket threw "${kernel.librarySaid ?? "nothing"}"`,
+          ...kernel.lines.map((line) => `strace of the playground's addon in a child Node: ${line}`),
+          `the addon threw ${kernel.addonSaid ?? "nothing"}`,
         ],
       };
     }

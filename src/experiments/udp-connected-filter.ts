@@ -27,7 +27,7 @@ export const udpConnectedFilter: Experiment = {
   },
   notApplicable:
     "TCP and unix streams have exactly one peer by construction. unix-dgram obeys the same rule in the " +
-    "kernel, but node-unix-socket has no connect() for datagram sockets, so the playground cannot set a peer.",
+    "kernel, but the playground's unix-dgram transport never connect()s its sockets, so it sets no peer.",
   explain:
     "connect() on a datagram socket sends nothing: it records the peer, and from then on the kernel takes " +
     "no datagram to this socket from any other address. It treats the stranger's datagram as one to a " +

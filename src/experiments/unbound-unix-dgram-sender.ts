@@ -34,7 +34,7 @@ export const unboundUnixDgramSender: Experiment = {
       side: "client",
       call: "socket",
       inferred: true,
-      via: "new DgramSocket()",
+      via: "new UnixSocket(SOCK_DGRAM)",
       detail: "no bind()",
     });
     const sender = openDgram(undefined, { transport: name, address: "" });

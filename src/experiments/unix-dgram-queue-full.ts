@@ -30,7 +30,7 @@ export const unixDgramQueueFull: Experiment = {
   explain:
     "The receiver's queue holds net.unix.max_dgram_qlen datagrams (10 by default, and the kernel lets " +
     "one more in), so the first sends completed at once and the rest had to wait: the kernel answered " +
-    "EAGAIN and node-unix-socket retried each one when the receiver had read and made room. Unlike UDP, " +
+    "EAGAIN and the playground's transport retried each one when the receiver had read and made room. Unlike UDP, " +
     "every datagram arrived, in order, and the only sign of the full queue is how late the later sends " +
     "completed.",
   async run(name, context) {

@@ -39,8 +39,8 @@ export const unixPathPersists: Experiment = {
   explain:
     "bind() made a file of type socket, and close() left it there; as long as it exists the path counts " +
     "as in use, so the next bind() failed with EADDRINUSE until the file was unlinked. Node hides this: " +
-    "node:net (libuv) unlinks the path when a unix server closes, and our node-unix-socket transports do " +
-    "the same by hand, because that library does not — but a process that is killed still leaves its file.",
+    "node:net (libuv) unlinks the path when a unix server closes, and our addon's transports do " +
+    "the same by hand, because the kernel does not — but a process that is killed still leaves its file.",
   needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const path = context.address("left");
@@ -70,7 +70,7 @@ export const unixPathPersists: Experiment = {
         `our own socket's file after close(): ${oursLeft ? "still there" : "gone"} — ${
           name === "unix-stream"
             ? "node:net (libuv) unlinks the path itself when the server closes"
-            : "our transport unlinks it, because node-unix-socket does not"
+            : "our transport unlinks it, because the kernel does not"
         }`,
       ],
     };

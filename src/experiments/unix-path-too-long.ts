@@ -23,7 +23,7 @@ export const unixPathTooLong: Experiment = {
     `make a path of ${LENGTH} bytes in a temp dir`,
     "ask the kernel: a python3 peer calls bind() with the whole path, a sockaddr longer than sockaddr_un",
     "bind (and listen) there through the playground",
-    "then the same with the library underneath, unchecked: node:net server.listen(), or node-unix-socket bind()",
+    "then the same with what is underneath, unchecked: node:net server.listen(), or the playground's addon's bind()",
   ],
   expected: { "unix-stream": "EINVAL", "unix-dgram": "EINVAL", "unix-seqpacket": "EINVAL" },
   notApplicable: "TCP and UDP addresses have no path.",
@@ -32,7 +32,8 @@ export const unixPathTooLong: Experiment = {
     `answers EINVAL. Through Node it is never asked. The playground refuses anything over ${UNIX_PATH_MAX} ` +
     "bytes before calling bind(), with ENAMETOOLONG, the name a path too long has elsewhere; raw node:net " +
     "does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves the cut " +
-    "file behind on close. node-unix-socket refuses, with a message of its own.",
+    "file behind on close. The playground's addon refuses too (ENAMETOOLONG, as libuv's uv_pipe_bind " +
+    "does): such a name cannot be put in a sockaddr_un at all.",
   needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const path = join(context.dir, "a".repeat(LENGTH - context.dir.length - 1));
@@ -113,15 +114,15 @@ async function rawNetListen(context: ExperimentContext, path: string): Promise<s
   ];
 }
 
-/** node-unix-socket, called without the playground's check in front. */
+/** The playground's addon, called without the transports' check in front. */
 function rawAddonBind(name: TransportName, context: ExperimentContext, path: string): string[] {
   const errorContext = { transport: name, address: path };
-  const via = name === "unix-dgram" ? "socket.bind()" : "server.listen()";
+  const via = "socket.bind()";
   context.trace({
     side: "server",
     call: "socket",
     inferred: true,
-    via: name === "unix-dgram" ? "new DgramSocket()" : "new SeqpacketServer()",
+    via: name === "unix-dgram" ? "new UnixSocket(SOCK_DGRAM)" : "new UnixSocket(SOCK_SEQPACKET)",
   });
   try {
     const socket =
@@ -129,19 +130,19 @@ function rawAddonBind(name: TransportName, context: ExperimentContext, path: str
     context.defer(() => socket.close());
   } catch (err) {
     const said = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-    // The library checks the length itself: strace shows no bind() at all, so none is drawn.
+    // The addon checks the length itself: strace shows no bind() at all, so none is drawn.
     context.trace({
       side: "server",
       call: "refused",
       inferred: false,
-      via: `node-unix-socket's ${via}`,
+      via: `the addon's ${via}`,
       local: path,
       detail: "bind",
       errno: (err as { code?: string }).code,
       message: said,
     });
-    return [`raw node-unix-socket ${via}: threw "${said}"`];
+    return [`the addon's ${via}, unchecked: threw "${said}" (no bind() made: sun_path cannot hold the name)`];
   }
   context.trace({ side: "server", call: "bind", inferred: false, via, local: path });
-  return [`raw node-unix-socket ${via}: bound, files now: ${readdirSync(context.dir).join(", ")}`];
+  return [`the addon's ${via}, unchecked: bound, files now: ${readdirSync(context.dir).join(", ")}`];
 }

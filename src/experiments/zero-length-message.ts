@@ -11,7 +11,7 @@ const STREAM = "nothing arrives";
 const SEQPACKET = "empty record delivered";
 const READ_AS_EOF = "read as EOF";
 
-// What the kernel does with an empty seqpacket record, without node-unix-socket in between.
+// What the kernel does with an empty seqpacket record, from a peer we did not write.
 const EMPTY_RECORD = `
 import json, socket
 a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -46,8 +46,8 @@ export const zeroLengthMessage: Experiment = {
     "An empty datagram is still a datagram, so the receiver got a message of 0 bytes and then the next " +
     "one; a stream is only bytes, so writing none added nothing and the receiver's first read was the " +
     "next write. A seqpacket record of 0 bytes is delivered too, and recv() returns 0 for it, the same as " +
-    "for end-of-file: the kernel's python3 peer reads it and then the next record, but node-unix-socket " +
-    "takes it for EOF and stops reading, so through Node the next record is never seen.",
+    "for end-of-file: the playground's addon tells the two apart by asking poll() whether the peer has " +
+    "shut down (POLLRDHUP), so the empty record is delivered and the next record after it.",
   needs: { python3: ["unix-seqpacket"] },
   async run(name, context) {
     if (name === "udp4" || name === "udp6" || name === "unix-dgram") return viaDatagrams(name, context);
@@ -96,7 +96,15 @@ async function viaConnection(name: TransportName, context: ExperimentContext): P
     );
   }
   const outcome =
-    first === "EOF" ? READ_AS_EOF : first === JSON.stringify(`${AFTER}`) ? STREAM : `read ${first}`;
-  // Node's side showed EOF where the kernel delivered a record: the library bent it, as python3 shows.
-  return outcome === READ_AS_EOF ? { outcome, evidence, bentBy: "node-unix-socket" } : { outcome, evidence };
+    first === "EOF"
+      ? READ_AS_EOF
+      : first === '""'
+        ? SEQPACKET
+        : first === JSON.stringify(`${AFTER}`)
+          ? STREAM
+          : `read ${first}`;
+  // Node's side showed EOF where the kernel delivered a record: our transport bent it, as python3 shows.
+  return outcome === READ_AS_EOF
+    ? { outcome, evidence, bentBy: "the playground's unix-seqpacket" }
+    : { outcome, evidence };
 }

@@ -174,7 +174,7 @@ class Replies {
         this.wake?.();
       },
       end: () => {
-        call(eofEvent("server", undefined, transport.preservesBoundaries));
+        call(eofEvent("server"));
         this.ended = true;
         this.pushTail(this.tail.finish("eof"));
         this.wake?.();

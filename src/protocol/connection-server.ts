@@ -168,7 +168,7 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    const eof = eofEvent("client", at, this.transport.preservesBoundaries);
+    const eof = eofEvent("client", at);
     if (reply || !this.reading) this.call(eof);
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) {

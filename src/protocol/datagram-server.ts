@@ -96,12 +96,10 @@ export function serveDatagrams(
     if (peers.size > options.maxPeers) forget(peers.keys().next().value as string);
   };
 
-  /** The error line for a message over --max-message-bytes, or one the transport may have cut. */
+  /** The error line for a message over --max-message-bytes, or one the kernel cut (MSG_TRUNC). */
   const tooLong = (data: Buffer, cut: boolean | undefined) =>
     cut
-      ? Buffer.from(
-          `error: message may have been cut: it filled the ${data.length} bytes this server can read\n`,
-        )
+      ? Buffer.from(`error: message cut: longer than the ${data.length} bytes this server reads of one\n`)
       : data.length > options.maxMessageBytes
         ? Buffer.from(`error: message longer than ${options.maxMessageBytes} bytes\n`)
         : undefined;

@@ -1,7 +1,7 @@
 // How many connections this process can hold open, from its file descriptor limit (RLIMIT_NOFILE,
 // `ulimit -n`). Every accepted connection is one descriptor. A server whose connection cap is above
 // what the limit allows runs out first, and then accept() fails with EMFILE: libuv accepts and drops
-// the extras without a word (node:net), and the seqpacket library retries at once and spins a core.
+// the extras without a word (node:net), and the seqpacket listener can only pause and try again.
 // So the cap must fit under the limit, with room for the busy replies and the files a server opens.
 import { readdirSync, readFileSync } from "node:fs";
 

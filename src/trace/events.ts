@@ -132,17 +132,16 @@ export function readCall(chunk: Buffer, t?: number, detail?: string) {
 
 /**
  * Node's 'end' event: the peer shut down its writing side (a Happening: see above). On a record
- * socket (seqpacket) recv() returns 0 for an empty record too, and node-unix-socket cannot tell.
+ * socket (seqpacket) recv() returns 0 for an empty record too; the addon tells the two apart
+ * (POLLRDHUP), and only end-of-file is an 'end'.
  */
-export function eofEvent(peer: "client" | "server", t?: number, records = false) {
+export function eofEvent(peer: "client" | "server", t?: number) {
   return {
     t,
     call: "eof",
     inferred: false,
     via: "'end' event",
-    detail: records
-      ? `recv() returned 0: the ${peer} shut down its side, or sent an empty record`
-      : `the ${peer} shut down its side`,
+    detail: `the ${peer} shut down its side`,
   } as const;
 }
 

@@ -22,8 +22,8 @@ export function isAbstract(address: string): boolean {
 }
 
 /**
- * The string Node and node-unix-socket take for a unix address: a path, or NUL + name for an abstract
- * name. Rejects what the kernel cannot hold, because Node would silently cut a long path at 108 bytes.
+ * The string Node and the playground's addon take for a unix address: a path, or NUL + name for an
+ * abstract name. Rejects what the kernel cannot hold, because Node would silently cut a long path at 108 bytes.
  */
 export function unixKernelPath(address: string, transport: TransportName, op: "bind" | "connect"): string {
   const kernel = isAbstract(address) ? `\0${address.slice(1)}` : address;
@@ -49,27 +49,23 @@ export function describeUnix(kernelPath: string): string {
   return kernelPath.startsWith("\0") ? `@${kernelPath.slice(1).replace(/\0+$/, "")}` : kernelPath;
 }
 
-/** Said wherever a user meets an abstract name: Node's padding is invisible until a peer fails to meet it. */
-export function abstractNameNote(address: string): string {
+/**
+ * Said wherever a user meets an abstract name: how long the name the kernel holds is decides which
+ * peers meet it, and that is invisible until one fails to.
+ */
+export function abstractNameNote(address: string, transport: TransportName): string {
   const name = address.slice(1);
+  const intro = `${address} is an abstract name: no file, gone when the socket closes (unix(7)).`;
+  if (transport !== "unix-stream") {
+    return (
+      `${intro} The playground's addon passes it at its exact length, as Python, Go and socat do by ` +
+      `default, so they meet it: in Python, "\\0${name}".`
+    );
+  }
   return (
-    `${address} is an abstract name: no file, gone when the socket closes (unix(7)). Node (libuv) passes ` +
+    `${intro} Node (libuv) passes ` +
     "the whole 108-byte sun_path, so the kernel holds the name NUL-padded (see /proc/net/unix); a peer " +
     "that gives the exact length (Python, Go, socat by default) will not meet it. With socat use " +
     `ABSTRACT-CONNECT:${name},unix-tightsocklen=0; in Python, connect to "\\0${name}".ljust(108, "\\0").`
   );
-}
-
-/**
- * Why an @name is refused on the library's transports (both seen with strace and /proc/net/unix): its
- * seqpacket socket cuts the name at the leading NUL, so listen() and connect() all use one all-NUL
- * address; its datagram socket binds and sends to the name NUL-padded to 108 bytes, which a peer that
- * uses the exact length never meets, and which the playground's unix-dgram does not take yet.
- */
-export function whyNoAbstract(transport: TransportName): string {
-  return transport === "unix-seqpacket"
-    ? "node-unix-socket's seqpacket socket cuts an @name at its leading NUL, so every @name would be one " +
-        "all-NUL address"
-    : "node-unix-socket binds an @name only NUL-padded to 108 bytes, and the playground's unix-dgram " +
-        "does not take abstract names yet";
 }

@@ -15,7 +15,7 @@ export type Family = "inet" | "inet6" | "unix";
 export type SocketType = "stream" | "dgram" | "seqpacket";
 
 /** Which API does the work: what decides behaviour (builtOn is its name for people). */
-export type Api = "node:net" | "node:dgram" | "node-unix-socket";
+export type Api = "node:net" | "node:dgram" | "unix-addon";
 
 /** What a transport is, as data: the views and notes read these, never a literal of their own. */
 export interface TransportInfo {
@@ -42,7 +42,7 @@ export interface TransportInfo {
   readonly addressForm: "ip:port" | "path or @abstract" | "path";
   /**
    * Whether closing a listening unix socket removes its file. The kernel never does (unix(7)); node:net
-   * unlinks it in server.close(), node-unix-socket does not, so the playground does. Inet: no file.
+   * unlinks it in server.close(); on the playground's own addon the playground does. Inet: no file.
    */
   readonly closeUnlinks: boolean;
 }
@@ -99,13 +99,13 @@ export const TRANSPORTS: readonly TransportInfo[] = [
     type: "dgram",
     cFamily: "AF_UNIX",
     cType: "SOCK_DGRAM",
-    api: "node-unix-socket",
-    builtOn: "node-unix-socket DgramSocket",
+    api: "unix-addon",
+    builtOn: "the playground's own addon (native/unix_socket.c), SOCK_DGRAM",
     connectionOriented: false,
     connectTrips: 0,
     preservesBoundaries: true,
     reliable: true, // on Linux: a full receiver makes the sender wait (unix(7))
-    addressForm: "path",
+    addressForm: "path or @abstract",
     closeUnlinks: false,
   },
   {
@@ -114,13 +114,13 @@ export const TRANSPORTS: readonly TransportInfo[] = [
     type: "seqpacket",
     cFamily: "AF_UNIX",
     cType: "SOCK_SEQPACKET",
-    api: "node-unix-socket",
-    builtOn: "node-unix-socket SeqpacketServer/SeqpacketSocket",
+    api: "unix-addon",
+    builtOn: "the playground's own addon (native/unix_socket.c), SOCK_SEQPACKET",
     connectionOriented: true,
     connectTrips: 0,
     preservesBoundaries: true,
     reliable: true,
-    addressForm: "path",
+    addressForm: "path or @abstract",
     closeUnlinks: false,
   },
 ];

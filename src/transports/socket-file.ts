@@ -13,7 +13,7 @@
 // node:net unlinks its socket by name when it closes; binding under a private name keeps it from
 // unlinking a newer server's file. A datagram socket must be bound where it is (`inPlace`): it answers
 // from the address it was bound to, and a peer checks that address. There umask 0177 alone closes the
-// window, and node-unix-socket does not unlink by name.
+// window, and the addon's sockets do not unlink by name.
 import {
   linkSync,
   lstatSync,
@@ -208,7 +208,7 @@ function rmdirQuietly(dir: string): boolean {
 export function withMode<T>(mode: number, bind: () => T): T {
   const old = process.umask(0o777 & ~mode);
   try {
-    return bind(); // node:net and node-unix-socket both bind synchronously, inside this call
+    return bind(); // node:net and the addon both bind synchronously, inside this call
   } finally {
     process.umask(old);
   }

@@ -62,8 +62,8 @@ export interface ConnectionTransport extends TransportInfo {
 
 export interface DatagramHandlers {
   /**
-   * A datagram. `cut` is set where it may have arrived longer than `data`: the transport could not
-   * read all of it (node-unix-socket reads 65,535 bytes and drops the rest, with no MSG_TRUNC).
+   * A datagram. `cut` is set where it arrived longer than `data`: the kernel cut it to the transport's
+   * read buffer and said so (MSG_TRUNC; unix-dgram reads 256 KiB of one).
    */
   message(data: Buffer, from: string, cut?: boolean): void;
   /** An asynchronous error on the socket (an ICMP error, say); the socket stays usable. */

@@ -1,15 +1,15 @@
-// SOCK_DGRAM in AF_UNIX, from node-unix-socket through unix-addon/. Unlike UDP it is reliable and
-// ordered on Linux: when the receiver's queue is full the sender waits (EAGAIN) instead of the
-// kernel dropping datagrams (unix(7), net.unix.max_dgram_qlen).
+// SOCK_DGRAM in AF_UNIX, from the playground's own addon through unix-addon/. Unlike UDP it is
+// reliable and ordered on Linux: when the receiver's queue is full the sender waits (EAGAIN) instead
+// of the kernel dropping datagrams (unix(7), net.unix.max_dgram_qlen), and unix-addon/dgram.ts waits.
 //
-// Paths only, for now: the library binds and sends to an abstract @name only NUL-padded to 108 bytes
-// (address.ts, whyNoAbstract). It does not
-// unlink socket files either, so each socket here removes the file it bound when it closes.
+// A path or an @name, which the addon passes at its exact length. The kernel does not unlink socket
+// files on close, so each socket here removes the file it bound when it closes.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { OpError } from "../errors.js";
 import { tempDir } from "../leftovers.js";
 import type { Trace } from "../trace/events.js";
+import { isAbstract } from "./address.js";
 import { factsOf } from "./facts.js";
 import { traceClose, traceSetupFailure } from "./setup-trace.js";
 import { placeSocketFile } from "./socket-file.js";
@@ -21,15 +21,12 @@ export const unixDgram: DatagramTransport = {
   kind: "datagram",
   async bind(address, trace, options) {
     const path = addonKernelPath(address, "unix-dgram", "bind");
-    if (!options?.socketFile) {
-      return removingOnClose(
-        bound(path, address, "server", trace),
-        () => rm(path, { force: true }),
-        "server",
-        trace,
-      );
+    // An @name has no file: nothing to place with a mode, nothing to remove.
+    if (!options?.socketFile || isAbstract(address)) {
+      const remove = isAbstract(address) ? () => {} : () => rm(path, { force: true });
+      return removingOnClose(bound(path, address, "server", trace), remove, "server", trace);
     }
-    const bindHere = async () => bound(path, address, "server", trace, options.socketFile?.mode);
+    const bindHere = async () => bound(path, address, "server", trace);
     const placed = await placeSocketFile(
       path,
       options.socketFile.mode,
@@ -42,8 +39,7 @@ export const unixDgram: DatagramTransport = {
   },
   // A unix datagram client must bind a name of its own or the server has nowhere to answer: its
   // recvfrom() gets an empty address (unix(7)), and Linux does not autobind on sendto(). So it binds
-  // a path in a private temp dir, which close() removes again. (An abstract name would leave no file;
-  // the library would bind one only NUL-padded.)
+  // a path in a private temp dir, which close() removes again.
   async open(server, trace) {
     addonKernelPath(server, "unix-dgram", "connect"); // refuse what we could never send to, before making files
     const dir = tempDir("playground-");
@@ -58,10 +54,10 @@ export const unixDgram: DatagramTransport = {
   },
 };
 
-function bound(kernelPath: string, address: string, side: Side, trace: Trace, mode?: number): DatagramSocket {
-  trace({ side, call: "socket", inferred: true, via: "new DgramSocket()" });
+function bound(kernelPath: string, address: string, side: Side, trace: Trace): DatagramSocket {
+  trace({ side, call: "socket", inferred: true, via: "new UnixSocket(SOCK_DGRAM)" });
   try {
-    const socket = openDgram(kernelPath, { transport: "unix-dgram", address }, mode);
+    const socket = openDgram(kernelPath, { transport: "unix-dgram", address });
     const detail = side === "client" ? "so that the server can answer" : undefined;
     trace({ side, call: "bind", inferred: false, via: "socket.bind()", local: socket.local, detail });
     return socket;

@@ -1,5 +1,6 @@
-// SOCK_STREAM in AF_UNIX, with node:net and a path (or a NUL-led abstract name). Unlike the
-// node-unix-socket transports, node:net unlinks the socket file itself when the server closes.
+// SOCK_STREAM in AF_UNIX, with node:net and a path (or a NUL-led abstract name, which node:net pads to
+// 108 bytes). Unlike the addon's transports, node:net unlinks the socket file itself when the server
+// closes.
 
 import { describeUnix, isAbstract, unixKernelPath } from "./address.js";
 import { factsOf } from "./facts.js";

@@ -71,7 +71,7 @@ function socketFileNote(bound: string, placedAt: string | undefined, transport: 
   }
   const unlinks = transport.closeUnlinks
     ? `${transport.api} does that on server.close()`
-    : `${transport.api} does not, so the playground does`;
+    : "the kernel does not, so the playground does";
   return (
     `The address ${bound} is a file that bind() created; closing the socket does not remove it, so it ` +
     `must be unlink()ed (${unlinks}). — unix(7)`

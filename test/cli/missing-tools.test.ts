@@ -33,7 +33,7 @@ describe("experiment without the programs its runs start", () => {
     const run = await playground(["experiment", "all"], 20_000, env);
     expect(run.stderr).toBe(
       "playground: python3 is not on PATH and strace is not on PATH, and experiment all needs them (a python3 peer gives the " +
-        "kernel's own answer in 17 runs of 7 experiments; strace shows what the kernel told node-unix-socket in 3 runs " +
+        "kernel's own answer in 17 runs of 7 experiments; strace shows what the kernel told the playground's addon in 3 runs " +
         "of 3 experiments): apt-get install python3 strace — --transport can leave runs out, but every transport " +
         "chosen has some that need them\n",
     );
@@ -73,7 +73,7 @@ describe("experiment without the programs its runs start", () => {
     const run = await playground(["experiment", "stream-connect-twice"], 20_000, env);
     expect(run.stderr).toBe(
       "playground: strace is not on PATH, and experiment stream-connect-twice needs it (strace shows " +
-        "what the kernel told node-unix-socket in 1 run): apt-get install strace — or leave those runs out: " +
+        "what the kernel told the playground's addon in 1 run): apt-get install strace — or leave those runs out: " +
         "--transport tcp4,tcp6,udp4,udp6,unix-stream,unix-dgram\n",
     );
     expect(run.code).toBe(1);

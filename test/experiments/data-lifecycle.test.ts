@@ -39,15 +39,12 @@ const EXPERIMENTS: Experiment[] = [
 ];
 
 /**
- * Where Node, not Linux, gives a different answer: the kernel resets the connection (a python3 client
- * on the same socket gets ECONNRESET), but libuv's uv_poll reports the socket's EPOLLERR as EBADF and
- * node-unix-socket passes that on. The experiment says so; this pins it, so a fix shows up here.
+ * Where Node, not Linux, gives a different answer; the experiment says so, and this pins it, so a fix
+ * shows up here. None left: close-unread-rst on unix-seqpacket (libuv's EBADF for the kernel's
+ * ECONNRESET) and zero-length-message on unix-seqpacket (an empty record read as EOF) were
+ * node-unix-socket's, and the playground's own addon gives the kernel's answers (issue 18).
  */
-const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {
-  "close-unread-rst": { "unix-seqpacket": "EBADF" },
-  // The kernel delivers the empty record and then the next; node-unix-socket reads 0 as EOF.
-  "zero-length-message": { "unix-seqpacket": "read as EOF" },
-};
+const KNOWN_DIFFERENCES: Record<string, Record<string, string>> = {};
 
 /**
  * What the kernel may do for a reason outside the experiment: when net.ipv4.tcp_max_tw_buckets
@@ -83,7 +80,7 @@ describe.each(EXPERIMENTS)("$name", (experiment) => {
             : { verdict: "matches", observed: expected };
       // A difference Node or a library made names who bent the kernel's answer.
       if (KNOWN_DIFFERENCES[experiment.name]?.[result.transport] && result.verdict === "differs")
-        expect(result.bentBy).toMatch(/node-unix-socket|libuv|Node/);
+        expect(result.bentBy).toMatch(/playground|libuv|Node/);
       const got =
         expected === undefined
           ? { verdict: result.verdict }

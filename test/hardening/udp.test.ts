@@ -5,6 +5,7 @@
 import dgram from "node:dgram";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { UNIX_DGRAM_READ_SIZE } from "../../src/transports/unix-addon/index.js";
 import { playground, runProgram, ServerProcess } from "../helpers/cli.js";
 import { hostPort, Peer, PYTHON, requireTool, stopAll, track } from "../helpers/peers.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
@@ -312,17 +313,21 @@ describe("datagram messages too long", () => {
     expect(run.stdout).toBe(`${WELCOME}\nerror: message longer than 100 bytes\n\n`);
   });
 
-  it("unix-dgram: a 65,537-byte datagram, which node-unix-socket cuts to 65,535, is not acked as whole", async () => {
+  it("unix-dgram: a datagram longer than the server reads of one is cut by the kernel (MSG_TRUNC), never acked as whole", async () => {
     requireTool(PYTHON);
     const dir = tempDir();
     const path = join(dir, "s.sock");
     const server = track(
-      new ServerProcess(["--transport", "unix-dgram", "--path", path, "--max-message-bytes", "100000"]),
+      new ServerProcess(["--transport", "unix-dgram", "--path", path, "--max-message-bytes", "400000"]),
     );
     await server.address();
-    const run = await runProgram(PYTHON, ["-c", DATAGRAM_MESSAGE, "unix", path, "65537", dir]);
-    expect(run.stdout).toBe(
-      `${WELCOME}\nerror: message may have been cut: it filled the 65535 bytes this server can read\n\n`,
+    // 65,537 bytes is no longer special (node-unix-socket cut there, silently): it is acked whole.
+    const whole = await runProgram(PYTHON, ["-c", DATAGRAM_MESSAGE, "unix", path, "65537", dir]);
+    expect(whole.stdout).toBe(`${WELCOME}\n${ACK}\n`);
+    const size = String(UNIX_DGRAM_READ_SIZE + 1);
+    const cut = await runProgram(PYTHON, ["-c", DATAGRAM_MESSAGE, "unix", path, size, tempDir()]);
+    expect(cut.stdout).toBe(
+      `${WELCOME}\nerror: message cut: longer than the ${UNIX_DGRAM_READ_SIZE} bytes this server reads of one\n\n`,
     );
   });
 });

@@ -52,8 +52,8 @@ export function removeReadableCopy(): void {
 
 /**
  * The CLI as the user `uid` can run it. A clone in a private directory (mktemp -d makes it 0700) is
- * out of another user's reach, so then it runs from a copy every user can read: dist/ and the
- * runtime dependencies, installed from npm's cache, removed with the user (removeUser), or by
+ * out of another user's reach, so then it runs from a copy every user can read: dist/, the built
+ * addon and the runtime dependencies, installed from npm's cache, removed with the user (removeUser), or by
  * removeReadableCopy for a user the test did not make (nobody).
  */
 function cliFor(uid: number): string {
@@ -62,7 +62,8 @@ function cliFor(uid: number): string {
   if (!readableCopy) {
     const root = dirname(dirname(CLI));
     const copy = mkdtempSync(join(tmpdir(), "playground-test-cli-"));
-    for (const part of ["dist", "package.json", "package-lock.json"])
+    // native/build: the addon, which --ignore-scripts below would not build again.
+    for (const part of ["dist", "native/build", "package.json", "package-lock.json"])
       cpSync(join(root, part), join(copy, part), { recursive: true });
     const npm = ["ci", "--omit=dev", "--offline", "--ignore-scripts", "--no-audit", "--no-fund"];
     execFileSync("npm", npm, { cwd: copy, stdio: "ignore" });

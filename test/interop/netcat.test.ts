@@ -4,9 +4,9 @@
 //
 // What cannot be done: nc has no SOCK_SEQPACKET mode (only -U stream and -uU dgram), so seqpacket is
 // reached with socat alone. nc cannot pad an abstract name (nc -U @name gives the exact length), so it
-// cannot reach our abstract server; the test below pins that down. Only unix-stream takes an abstract
-// name at all: `playground server` refuses @name for unix-dgram and unix-seqpacket (node-unix-socket
-// cannot bind one), so socat's ABSTRACT-SENDTO / ABSTRACT-CONNECT,type=5 have nothing to meet.
+// cannot reach our abstract unix-stream server (node:net pads the name); the test below pins that down.
+// unix-dgram and unix-seqpacket run on the playground's own addon, which passes @name at its exact
+// length, as socat does by default: socat's ABSTRACT-SENDTO and ABSTRACT-CONNECT,type=5 meet them.
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServerProcess } from "../helpers/cli.js";
@@ -243,6 +243,26 @@ describe("socat", () => {
     const server = track(new ServerProcess(["--transport", "unix-stream", "--path", name]));
     expect(await server.address()).toBe(name);
     await pipedSession(server, "socat", ["-", `ABSTRACT-CONNECT:${name.slice(1)},unix-tightsocklen=0`]);
+  });
+
+  it("unix-seqpacket abstract: socat's default exact-length ABSTRACT-CONNECT:name,type=5 reaches --path @name", async () => {
+    requireTool("socat");
+    const name = abstractName("socat-sp");
+    const server = track(new ServerProcess(["--transport", "unix-seqpacket", "--path", name]));
+    expect(await server.address()).toBe(name);
+    await pipedSession(server, "socat", ["-", `ABSTRACT-CONNECT:${name.slice(1)},type=5`]);
+  });
+
+  it("unix-dgram abstract: socat's default exact-length ABSTRACT-SENDTO:name reaches --path @name", async () => {
+    requireTool("socat");
+    const name = abstractName("socat-dg");
+    const server = track(new ServerProcess(["--transport", "unix-dgram", "--path", name]));
+    expect(await server.address()).toBe(name);
+    // bind=: socat binds an abstract name of its own (exact length too), so the server can answer it.
+    await typedDatagramSession(server, "socat", [
+      "-",
+      `ABSTRACT-SENDTO:${name.slice(1)},bind=${abstractName("socat-dg-client").slice(1)}`,
+    ]);
   });
 
   it("unix-stream abstract: socat's default exact-length ABSTRACT-CONNECT:name is refused", async () => {

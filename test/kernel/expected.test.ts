@@ -1,6 +1,6 @@
 // Every experiment's `expected` against the kernel's own word. For each experiment and each transport
 // it applies to, kernel_voice.py makes the experiment's scenario again with python3's plain socket
-// calls (nothing of Node, libuv or node-unix-socket in between) and says what the kernel did, in the
+// calls (nothing of Node, libuv or the playground's addon in between) and says what the kernel did, in the
 // experiment's words. `expected` is "the outcome Linux gives", so it must be that: where it records what
 // a library makes of the kernel's answer instead, the test fails, with the kernel's evidence.
 import { readdirSync, readFileSync, rmSync } from "node:fs";

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # The kernel's own voice for every experiment in src/experiments/: each scenario again, with the plain
-# system calls of python3's socket module and nothing of Node, libuv or node-unix-socket in between.
+# system calls of python3's socket module and nothing of Node, libuv or the playground's addon in between.
 #
 #   python3 kernel_voice.py EXPERIMENT TRANSPORT [DIR]
 #

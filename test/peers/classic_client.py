@@ -6,7 +6,7 @@
 FAMILY is inet, inet6 or unix; TYPE is stream, dgram or seqpacket. ADDRESS is HOST PORT for inet
 and inet6, or PATH for unix, where @name is a Linux abstract name given with its exact length
 ("\\0name", as Python, Go and socat write it). With --padded, @name is NUL-padded to the whole
-108-byte sun_path instead, as Node and node-unix-socket pass it.
+108-byte sun_path instead, as Node's unix-stream (node:net) passes it.
 
 Stream and seqpacket: socket, connect, recv(1024) -> the welcome, sendall(message), recv(1024) ->
 the ack, close. Dgram: there is no connect() or accept(): sendto(hello), recvfrom(1024) -> the

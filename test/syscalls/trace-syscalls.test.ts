@@ -16,8 +16,7 @@ const TRANSPORTS = [
   { name: "udp6", family: "AF_INET6", type: "SOCK_DGRAM" },
   { name: "unix-stream", family: "AF_UNIX", type: "SOCK_STREAM", accept: "accept4" },
   { name: "unix-dgram", family: "AF_UNIX", type: "SOCK_DGRAM" },
-  // node-unix-socket's own code calls accept(), not accept4()
-  { name: "unix-seqpacket", family: "AF_UNIX", type: "SOCK_SEQPACKET", accept: "accept" },
+  { name: "unix-seqpacket", family: "AF_UNIX", type: "SOCK_SEQPACKET", accept: "accept4" },
 ];
 
 /** The kernel's lines under the ladder, without their mark. */

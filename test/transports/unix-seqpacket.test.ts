@@ -1,5 +1,5 @@
-// unix-seqpacket on real sockets: records, errnos, file cleanup, and the node-unix-socket sharp edges
-// (src/transports/unix-addon/) that must never reach the process.
+// unix-seqpacket on real sockets: records, errnos, file cleanup, exact-length @names, and what must never
+// reach the process (the sharp edges node-unix-socket had, issue 18).
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -127,17 +127,23 @@ describe("unix-seqpacket", () => {
     });
   });
 
-  it("refuses @abstract names, which node-unix-socket would turn into 108 NULs", async () => {
-    const dir = tempDir();
-    await expect(unixSeqpacket.listen("@playground-test", echo, noTrace)).rejects.toMatchObject({
-      op: "listen",
-      code: "EINVAL",
+  it("meets a python3 peer on an @name of exact length, both ways", async () => {
+    const ours = `@playground-test-sp-${process.pid}`;
+    const listener = await listen(ours);
+    expect(listener.address).toBe(ours);
+    const out = await python(PY_CLIENT, ours);
+    expect(JSON.parse(out)).toEqual(["ack:hello", "ack:world", ""]);
+    // And python's listener, which binds the exact length too.
+    const theirs = `@playground-test-sp-py-${process.pid}`;
+    const server = spawn("python3", ["-c", PY_ABSTRACT_SERVER, theirs], {
+      stdio: ["pipe", "pipe", "inherit"],
     });
-    await expect(unixSeqpacket.dial("@playground-test", noTrace)).rejects.toMatchObject({
-      op: "connect",
-      code: "EINVAL",
-    });
-    expect(readdirSync(dir)).toEqual([]);
+    cleanups.push(() => stopPython(server));
+    await new Promise((ready) => server.stdout?.once("data", ready));
+    const client = await dial(theirs);
+    const { seen } = record(client);
+    await client.write(Buffer.from("hi"));
+    await expect.poll(() => seen.data).toEqual(["python:hi"]);
   });
 
   describe("nothing a peer does crashes the process", () => {
@@ -155,19 +161,21 @@ describe("unix-seqpacket", () => {
       await expect.poll(() => seen.data).toEqual(["ack:still here"]);
     });
 
-    it("takes a zero-length record as end of data, as recv() returning 0 does", async () => {
+    it("delivers a zero-length record as a record, not as end of data (the kernel tells them apart)", async () => {
       const server = { seen: undefined as ReturnType<typeof record>["seen"] | undefined };
       const listener = await listen(join(tempDir(), "s.sock"), (c) => {
-        server.seen = record(c).seen;
-        c.end();
+        server.seen = record(c, true).seen;
       });
       const client = await dial(listener.address);
-      const { closed } = record(client);
+      const { seen, closed } = record(client);
       await client.write(Buffer.alloc(0));
-      await expect.poll(() => server.seen?.ends).toBe(1);
-      expect(server.seen?.data).toEqual([]);
+      await client.write(Buffer.from("next"));
+      await expect.poll(() => server.seen?.data).toEqual(["", "next"]);
+      expect(server.seen?.ends).toBe(0);
       client.end();
       expect(await closed).toBeUndefined();
+      expect(seen.data).toEqual(["ack:", "ack:next"]);
+      expect(server.seen?.ends).toBe(1);
     });
 
     it("survives destroy() inside data handlers, on both sides", async () => {
@@ -175,7 +183,7 @@ describe("unix-seqpacket", () => {
         c.setHandlers({
           data: () => {
             void c.write(Buffer.from("reply")).catch(() => {});
-            c.destroy(); // node-unix-socket alone aborts the process here
+            c.destroy(); // node-unix-socket aborted the process here (a Rust panic)
           },
           end: () => {},
           close: () => {},
@@ -205,6 +213,28 @@ describe("unix-seqpacket", () => {
       expect(readdirSync(dir)).toEqual(["destroy-after-reply.mts"]);
     });
 
+    it("destroy() with writes waiting for room rejects them, and the process goes on", async () => {
+      // A peer that never reads (held here: a socket nobody holds is closed by the GC's finalizer):
+      // its queue fills, and our writes wait for writable.
+      const held: Connection[] = [];
+      const listener = await listen(join(tempDir(), "s.sock"), (c) => held.push(c));
+      const client = await dial(listener.address);
+      const { closed } = record(client);
+      const writes = Array.from({ length: 200 }, () =>
+        client.write(Buffer.alloc(4096)).then(
+          () => "sent",
+          (err: OpError) => err.code,
+        ),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      client.destroy();
+      const outcomes = await Promise.all(writes);
+      expect(outcomes).toContain("sent");
+      expect(outcomes.at(-1)).toBe("EBADF");
+      expect(await closed).toBeUndefined();
+      for (const c of held) c.destroy();
+    });
+
     it("closes with EMSGSIZE when a record is too big for the socket buffer", async () => {
       const listener = await listen(join(tempDir(), "s.sock"));
       const client = await dial(listener.address);
@@ -228,7 +258,7 @@ const PY_CLIENT = `
 import json, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.settimeout(5)
-s.connect(sys.argv[1])
+s.connect("\\0" + sys.argv[1][1:] if sys.argv[1].startswith("@") else sys.argv[1])
 got = []
 for word in (b"hello", b"world"):
     s.send(word)
@@ -236,6 +266,17 @@ for word in (b"hello", b"world"):
 s.shutdown(socket.SHUT_WR)
 got.append(s.recv(1024).decode())  # b"": our end() after the peer's
 print(json.dumps(got))
+`;
+
+const PY_ABSTRACT_SERVER = `
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind("\\0" + sys.argv[1][1:])  # "@name" -> "\\0name", exact length
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+c.send(b"python:" + c.recv(100))
+sys.stdin.read()
 `;
 
 const PY_STALLED = `

@@ -22,7 +22,7 @@ export const runOptions = (y: Argv) =>
     .option("abstract", {
       type: "boolean",
       default: false,
-      describe: "unix-stream: a fresh abstract name (@...) instead of a file",
+      describe: "unix: a fresh abstract name (@...) instead of a file",
       group: "Address:",
     })
     .option("trace-syscalls", {

@@ -47,11 +47,10 @@ function transportColumns(): string[] {
 }
 
 export const ABSTRACT_HELP = [
-  "Unix addresses are a path, or (unix-stream only) @name for a Linux abstract name: no file on disk.",
-  "Node pads abstract names to the whole 108-byte sun_path, so a peer that uses the exact length",
-  "(Python, Go, socat by default) does not meet them; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.",
-  "unix-dgram and unix-seqpacket take paths only: node-unix-socket's seqpacket socket cuts an @name at",
-  "its NUL, and its datagram socket pads it to 108 bytes as Node does, which unix-dgram does not take yet.",
+  "Unix addresses are a path, or @name for a Linux abstract name: no file on disk. unix-dgram and",
+  "unix-seqpacket pass the name at its exact length, as Python, Go and socat do. unix-stream is",
+  "node:net's, which pads the name to the whole 108-byte sun_path, so a peer that uses the exact",
+  "length does not meet it; socat needs ABSTRACT-CONNECT:name,unix-tightsocklen=0.",
 ].join(" ");
 
 export const MESSAGE_END_HELP = [

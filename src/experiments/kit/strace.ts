@@ -1,5 +1,6 @@
-// A child Node under strace, to hear what the kernel told node-unix-socket (whose errors are text that
-// says "No such file or directory" whatever happened) or what libuv set on a socket.
+// A child Node under strace, to hear what the kernel told the playground's addon (and set the two
+// answers side by side: a witness we did not write against the addon's own error) or what libuv set
+// on a socket.
 import { parseStrace } from "../../syscalls/parse.js";
 import { strace } from "../../syscalls/strace.js";
 import { seqpacketConnectsScript } from "../../transports/unix-addon/index.js";
@@ -41,14 +42,13 @@ export interface KernelAnswers {
   answers: string[];
   /** The strace lines themselves. */
   lines: string[];
-  /** The message node-unix-socket threw, if it threw. */
-  librarySaid?: string;
+  /** The code of the error the addon threw, if it threw. */
+  addonSaid?: string;
 }
 
 /**
- * What the kernel answered to node-unix-socket's connect() on a SOCK_SEQPACKET socket, `attempts`
- * times on one socket: the library throws 'No such file or directory' for every failure, so strace
- * is the only honest witness.
+ * What the kernel answered to the addon's connect() on a SOCK_SEQPACKET socket, `attempts` times on
+ * one socket, as strace saw it, and what the addon threw.
  */
 export async function seqpacketConnectsUnderStrace(
   context: ExperimentContext,
@@ -70,21 +70,21 @@ export async function seqpacketConnectsUnderStrace(
     if (answer === "succeeded") context.trace(record);
     else context.trace({ ...record, errno: answer, message: lines[i] });
   }
-  return printed ? { answers, lines, librarySaid: printed } : { answers, lines };
+  return printed ? { answers, lines, addonSaid: printed } : { answers, lines };
 }
 
 /**
- * A unix-seqpacket connect()'s outcome: the kernel's answer. node-unix-socket does not say it, so the
- * playground deduces it (unix-addon/errors.ts); if the two disagree, the outcome shows both.
+ * A unix-seqpacket connect()'s outcome: the kernel's answer, as strace saw it. The playground's
+ * transport says what the addon threw; if the two disagree, the outcome shows both.
  */
 export function seqpacketOutcome(playground: string, kernel: KernelAnswers): Observation {
   const answer = kernel.answers[0] ?? "no answer";
-  const said = kernel.librarySaid ? `threw "${kernel.librarySaid}"` : "threw nothing";
+  const said = kernel.addonSaid ? `threw ${kernel.addonSaid}` : "threw nothing";
   return {
     outcome: answer === playground ? answer : `kernel ${answer}, playground ${playground}`,
     evidence: [
-      `strace of node-unix-socket in a child Node: ${kernel.lines[0]}`,
-      `node-unix-socket ${said}; the playground read ${playground} from stat() and /proc/net/unix`,
+      `strace of the playground's addon in a child Node: ${kernel.lines[0]}`,
+      `the addon ${said}; the playground's transport said ${playground}`,
     ],
   };
 }

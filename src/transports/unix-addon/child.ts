@@ -1,23 +1,19 @@
-// The library alone, in a child Node: what the experiments run under strace to hear what the kernel
-// told it, since the library's own errors say "No such file or directory" whatever happened.
-import { createRequire } from "node:module";
+// The addon alone, in a child Node: what the experiments run under strace, so that the kernel's own
+// answer (strace's) and the addon's (its error's code) can be shown side by side.
+import { ADDON_FILE } from "./native.js";
 
 /**
- * A script for `node -e`: one SeqpacketSocket connect()s to argv[1], again and again on success,
- * argv[2] times in all, and prints what the library threw, if it threw.
+ * A script for `node -e`: one SOCK_SEQPACKET socket connect()s to argv[1], again and again on success,
+ * argv[2] times in all, and prints the code of what the addon threw, if it threw.
  */
 export function seqpacketConnectsScript(): string {
-  const library = createRequire(import.meta.url).resolve("node-unix-socket");
   return `
-const { SeqpacketSocket } = require(${JSON.stringify(library)});
-const [path, attempts] = [process.argv[1], Number(process.argv[2])];
-const socket = new SeqpacketSocket();
-socket.on("error", () => {});
-let left = attempts;
-const next = () => {
-  if (left-- === 0) process.exit(0);
-  try { socket.connect(path, next); } catch (e) { console.log(e.message); process.exit(0); }
-};
-next();
+const { UnixSocket, constants } = require(${JSON.stringify(ADDON_FILE)});
+const [path, attempts] = [Buffer.from(process.argv[1]), Number(process.argv[2])];
+const socket = new UnixSocket(constants.SOCK_SEQPACKET);
+for (let left = attempts; left > 0; left--) {
+  try { socket.connect(path); } catch (e) { console.log(e.code); break; }
+}
+socket.close();
 `;
 }

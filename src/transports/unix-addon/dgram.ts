@@ -1,168 +1,261 @@
-// SOCK_DGRAM from the library: a bound or unbound socket seen through the DatagramSocket interface,
-// renewed when the library's EAGAIN handling leaves it deaf (see #renew()).
-import { rmSync } from "node:fs";
+// SOCK_DGRAM on the addon: a bound or unbound socket seen through the DatagramSocket interface.
+//
+// Reading: on readable, recvmsg() until EAGAIN (a batch at a time, so one busy socket cannot starve the
+// loop; the poll is level-triggered and calls again). A datagram longer than the read buffer comes
+// with the kernel's MSG_TRUNC, which is what `cut` says.
+//
+// Sending: a unix datagram receiver whose queue is full (net.unix.max_dgram_qlen) makes sendmsg() say
+// EAGAIN, and the datagram waits here, in order, per destination, until the receiver reads: nothing
+// is dropped, as unix(7) promises. Our socket's own poll cannot say when: an unconnected socket polls
+// writable whenever its own send buffer has room, whoever's queue is full (the kernel tracks the
+// receiver's queue only for a connect()ed sender: unix_dgram_poll, unix_dgram_peer_wake_me), so
+// polling it would spin. So each destination that said EAGAIN gets a waker: a second socket,
+// connect()ed to it, that never sends and polls writable exactly when the receiver has room. Where
+// no waker can be made, a timer retries (1 ms, doubling to 50 ms). A destination that takes nothing
+// for PATIENCE_MS fails its waiting datagrams with EAGAIN: a peer that never reads must not make a
+// server hold replies for it forever.
 import { OpError } from "../../errors.js";
 import { describeUnix } from "../address.js";
-import { withMode } from "../socket-file.js";
 import type { DatagramHandlers, DatagramSocket } from "../transport.js";
-import { addonError } from "./errors.js";
-import { type Addon, addonKernelPath, type ErrorContext, load } from "./library.js";
+import { addonError, type ErrorContext, newSocket, statusError } from "./errors.js";
+import { addonKernelPath, kernelName, kernelPathOf } from "./names.js";
+import { loadNative, type UnixSocket } from "./native.js";
+import { Watch } from "./watch.js";
 
-/** The library reads every datagram into a 65,535-byte buffer and drops the rest without a word. */
-export const ADDON_DGRAM_MAX = 65_535;
+/**
+ * How much of one datagram is read. A unix datagram may be as long as the sender's SO_SNDBUF allows
+ * (212,992 bytes by default, net.core.wmem_default); 256 KiB takes any a default sender can send, and
+ * a longer one arrives cut, with MSG_TRUNC, and is reported so.
+ */
+export const UNIX_DGRAM_READ_SIZE = 262_144;
 
-/** How long a send may wait for a full receiver queue to drain before it fails with EAGAIN. */
-const QUEUED_SEND_PATIENCE_MS = 200;
+/** A destination that takes no datagram for this long fails the ones waiting for it with EAGAIN. */
+export const PATIENCE_MS = 1000;
+
+/** Datagrams read per readable event before the loop gets its turn again. */
+const READ_BATCH = 64;
+const RETRY_FIRST_MS = 1;
+const RETRY_MAX_MS = 50;
+
+interface Waiting {
+  readonly data: Buffer;
+  readonly resolve: () => void;
+  readonly reject: (err: OpError) => void;
+}
+
+interface Destination {
+  readonly name: Buffer;
+  readonly datagrams: Waiting[];
+  /** When it last took a datagram (or the first one started waiting). */
+  progress: number;
+  /** Polls writable when the receiver has room (see #wakerFor); null: none could be made. */
+  waker?: UnixSocket | null;
+  /** Waiting on the timer, not on the waker. */
+  onTimer?: boolean;
+}
 
 /**
  * A datagram socket, bound to `kernelPath` (throws an OpError), or unbound: then it can send, but
  * nobody can answer it. close() does not remove the socket file; whoever chose the path does.
  */
-export function openDgram(
-  kernelPath: string | undefined,
-  context: ErrorContext,
-  /** The socket file's mode, where a server chose one: kept when #renew() binds the path again. */
-  mode?: number,
-): DatagramSocket {
-  const socket = new (load(context).DgramSocket)();
+export function openDgram(kernelPath: string | undefined, context: ErrorContext): DatagramSocket {
+  const socket = newSocket("SOCK_DGRAM", context);
   try {
-    if (kernelPath !== undefined) socket.bind(kernelPath);
+    if (kernelPath !== undefined) socket.bind(kernelName(kernelPath));
   } catch (err) {
     socket.close();
     throw addonError(err, "bind", context);
   }
-  return new AddonDgramSocket(socket, kernelPath, context, mode);
+  return new AddonDgramSocket(socket, kernelPath, context);
 }
 
 class AddonDgramSocket implements DatagramSocket {
   readonly local: string;
-  // node-unix-socket has no connect() for datagram sockets: every send names its peer (sendto).
+  // Never connect()ed: every send names its peer (sendto), as a server's socket must.
   readonly connected = false;
-  #socket: Addon.DgramSocket;
+  readonly #socket: UnixSocket;
+  readonly #watch: Watch;
   #handlers: DatagramHandlers | undefined;
-  #early: ((h: DatagramHandlers) => void)[] = [];
-  /** Sends the library still holds (rejecter -> destination): it drops them silently on close. */
-  #sends = new Map<(err: OpError) => void, string>();
-  /** Set while the socket is deaf because a send met EAGAIN: see #renew(). */
-  #deafTimer: NodeJS.Timeout | undefined;
+  /** Datagrams that met EAGAIN, by destination (user form), each list in send order. */
+  readonly #waiting = new Map<string, Destination>();
+  #retry: NodeJS.Timeout | undefined;
+  #retryMs = RETRY_FIRST_MS;
   #closed = false;
 
   constructor(
-    socket: Addon.DgramSocket,
-    private readonly kernelPath: string | undefined,
+    socket: UnixSocket,
+    kernelPath: string | undefined,
     private readonly context: ErrorContext,
-    private readonly mode: number | undefined,
   ) {
     this.local = kernelPath === undefined ? "" : describeUnix(kernelPath);
-    this.#socket = this.#adopt(socket);
+    this.#socket = socket;
+    this.#watch = new Watch(socket, (status, readable) => this.#onEvent(status, readable));
   }
 
-  #adopt(socket: Addon.DgramSocket): Addon.DgramSocket {
-    // `from` is "" when the sender never bound, and also when it bound an abstract name: the
-    // library cuts that at its leading NUL.
-    socket.on("data", (data: Buffer, from: string) => {
-      // A full buffer may be a longer datagram the library cut without a word: say it may be.
-      const cut = data.length >= ADDON_DGRAM_MAX;
-      if (!this.#closed) this.#deliver((h) => h.message(data, describeUnix(from), cut));
-    });
-    // The library closes the socket before it emits 'error' (a failed recvmsg).
-    socket.on("error", (err: unknown) =>
-      this.#deliver((h) => h.error(addonError(err, "recv", this.context))),
-    );
-    socket.on("close", () => {
-      this.#closed = true;
-      clearTimeout(this.#deafTimer);
-      this.#fail("EBADF", "the socket closed before this datagram left");
-    });
-    return socket;
-  }
-
+  /** Reading starts here: until then the kernel holds what arrives, as a paused socket would. */
   setHandlers(handlers: DatagramHandlers): void {
     this.#handlers = handlers;
-    for (const event of this.#early.splice(0)) event(handlers);
+    if (!this.#closed) this.#watch.readable(true);
+  }
+
+  #onEvent(status: number, readable: boolean): void {
+    if (status < 0) this.#handlers?.error(statusError(status, "recv", this.context));
+    if (readable) this.#read();
+  }
+
+  #read(): void {
+    for (let n = 0; n < READ_BATCH && !this.#closed; n++) {
+      let got: ReturnType<UnixSocket["recv"]>;
+      try {
+        got = this.#socket.recv(UNIX_DGRAM_READ_SIZE);
+      } catch (err) {
+        this.#handlers?.error(addonError(err, "recv", this.context));
+        return;
+      }
+      if (got === null) return;
+      const cut = (got.flags & loadNative().constants.MSG_TRUNC) !== 0;
+      this.#handlers?.message(got.data, describeUnix(kernelPathOf(got.from)), cut);
+    }
   }
 
   send(data: Buffer, to: string): Promise<void> {
-    const { transport } = this.context;
-    if (this.#closed) return Promise.reject(this.#lost(to));
-    // The library reads 65,535 bytes of a datagram: one that fills them may have been longer, so the
-    // receiving side cannot tell a whole one of that size from a cut one. The most we send is one less.
-    if (data.length >= ADDON_DGRAM_MAX) {
-      const hint = `node-unix-socket reads at most ${ADDON_DGRAM_MAX} bytes of a datagram and silently drops the rest: send at most ${ADDON_DGRAM_MAX - 1}`;
-      return Promise.reject(new OpError("send", transport, to, "EMSGSIZE", hint));
-    }
+    if (this.#closed) return Promise.reject(this.#lost(to, "the socket is already closed"));
     return new Promise((resolve, reject) => {
-      let called = false;
-      const done = (err?: Error) => {
-        called = true;
-        this.#sends.delete(reject);
-        if (err) reject(addonError(err, "send", { transport, address: to }));
-        else resolve();
-        if (this.#deafTimer && this.#sends.size === 0) setImmediate(() => this.#renew());
-      };
-      this.#sends.set(reject, to);
-      try {
-        this.#socket.sendTo(data, 0, data.length, addonKernelPath(to, transport, "send"), done);
-      } catch (err) {
-        done(err as Error);
+      const waiting = this.#waiting.get(to);
+      if (waiting) {
+        waiting.datagrams.push({ data, resolve, reject });
+        return;
       }
-      // The library calls back at once when the kernel takes the datagram; a later call means the
-      // receiver's queue was full (EAGAIN, net.unix.max_dgram_qlen) and the library queued it.
-      if (!called) this.#deafTimer ??= setTimeout(() => this.#renew(true), QUEUED_SEND_PATIENCE_MS);
+      let name: Buffer;
+      try {
+        name = kernelName(addonKernelPath(to, this.context.transport, "send"));
+        if (this.#socket.send(data, name) >= 0) return resolve();
+      } catch (err) {
+        return reject(addonError(err, "send", { transport: this.context.transport, address: to }));
+      }
+      const destination: Destination = { name, datagrams: [{ data, resolve, reject }], progress: Date.now() };
+      this.#waiting.set(to, destination);
+      this.#wait(to, destination, true);
     });
   }
 
   /**
-   * The cure for the library's worst edge. When a send meets EAGAIN it polls the fd for writing with
-   * a second uv_poll handle, which displaces the reading one: the socket never receives again, and
-   * the loop spins at 100% CPU on POLLOUT (strace: the fd is re-registered EPOLLOUT only; startRecv()
-   * then fails with EEXIST). So the socket is replaced by a new one at the same address, once its
-   * queued sends are out, or after QUEUED_SEND_PATIENCE_MS if the receiver does not read (`patience`
-   * ran out): those sends then fail with EAGAIN, what a non-blocking sendto() says. Datagrams that
-   * reached the old socket while it was deaf are lost with it.
+   * Wait for room at `destination`: on its waker when there is one (and the last try moved something,
+   * or this is the first wait: a waker that fired for nothing is not trusted twice in a row), else on
+   * the timer.
    */
-  #renew(patienceRanOut = false): void {
-    if (!this.#deafTimer || this.#closed || (this.#sends.size > 0 && !patienceRanOut)) return;
-    clearTimeout(this.#deafTimer);
-    this.#deafTimer = undefined;
-    this.#fail("EAGAIN", "the receiver's queue stayed full (net.unix.max_dgram_qlen): it is not reading");
-    const old = this.#socket;
-    for (const event of ["data", "error", "close"]) old.removeAllListeners(event);
-    old.on("error", () => {});
-    old.close();
-    const fresh = this.#adopt(new (load(this.context).DgramSocket)());
-    this.#socket = fresh;
-    if (this.kernelPath === undefined) return;
+  #wait(to: string, destination: Destination, moved: boolean): void {
+    if (destination.waker === undefined) destination.waker = this.#wakerFor(destination.name);
+    const { waker } = destination;
+    if (waker && moved) {
+      waker.watch(false, true, () => {
+        waker.unwatch();
+        this.#sendWaiting(to, "waker");
+      });
+      destination.onTimer = false;
+    } else {
+      destination.onTimer = true;
+    }
+    this.#scheduleRetry();
+  }
+
+  /**
+   * A socket connect()ed to `name` that never sends: the kernel tracks the receiver's queue for a
+   * connected sender (unix_dgram_poll, peer_wake), so this one polls writable exactly when the
+   * receiver has room. null when it cannot connect (the receiver is connected to another peer, or no
+   * descriptor is left): then the timer alone decides.
+   */
+  #wakerFor(name: Buffer): UnixSocket | null {
+    let waker: UnixSocket | undefined;
     try {
-      rmSync(this.kernelPath, { force: true }); // the old socket's file, which close() leaves behind
-      const { kernelPath, mode } = this;
-      // The new file gets the server's --mode as it is made, not the process umask.
-      if (mode === undefined) fresh.bind(kernelPath);
-      else withMode(mode, () => fresh.bind(kernelPath));
-    } catch (err) {
-      this.#deliver((h) => h.error(addonError(err, "bind", this.context)));
-      fresh.close();
+      waker = newSocket("SOCK_DGRAM", this.context);
+      waker.connect(name);
+      return waker;
+    } catch {
+      waker?.close();
+      return null;
     }
   }
 
-  /** Reject the sends the library still holds, which it would never call back. */
-  #fail(code: string, hint: string): void {
-    for (const [reject, to] of this.#sends)
-      reject(new OpError("send", this.context.transport, to, code, hint));
-    this.#sends.clear();
+  #scheduleRetry(): void {
+    if (this.#retry || this.#waiting.size === 0 || this.#closed) return;
+    // Destinations with a waker need the timer only to see their patience run out.
+    const onTimer = [...this.#waiting.values()].some((d) => d.onTimer);
+    this.#retry = setTimeout(
+      () => {
+        this.#retry = undefined;
+        this.#sendWaiting(undefined, "timer");
+      },
+      onTimer ? this.#retryMs : PATIENCE_MS / 4,
+    );
+  }
+
+  /** Send what waits, per destination (or only `only`) in order, until done or EAGAIN again. */
+  #sendWaiting(only: string | undefined, trigger: "timer" | "waker"): void {
+    const now = Date.now();
+    let movedAny = false;
+    for (const [to, destination] of this.#waiting) {
+      if (this.#closed) return;
+      if (only !== undefined && to !== only) continue;
+      // A destination waiting on its waker is tried when the waker says so; the timer only checks
+      // its patience.
+      const moved = trigger === "waker" || destination.onTimer ? this.#flush(to, destination, now) : false;
+      movedAny ||= moved;
+      const { datagrams } = destination;
+      if (datagrams.length > 0 && now - destination.progress >= PATIENCE_MS) {
+        const hint = `its receive queue stayed full for ${PATIENCE_MS} ms (net.unix.max_dgram_qlen): the peer is not reading`;
+        for (const waiting of datagrams.splice(0)) waiting.reject(this.#lost(to, hint, "EAGAIN"));
+      }
+      if (datagrams.length === 0) {
+        destination.waker?.close();
+        this.#waiting.delete(to);
+      } else if (trigger === "waker" || destination.onTimer) {
+        this.#wait(to, destination, moved || trigger === "timer");
+      }
+    }
+    if (trigger === "timer")
+      this.#retryMs = movedAny ? RETRY_FIRST_MS : Math.min(this.#retryMs * 2, RETRY_MAX_MS);
+    this.#scheduleRetry();
+  }
+
+  /** Hand the kernel what waits for `to`, in order, until EAGAIN; says whether anything left. */
+  #flush(to: string, destination: Destination, now: number): boolean {
+    const { datagrams } = destination;
+    let moved = false;
+    while (datagrams.length > 0 && !this.#closed) {
+      const next = datagrams[0] as Waiting;
+      let sent: number;
+      try {
+        sent = this.#socket.send(next.data, destination.name);
+      } catch (err) {
+        datagrams.shift();
+        next.reject(addonError(err, "send", { transport: this.context.transport, address: to }));
+        continue;
+      }
+      if (sent < 0) break;
+      datagrams.shift();
+      next.resolve();
+      destination.progress = now;
+      moved = true;
+    }
+    return moved;
   }
 
   close(): Promise<void> {
-    if (!this.#closed) this.#socket.close(); // emits 'close' at once
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#socket.close();
+    for (const [to, { datagrams, waker }] of this.#waiting) {
+      waker?.close();
+      for (const waiting of datagrams)
+        waiting.reject(this.#lost(to, "the socket closed before this datagram left"));
+    }
+    this.#waiting.clear();
     return Promise.resolve();
   }
 
-  #deliver(event: (h: DatagramHandlers) => void): void {
-    if (this.#handlers) event(this.#handlers);
-    else this.#early.push(event);
-  }
-
-  #lost(to = this.local): OpError {
-    return new OpError("send", this.context.transport, to, "EBADF", "the socket is already closed");
+  #lost(to: string, hint: string, code = "EBADF"): OpError {
+    return new OpError("send", this.context.transport, to, code, hint);
   }
 }

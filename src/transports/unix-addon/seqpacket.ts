@@ -1,10 +1,22 @@
-// SOCK_SEQPACKET from the library: a listener, a connect(), and its socket seen through the
-// Connection interface with the sharp edges (library.ts) filed off.
+// SOCK_SEQPACKET on the addon: a listener, a connect(), and the connected socket seen through the
+// Connection interface. Records in, records out; errors are the kernel's (ECONNRESET when the peer
+// closed with our data unread, EPIPE, EMSGSIZE), and close() is safe from inside any handler.
 import { OpError } from "../../errors.js";
-import { setupCallOf } from "../setup-trace.js";
 import type { Connection, ConnectionHandlers } from "../transport.js";
-import { addonError, errnoOf, whyConnectFailed } from "./errors.js";
-import { type Addon, type ErrorContext, load } from "./library.js";
+import { addonError, type ErrorContext, newSocket, statusError } from "./errors.js";
+import { kernelName } from "./names.js";
+import { loadNative, type UnixSocket } from "./native.js";
+import { Watch } from "./watch.js";
+
+/**
+ * How much of one record is read. A record may be as long as the sender's SO_SNDBUF allows (212,992
+ * bytes by default); a longer one is cut by the kernel (MSG_TRUNC), which ends the connection.
+ */
+const READ_SIZE = 262_144;
+/** Records read (or connections accepted) per readable event before the loop gets its turn again. */
+const BATCH = 64;
+/** accept() failing for want of descriptors (EMFILE, ENFILE) is retried after this, not at once. */
+const ACCEPT_PAUSE_MS = 100;
 
 /** Bind and listen; throws an OpError. close() stops accepting and keeps accepted connections. */
 export function listenSeqpacket(
@@ -12,152 +24,208 @@ export function listenSeqpacket(
   context: ErrorContext,
   onConnection: (connection: Connection) => void,
 ): { close(): void } {
-  const server = new (load(context).SeqpacketServer)();
-  // Once listening, an error on the listening socket (EMFILE on accept, say) must not crash us.
-  server.on("error", () => {});
+  const server = newSocket("SOCK_SEQPACKET", context);
   try {
+    server.bind(kernelName(kernelPath));
     // 4096: ask for a deep accept queue; the kernel caps it at net.core.somaxconn.
-    server.listen(kernelPath, 4096);
+    server.listen(4096);
   } catch (err) {
     server.close();
-    throw addonError(err, setupCallOf(errnoOf(err)), context);
+    throw addonError(err, (err as NodeJS.ErrnoException).syscall === "listen" ? "listen" : "bind", context);
   }
-  // The library cannot say who connected, and there is nothing to say: a connecting unix client is
-  // unnamed unless it bound a path first, which ours never do.
-  server.on("connection", (socket: Addon.SeqpacketSocket) => {
-    onConnection(new SeqpacketConnection(socket, context.address, "", context));
-  });
-  return { close: () => server.close() };
-}
-
-/** Connect; resolves once connected, rejects with an OpError saying what the kernel said. */
-export function connectSeqpacket(kernelPath: string, context: ErrorContext): Promise<Connection> {
-  const socket = new (load(context).SeqpacketSocket)();
-  return new Promise((resolve, reject) => {
-    const fail = (err: unknown) => reject(addonError(err, "connect", context));
-    socket.on("error", fail);
-    try {
-      socket.connect(kernelPath, () => {
-        // The local side stays unnamed: connect() does not bind a unix socket (no autobind either).
-        resolve(new SeqpacketConnection(socket, "", context.address, context));
-        socket.off("error", fail);
-      });
-    } catch {
-      socket.destroy(); // a new socket is in no callback of its own, so closing it now is safe
-      reject(new OpError("connect", context.transport, context.address, whyConnectFailed(kernelPath)));
+  let paused: NodeJS.Timeout | undefined;
+  const watch = new Watch(server, () => {
+    for (let n = 0; n < BATCH; n++) {
+      let accepted: UnixSocket | null;
+      try {
+        accepted = server.accept();
+      } catch {
+        // Out of descriptors, say: the connection stays queued, and a level-triggered poll would call
+        // again at once, spinning. Listen again a little later.
+        watch.readable(false);
+        paused = setTimeout(() => watch.readable(true), ACCEPT_PAUSE_MS);
+        return;
+      }
+      if (accepted === null) return;
+      // A connecting unix client is unnamed unless it bound a name first, which ours never do.
+      onConnection(new SeqpacketConnection(accepted, context.address, "", context));
     }
   });
+  watch.readable(true);
+  return {
+    close: () => {
+      clearTimeout(paused);
+      server.close();
+    },
+  };
 }
 
-/** A library SeqpacketSocket seen through the Connection interface, with its sharp edges filed off. */
+/** Connect; resolves once connected (at once on AF_UNIX), rejects with the kernel's errno. */
+export async function connectSeqpacket(kernelPath: string, context: ErrorContext): Promise<Connection> {
+  const socket = newSocket("SOCK_SEQPACKET", context);
+  try {
+    socket.connect(kernelName(kernelPath));
+  } catch (err) {
+    socket.close();
+    throw addonError(err, "connect", context);
+  }
+  // The local side stays unnamed: connect() does not bind a unix socket (no autobind either).
+  return new SeqpacketConnection(socket, "", context.address, context);
+}
+
+interface Write {
+  readonly data: Buffer;
+  readonly resolve: () => void;
+  readonly reject: (err: OpError) => void;
+}
+
+/** A connected SOCK_SEQPACKET socket seen through the Connection interface. */
 class SeqpacketConnection implements Connection {
+  readonly #socket: UnixSocket;
+  readonly #watch: Watch;
   #handlers: ConnectionHandlers | undefined;
-  /** Events that came before setHandlers(), as a paused net.Socket would keep them. */
+  /** Events that came before setHandlers() (a failed write's close), as a paused net.Socket keeps them. */
   #early: ((h: ConnectionHandlers) => void)[] = [];
-  /** Rejecters of writes the kernel has not taken yet: the library drops them silently on close. */
-  #writes = new Set<(err: OpError) => void>();
-  #error: OpError | undefined;
+  /** Writes the kernel has not taken yet (EAGAIN: the send buffer is full), in order. */
+  #writes: Write[] = [];
   #peerEnded = false;
   #shut = false; // end() or destroy() called: no more writes
-  /** end() waiting for the writes before it: the library may shut down before a queued write. */
-  #endAfterWrites: (() => void) | undefined;
-  #destroying = false;
-  #closed = false; // the library emitted 'close': never call into it again
+  #shutDown = false; // shutdown(SHUT_WR) made
+  #closed = false;
 
   constructor(
-    private readonly socket: Addon.SeqpacketSocket,
+    socket: UnixSocket,
     readonly local: string,
     readonly remote: string,
     private readonly context: ErrorContext,
   ) {
-    socket.on("data", (chunk: Buffer) => {
-      if (!this.#destroying) this.#deliver((h) => h.data(chunk));
-    });
-    // Also what a zero-length record looks like: recv() returns 0 for it as for EOF. Prepended: the
-    // library's own 'end' listener may close the socket, and the peer's EOF came before that close.
-    socket.prependListener("end", () => {
-      if (this.#peerEnded || this.#destroying) return;
-      this.#peerEnded = true;
-      this.#deliver((h) => h.end());
-    });
-    // The library emits 'error' and then closes the socket itself; a write failure (EMSGSIZE, EPIPE)
-    // closes the whole connection, not just that write.
-    socket.on("error", (err: unknown) => {
-      this.#error ??= addonError(err, this.#writes.size > 0 ? "send" : "recv", context);
-    });
-    socket.on("close", () => this.#onClose());
+    this.#socket = socket;
+    this.#watch = new Watch(socket, (status, readable, writable) =>
+      this.#onEvent(status, readable, writable),
+    );
   }
 
+  /** Reading starts here: until then the kernel holds what arrives, as a paused socket would. */
   setHandlers(handlers: ConnectionHandlers): void {
     this.#handlers = handlers;
     for (const event of this.#early.splice(0)) event(handlers);
+    if (!this.#closed && !this.#peerEnded) this.#watch.readable(true);
+  }
+
+  #onEvent(status: number, readable: boolean, writable: boolean): void {
+    if (status < 0) {
+      this.#close(statusError(status, this.#writes.length > 0 ? "send" : "recv", this.context));
+      return;
+    }
+    if (writable) this.#flush();
+    if (readable) this.#read();
+  }
+
+  #read(): void {
+    for (let n = 0; n < BATCH && !this.#closed && !this.#peerEnded; n++) {
+      let got: ReturnType<UnixSocket["recv"]>;
+      try {
+        got = this.#socket.recv(READ_SIZE);
+      } catch (err) {
+        this.#close(addonError(err, "recv", this.context));
+        return;
+      }
+      if (got === null) return;
+      if (got.length === 0 && got.hangup) {
+        this.#onPeerEnd();
+        return;
+      }
+      if (got.flags & loadNative().constants.MSG_TRUNC) {
+        // The kernel cut the record (MSG_TRUNC) and dropped its tail: handing on the head as if it
+        // were the whole record would be a lie, and the connection cannot go on one record short.
+        const hint = `a ${got.length}-byte record arrived, and only ${READ_SIZE} bytes of one are read: the kernel cut it (MSG_TRUNC)`;
+        this.#close(new OpError("recv", this.context.transport, this.context.address, "EMSGSIZE", hint));
+        return;
+      }
+      // An empty record is a record: the kernel tells it from end-of-file (hangup false).
+      this.#deliver((h) => h.data(got.data));
+    }
+  }
+
+  #onPeerEnd(): void {
+    this.#peerEnded = true;
+    this.#watch.readable(false); // end-of-file stays readable: polling it would spin
+    this.#deliver((h) => h.end());
+    this.#closeIfDone();
   }
 
   write(data: Buffer): Promise<void> {
-    if (this.#destroying || this.#closed)
-      return Promise.reject(this.#lost("the connection is already closed"));
+    if (this.#closed) return Promise.reject(this.#lost("the connection is already closed"));
     if (this.#shut) return Promise.reject(this.#lost("this side already shut down writing", "EPIPE"));
     return new Promise((resolve, reject) => {
-      this.#writes.add(reject);
-      try {
-        this.socket.write(data, 0, data.length, () => {
-          this.#writes.delete(reject);
-          resolve();
-          if (this.#writes.size === 0) this.#endAfterWrites?.();
-        });
-      } catch (err) {
-        this.#writes.delete(reject);
-        reject(addonError(err, "send", this.context));
-      }
+      this.#writes.push({ data, resolve, reject });
+      if (this.#writes.length === 1) this.#flush();
     });
+  }
+
+  /** Hand the kernel what waits, in order, until it says EAGAIN (then wait for writable). */
+  #flush(): void {
+    while (this.#writes.length > 0 && !this.#closed) {
+      const next = this.#writes[0] as Write;
+      let sent: number;
+      try {
+        sent = this.#socket.send(next.data);
+      } catch (err) {
+        // A failed write (EMSGSIZE, EPIPE) ends the connection, not just that write.
+        this.#writes.shift();
+        const error = addonError(err, "send", this.context);
+        next.reject(error);
+        this.#close(error);
+        return;
+      }
+      if (sent < 0) {
+        this.#watch.writable(true);
+        return;
+      }
+      this.#writes.shift();
+      next.resolve();
+    }
+    this.#watch.writable(false);
+    if (this.#shut && !this.#shutDown && !this.#closed) this.#shutdown();
   }
 
   /** shutdown(SHUT_WR) once every write before it has left, as the Connection interface promises. */
   end(): void {
     if (this.#shut) return;
     this.#shut = true;
-    // Deferred: once both sides are shut the library closes the socket, and closing inside one of its
-    // own callbacks aborts the process.
-    const shutdown = () => {
-      this.#endAfterWrites = undefined;
-      setImmediate(() => this.#call(() => this.socket.end()));
-    };
-    if (this.#writes.size === 0) shutdown();
-    else this.#endAfterWrites = shutdown;
+    if (this.#writes.length === 0) this.#shutdown();
+  }
+
+  #shutdown(): void {
+    this.#shutDown = true;
+    try {
+      this.#socket.shutdown(loadNative().constants.SHUT_WR);
+    } catch (err) {
+      // ENOTCONN: the peer is gone already; the connection ends as closed.
+      this.#close(addonError(err, "close", this.context));
+      return;
+    }
+    this.#closeIfDone();
+  }
+
+  /** Both sides shut down: nothing more can pass, so the socket closes, as a stream's does. */
+  #closeIfDone(): void {
+    if (this.#peerEnded && this.#shutDown) this.#close();
   }
 
   destroy(): void {
-    if (this.#destroying) return;
-    this.#destroying = true;
     this.#shut = true;
-    // Deferred for the panic above: the protocol may destroy from inside its data handler.
-    setImmediate(() => this.#call(() => this.socket.destroy()));
+    this.#close();
   }
 
-  /** Call into the library only while the socket is open; it throws EBADF, or panics, after. */
-  #call(action: () => void): void {
-    if (this.#closed) return;
-    try {
-      action();
-    } catch (err) {
-      this.#error ??= addonError(err, "close", this.context);
-      try {
-        this.socket.destroy();
-      } catch {
-        // The library had closed it after all; 'close' may never come, so close for it.
-      }
-      this.#onClose();
-    }
-  }
-
-  #onClose(): void {
+  #close(error?: OpError): void {
     if (this.#closed) return;
     this.#closed = true;
-    const error = this.#error;
-    for (const reject of this.#writes)
-      reject(error ?? this.#lost("the connection closed before this write left"));
-    this.#writes.clear();
-    this.#deliver((h) => h.close(error));
+    this.#socket.close();
+    for (const write of this.#writes.splice(0))
+      write.reject(error ?? this.#lost("the connection closed before this write left"));
+    // After the caller's own call has returned, as net.Socket's 'close' comes.
+    process.nextTick(() => this.#deliver((h) => h.close(error)));
   }
 
   #deliver(event: (h: ConnectionHandlers) => void): void {

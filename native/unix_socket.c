@@ -1,0 +1,751 @@
+// The playground's own AF_UNIX sockets for the two types Node's core lacks (SOCK_DGRAM, SOCK_SEQPACKET;
+// SOCK_STREAM works too). Deliberately thin: one class, UnixSocket, that owns one non-blocking,
+// close-on-exec fd and makes the socket calls on it, plus one uv_poll_t that says when the fd is
+// readable or writable. Every decision (when to read, what to queue, what an error means) is made in
+// TypeScript, in src/transports/unix-addon/.
+//
+// Rules this file keeps, because an addon that aborts the process takes the whole lab with it:
+// - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts;
+// - close() is idempotent: the fd becomes -1 and any later call throws EBADF without touching a
+//   number the kernel may have handed to someone else;
+// - close() may be called from inside the socket's own callback: the poll stops at once, the handle is
+//   freed in its close callback, and no JS callback runs after close;
+// - an exception thrown by the JS callback goes to Node's uncaught-exception path, not abort();
+// - the JS object stays alive while watched (strong reference); the GC's finalizer closes the fd of a
+//   socket nobody closed.
+//
+// A name is the exact sun_path bytes: a path, or an abstract name with its leading 0 byte. Its length
+// is passed exactly (addrlen = offsetof(sun_path) + length), never NUL-padded to 108 bytes.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <uv.h>
+
+// The most fds one message carries: the kernel's SCM_MAX_FD.
+#define MAX_FDS 253
+
+typedef struct {
+  int fd;
+  int type;
+  napi_env env;
+  napi_ref self;    // weak (count 0) normally; strong (count 1) while watched
+  napi_ref onEvent; // the watch callback
+  napi_async_context async;
+  uv_poll_t *poll; // freed in its uv_close callback, never before
+  int events;      // UV_READABLE | UV_WRITABLE being watched; 0: not watched
+} UnixSocket;
+
+/** What one Node environment (the main thread, or a worker) shares among its sockets. */
+typedef struct {
+  napi_ref constructor;
+  char *scratch; // recvmsg's buffer, grown to the largest size asked for: one per env, not per socket
+  size_t scratchSize;
+} Shared;
+
+// Passed as the constructor's argument by accept(), which cannot be reached from JS: adopt an fd.
+static int adoptTag;
+
+static Shared *shared(napi_env env) {
+  Shared *data = NULL;
+  napi_get_instance_data(env, (void **)&data);
+  return data;
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+#define CALL(env, call)                                                                            \
+  do {                                                                                             \
+    if ((call) != napi_ok) return NULL;                                                            \
+  } while (0)
+
+/** The Error Node would make for a failed system call: code, errno (negative) and syscall. */
+static napi_value errnoError(napi_env env, int err, const char *syscall) {
+  const char *code = uv_err_name(-err);
+  char message[128];
+  snprintf(message, sizeof message, "%s %s", syscall, code);
+  napi_value codeValue, messageValue, error, errnoValue, syscallValue;
+  napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &codeValue);
+  napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &messageValue);
+  napi_create_error(env, codeValue, messageValue, &error);
+  napi_create_int32(env, -err, &errnoValue);
+  napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscallValue);
+  napi_set_named_property(env, error, "errno", errnoValue);
+  napi_set_named_property(env, error, "syscall", syscallValue);
+  return error;
+}
+
+static napi_value throwErrno(napi_env env, int err, const char *syscall) {
+  napi_throw(env, errnoError(env, err, syscall));
+  return NULL;
+}
+
+static napi_value throwType(napi_env env, const char *message) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", message);
+  return NULL;
+}
+
+// ---- arguments --------------------------------------------------------------------------------
+
+/** `this` as a UnixSocket with an open fd, or NULL with EBADF thrown (closed) naming `syscall`. */
+static UnixSocket *openSocket(napi_env env, napi_value self, const char *syscall) {
+  UnixSocket *s = NULL;
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) {
+    throwType(env, "not a UnixSocket");
+    return NULL;
+  }
+  if (s->fd < 0) {
+    throwErrno(env, EBADF, syscall);
+    return NULL;
+  }
+  return s;
+}
+
+static int isNullish(napi_env env, napi_value value) {
+  napi_valuetype type;
+  napi_typeof(env, value, &type);
+  return type == napi_undefined || type == napi_null;
+}
+
+/**
+ * A Buffer of sun_path bytes as a sockaddr_un; its length in *len. Names longer than sun_path are
+ * refused with ENAMETOOLONG (as libuv's uv_pipe_bind does): the kernel cannot be given them at all.
+ */
+static int toAddress(napi_env env, napi_value name, const char *syscall, struct sockaddr_un *addr,
+                     socklen_t *len) {
+  bool isBuffer = false;
+  napi_is_buffer(env, name, &isBuffer);
+  if (!isBuffer) {
+    throwType(env, "a unix socket name is a Buffer of sun_path bytes");
+    return 0;
+  }
+  void *data;
+  size_t size;
+  napi_get_buffer_info(env, name, &data, &size);
+  if (size > sizeof addr->sun_path) {
+    throwErrno(env, ENAMETOOLONG, syscall);
+    return 0;
+  }
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  memcpy(addr->sun_path, data, size);
+  *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + size);
+  return 1;
+}
+
+/** sun_path bytes as a Buffer: a path without its NUL, an abstract name at its exact length. */
+static napi_value fromAddress(napi_env env, const struct sockaddr_un *addr, socklen_t len) {
+  size_t size = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+  if (size > 0 && addr->sun_path[0] != '\0') size = strnlen(addr->sun_path, size);
+  napi_value buffer;
+  CALL(env, napi_create_buffer_copy(env, size, addr->sun_path, NULL, &buffer));
+  return buffer;
+}
+
+static napi_value getArgs(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv,
+                          napi_value *self) {
+  CALL(env, napi_get_cb_info(env, info, argc, argv, self, NULL));
+  return *self;
+}
+
+static int int32Arg(napi_env env, napi_value value, int32_t *out) {
+  if (napi_get_value_int32(env, value, out) != napi_ok) {
+    throwType(env, "expected a number");
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value undefinedValue(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+static napi_value int32Value(napi_env env, int32_t n) {
+  napi_value v;
+  napi_create_int32(env, n, &v);
+  return v;
+}
+
+// ---- life: construct, close, finalize ----------------------------------------------------------
+
+static void onPollClosed(uv_handle_t *handle) { free(handle); }
+
+/** Stop watching: the poll stops now; the JS object may be collected again. */
+static void stopWatching(UnixSocket *s) {
+  if (s->poll != NULL) uv_poll_stop(s->poll);
+  if (s->events != 0) {
+    s->events = 0;
+    uint32_t count;
+    napi_reference_unref(s->env, s->self, &count);
+  }
+}
+
+/** Close the fd and release what watched it; safe to call again, and from inside the callback. */
+static void closeSocket(UnixSocket *s) {
+  if (s->fd < 0) return;
+  stopWatching(s);
+  if (s->poll != NULL) {
+    s->poll->data = NULL;
+    uv_close((uv_handle_t *)s->poll, onPollClosed);
+    s->poll = NULL;
+  }
+  if (s->onEvent != NULL) {
+    napi_delete_reference(s->env, s->onEvent);
+    s->onEvent = NULL;
+  }
+  close(s->fd);
+  s->fd = -1;
+}
+
+static void finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  UnixSocket *s = data;
+  closeSocket(s);
+  if (s->async != NULL) napi_async_destroy(env, s->async);
+  napi_delete_reference(env, s->self);
+  free(s);
+}
+
+/** new UnixSocket(type): socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0). */
+static napi_value construct(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], self, newTarget;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == NULL)
+    return throwType(env, "UnixSocket is a class: use new UnixSocket(type)");
+  int fd = -1;
+  int32_t type = 0;
+  void *tag = NULL;
+  napi_valuetype kind;
+  napi_typeof(env, argv[0], &kind);
+  if (argc >= 2 && kind == napi_external && napi_get_value_external(env, argv[0], &tag) == napi_ok &&
+      tag == &adoptTag) {
+    if (!int32Arg(env, argv[1], &fd)) return NULL;
+    socklen_t len = sizeof type;
+    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+  } else {
+    if (argc < 1 || !int32Arg(env, argv[0], &type)) return NULL;
+    fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return throwErrno(env, errno, "socket");
+  }
+  UnixSocket *s = calloc(1, sizeof *s);
+  if (s == NULL) {
+    close(fd);
+    return throwErrno(env, ENOMEM, "socket");
+  }
+  s->fd = fd;
+  s->type = type;
+  s->env = env;
+  if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
+    close(fd);
+    free(s);
+    return NULL;
+  }
+  napi_create_reference(env, self, 0, &s->self);
+  return self;
+}
+
+static napi_value jsClose(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = NULL;
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) return throwType(env, "not a UnixSocket");
+  closeSocket(s);
+  return undefinedValue(env);
+}
+
+// ---- the socket calls -------------------------------------------------------------------------
+
+static napi_value nameCall(napi_env env, napi_callback_info info, const char *syscall, int isBind) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, syscall);
+  if (s == NULL) return NULL;
+  struct sockaddr_un addr;
+  socklen_t len;
+  if (argc < 1 || !toAddress(env, argv[0], syscall, &addr, &len)) return NULL;
+  int rc = isBind ? bind(s->fd, (struct sockaddr *)&addr, len) : connect(s->fd, (struct sockaddr *)&addr, len);
+  if (rc < 0) return throwErrno(env, errno, syscall);
+  return undefinedValue(env);
+}
+
+static napi_value jsBind(napi_env env, napi_callback_info info) { return nameCall(env, info, "bind", 1); }
+
+/** connect(): on AF_UNIX it completes at once or fails at once (EAGAIN when the backlog is full). */
+static napi_value jsConnect(napi_env env, napi_callback_info info) { return nameCall(env, info, "connect", 0); }
+
+static napi_value jsListen(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "listen");
+  int32_t backlog;
+  if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &backlog)) return NULL;
+  if (listen(s->fd, backlog) < 0) return throwErrno(env, errno, "listen");
+  return undefinedValue(env);
+}
+
+/** accept4(): a new UnixSocket, or null when no connection is waiting (EAGAIN). */
+static napi_value jsAccept(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "accept");
+  if (s == NULL) return NULL;
+  int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      napi_value null;
+      napi_get_null(env, &null);
+      return null;
+    }
+    return throwErrno(env, errno, "accept");
+  }
+  napi_value cons, args[2], accepted;
+  if (napi_get_reference_value(env, shared(env)->constructor, &cons) != napi_ok ||
+      napi_create_external(env, &adoptTag, NULL, NULL, &args[0]) != napi_ok ||
+      napi_create_int32(env, fd, &args[1]) != napi_ok ||
+      napi_new_instance(env, cons, 2, args, &accepted) != napi_ok) {
+    close(fd);
+    return NULL;
+  }
+  return accepted;
+}
+
+/**
+ * sendmsg(data, to?, fds?): the bytes the kernel took, or -1 when it would block (EAGAIN). MSG_NOSIGNAL:
+ * a send to a closed peer is EPIPE, not a SIGPIPE that kills the process. fds go as SCM_RIGHTS.
+ */
+static napi_value jsSend(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "sendmsg");
+  if (s == NULL) return NULL;
+  bool isBuffer = false;
+  if (argc >= 1) napi_is_buffer(env, argv[0], &isBuffer);
+  if (!isBuffer) return throwType(env, "send() takes a Buffer");
+  void *data;
+  size_t size;
+  napi_get_buffer_info(env, argv[0], &data, &size);
+
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  struct iovec iov = {.iov_base = data, .iov_len = size};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  struct sockaddr_un addr;
+  socklen_t len;
+  if (argc >= 2 && !isNullish(env, argv[1])) {
+    if (!toAddress(env, argv[1], "sendmsg", &addr, &len)) return NULL;
+    msg.msg_name = &addr;
+    msg.msg_namelen = len;
+  }
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)];
+    struct cmsghdr align;
+  } control;
+  if (argc >= 3 && !isNullish(env, argv[2])) {
+    bool isArray = false;
+    uint32_t count = 0;
+    napi_is_array(env, argv[2], &isArray);
+    if (!isArray) return throwType(env, "fds is an array of file descriptors");
+    napi_get_array_length(env, argv[2], &count);
+    if (count > MAX_FDS) return throwErrno(env, EINVAL, "sendmsg");
+    if (count > 0) {
+      memset(&control, 0, sizeof control);
+      msg.msg_control = control.buf;
+      msg.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+      struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN(sizeof(int) * count);
+      int *fds = (int *)CMSG_DATA(cmsg);
+      for (uint32_t i = 0; i < count; i++) {
+        napi_value element;
+        int32_t fd;
+        napi_get_element(env, argv[2], i, &element);
+        if (!int32Arg(env, element, &fd)) return NULL;
+        memcpy(&fds[i], &fd, sizeof fd);
+      }
+    }
+  }
+  ssize_t sent = sendmsg(s->fd, &msg, MSG_NOSIGNAL);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return int32Value(env, -1);
+    return throwErrno(env, errno, "sendmsg");
+  }
+  napi_value result;
+  napi_create_double(env, (double)sent, &result);
+  return result;
+}
+
+static napi_value credValue(napi_env env, const struct ucred *cred) {
+  napi_value object, pid, uid, gid;
+  CALL(env, napi_create_object(env, &object));
+  napi_create_int32(env, cred->pid, &pid);
+  napi_create_uint32(env, cred->uid, &uid);
+  napi_create_uint32(env, cred->gid, &gid);
+  napi_set_named_property(env, object, "pid", pid);
+  napi_set_named_property(env, object, "uid", uid);
+  napi_set_named_property(env, object, "gid", gid);
+  return object;
+}
+
+/**
+ * recvmsg(size): null when nothing is queued (EAGAIN), else { data, length, from, flags, fds, cred?,
+ * hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer has shut down).
+ * MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's real length even
+ * when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC, MSG_CTRUNC).
+ * `from` is empty when the kernel gave no address (an unnamed sender). Received
+ * fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
+ */
+static napi_value jsRecv(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "recvmsg");
+  int32_t size;
+  if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &size)) return NULL;
+  if (size < 0) return throwErrno(env, EINVAL, "recvmsg");
+  Shared *data = shared(env);
+  if ((size_t)size > data->scratchSize || data->scratch == NULL) {
+    char *grown = realloc(data->scratch, size > 0 ? (size_t)size : 1);
+    if (grown == NULL) return throwErrno(env, ENOMEM, "recvmsg");
+    data->scratch = grown;
+    data->scratchSize = (size_t)size;
+  }
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  struct iovec iov = {.iov_base = data->scratch, .iov_len = (size_t)size};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  msg.msg_name = &addr;
+  msg.msg_namelen = sizeof addr;
+  union {
+    char buf[CMSG_SPACE(sizeof(int) * MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
+    struct cmsghdr align;
+  } control;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  // MSG_TRUNC only means "return the real length" on record-keeping sockets; on a stream it discards.
+  int flags = MSG_CMSG_CLOEXEC | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
+  ssize_t got = recvmsg(s->fd, &msg, flags);
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      napi_value null;
+      napi_get_null(env, &null);
+      return null;
+    }
+    return throwErrno(env, errno, "recvmsg");
+  }
+  size_t kept = (size_t)got < (size_t)size ? (size_t)got : (size_t)size;
+  napi_value result, bytes, from, fds, flagsValue, length;
+  CALL(env, napi_create_object(env, &result));
+  CALL(env, napi_create_buffer_copy(env, kept, data->scratch, NULL, &bytes));
+  CALL(env, napi_create_array(env, &fds));
+  // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
+  if ((from = fromAddress(env, &addr, msg.msg_namelen)) == NULL) return NULL;
+  uint32_t fdCount = 0;
+  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET) continue;
+    if (cmsg->cmsg_type == SCM_RIGHTS) {
+      size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
+        napi_set_element(env, fds, fdCount++, int32Value(env, fd));
+      }
+    } else if (cmsg->cmsg_type == SCM_CREDENTIALS && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      struct ucred cred;
+      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
+      napi_value credObject = credValue(env, &cred);
+      if (credObject == NULL) return NULL;
+      napi_set_named_property(env, result, "cred", credObject);
+    }
+  }
+  napi_create_double(env, (double)got, &length);
+  // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
+  napi_create_int32(env, msg.msg_flags & ~MSG_CMSG_CLOEXEC, &flagsValue);
+  napi_set_named_property(env, result, "data", bytes);
+  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
+  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
+  if (got == 0 && s->type != SOCK_DGRAM) {
+    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+    napi_value hangup;
+    napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup);
+    napi_set_named_property(env, result, "hangup", hangup);
+  }
+  napi_set_named_property(env, result, "length", length);
+  napi_set_named_property(env, result, "from", from);
+  napi_set_named_property(env, result, "flags", flagsValue);
+  napi_set_named_property(env, result, "fds", fds);
+  return result;
+}
+
+static napi_value jsShutdown(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "shutdown");
+  int32_t how;
+  if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &how)) return NULL;
+  if (shutdown(s->fd, how) < 0) return throwErrno(env, errno, "shutdown");
+  return undefinedValue(env);
+}
+
+/** getsockopt(level, name) for the int-valued options (SO_SNDBUF, SO_RCVBUF, SO_ERROR, SO_TYPE...). */
+static napi_value jsGetsockopt(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "getsockopt");
+  int32_t level, name;
+  if (s == NULL || argc < 2 || !int32Arg(env, argv[0], &level) || !int32Arg(env, argv[1], &name)) return NULL;
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(s->fd, level, name, &value, &len) < 0) return throwErrno(env, errno, "getsockopt");
+  return int32Value(env, value);
+}
+
+static napi_value jsSetsockopt(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "setsockopt");
+  int32_t level, name, value;
+  if (s == NULL || argc < 3 || !int32Arg(env, argv[0], &level) || !int32Arg(env, argv[1], &name) ||
+      !int32Arg(env, argv[2], &value))
+    return NULL;
+  if (setsockopt(s->fd, level, name, &value, sizeof value) < 0) return throwErrno(env, errno, "setsockopt");
+  return undefinedValue(env);
+}
+
+/** SO_PEERCRED: who the connected peer was when it connect()ed (or listen()ed): pid, uid, gid. */
+static napi_value jsPeercred(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "getsockopt");
+  if (s == NULL) return NULL;
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(s->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return throwErrno(env, errno, "getsockopt");
+  return credValue(env, &cred);
+}
+
+static napi_value addressCall(napi_env env, napi_callback_info info, int peer) {
+  const char *syscall = peer ? "getpeername" : "getsockname";
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, syscall);
+  if (s == NULL) return NULL;
+  struct sockaddr_un addr;
+  socklen_t len = sizeof addr;
+  int rc = peer ? getpeername(s->fd, (struct sockaddr *)&addr, &len) : getsockname(s->fd, (struct sockaddr *)&addr, &len);
+  if (rc < 0) return throwErrno(env, errno, syscall);
+  return fromAddress(env, &addr, len);
+}
+
+static napi_value jsSockname(napi_env env, napi_callback_info info) { return addressCall(env, info, 0); }
+static napi_value jsPeername(napi_env env, napi_callback_info info) { return addressCall(env, info, 1); }
+
+static napi_value jsFd(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = NULL;
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) return throwType(env, "not a UnixSocket");
+  return int32Value(env, s->fd);
+}
+
+// ---- watching: uv_poll ------------------------------------------------------------------------
+
+/**
+ * The poll said something. libuv reports any EPOLLERR as UV_EBADF and stops the handle (libuv
+ * src/unix/poll.c), whatever the kernel's error was: so the real one is read with SO_ERROR, and the
+ * watch is started again as it was unless the callback closed or unwatched the socket. When SO_ERROR
+ * holds nothing, the callback hears "readable": the next recvmsg() says what is wrong.
+ */
+static void onPoll(uv_poll_t *handle, int status, int events) {
+  UnixSocket *s = handle->data;
+  if (s == NULL || s->fd < 0 || s->onEvent == NULL) return;
+  napi_env env = s->env;
+  int error = 0;
+  if (status < 0) {
+    socklen_t len = sizeof error;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0) error = errno;
+    events = error == 0 ? (s->events & UV_READABLE) : 0;
+    if (s->events != 0) uv_poll_start(s->poll, s->events, onPoll);
+  }
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value self, callback, argv[3];
+  // `self` held in this scope keeps the object (and so `s`) alive through the callback, closed or not.
+  if (napi_get_reference_value(env, s->self, &self) == napi_ok && self != NULL &&
+      napi_get_reference_value(env, s->onEvent, &callback) == napi_ok) {
+    argv[0] = int32Value(env, -error);
+    napi_get_boolean(env, (events & UV_READABLE) != 0, &argv[1]);
+    napi_get_boolean(env, (events & UV_WRITABLE) != 0, &argv[2]);
+    napi_value ignored;
+    napi_status called = napi_make_callback(env, s->async, self, callback, 3, argv, &ignored);
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (called != napi_ok && pending) {
+      napi_value exception;
+      napi_get_and_clear_last_exception(env, &exception);
+      napi_fatal_exception(env, exception); // process.on('uncaughtException'), or exit 1 with a trace
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+/**
+ * watch(readable, writable, callback(status, readable, writable)): poll the fd for these; status is 0
+ * or the kernel's negative errno. Called again, it changes what is watched (callback optional then).
+ */
+static napi_value jsWatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "watch");
+  if (s == NULL) return NULL;
+  bool readable = false, writable = false;
+  if (argc < 2 || napi_get_value_bool(env, argv[0], &readable) != napi_ok ||
+      napi_get_value_bool(env, argv[1], &writable) != napi_ok)
+    return throwType(env, "watch(readable: boolean, writable: boolean, callback)");
+  if (argc >= 3 && !isNullish(env, argv[2])) {
+    napi_valuetype type;
+    napi_typeof(env, argv[2], &type);
+    if (type != napi_function) return throwType(env, "the watch callback is a function");
+    if (s->onEvent != NULL) napi_delete_reference(env, s->onEvent);
+    napi_create_reference(env, argv[2], 1, &s->onEvent);
+  }
+  if (s->onEvent == NULL) return throwType(env, "watch() needs a callback the first time");
+  int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
+  if (events == 0) {
+    stopWatching(s);
+    return undefinedValue(env);
+  }
+  if (s->poll == NULL) {
+    uv_loop_t *loop;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+    s->poll = malloc(sizeof *s->poll);
+    if (s->poll == NULL) return throwErrno(env, ENOMEM, "watch");
+    int rc = uv_poll_init_socket(loop, s->poll, s->fd);
+    if (rc < 0) {
+      free(s->poll);
+      s->poll = NULL;
+      return throwErrno(env, -rc, "watch");
+    }
+    s->poll->data = s;
+  }
+  if (s->async == NULL) {
+    napi_value name;
+    napi_create_string_utf8(env, "UnixSocket", NAPI_AUTO_LENGTH, &name);
+    if (napi_async_init(env, self, name, &s->async) != napi_ok) return NULL;
+  }
+  int rc = uv_poll_start(s->poll, events, onPoll);
+  if (rc < 0) return throwErrno(env, -rc, "watch");
+  if (s->events == 0) {
+    uint32_t count;
+    napi_reference_ref(env, s->self, &count);
+  }
+  s->events = events;
+  return undefinedValue(env);
+}
+
+static napi_value jsUnwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = NULL;
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) return throwType(env, "not a UnixSocket");
+  stopWatching(s);
+  return undefinedValue(env);
+}
+
+// ---- the module -------------------------------------------------------------------------------
+
+static void freeShared(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Shared *shared = data;
+  napi_delete_reference(env, shared->constructor);
+  free(shared->scratch);
+  free(shared);
+}
+
+static void setConstant(napi_env env, napi_value target, const char *name, int value) {
+  napi_set_named_property(env, target, name, int32Value(env, value));
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor methods[] = {
+      {"bind", NULL, jsBind, NULL, NULL, NULL, napi_default, NULL},
+      {"listen", NULL, jsListen, NULL, NULL, NULL, napi_default, NULL},
+      {"accept", NULL, jsAccept, NULL, NULL, NULL, napi_default, NULL},
+      {"connect", NULL, jsConnect, NULL, NULL, NULL, napi_default, NULL},
+      {"send", NULL, jsSend, NULL, NULL, NULL, napi_default, NULL},
+      {"recv", NULL, jsRecv, NULL, NULL, NULL, napi_default, NULL},
+      {"shutdown", NULL, jsShutdown, NULL, NULL, NULL, napi_default, NULL},
+      {"close", NULL, jsClose, NULL, NULL, NULL, napi_default, NULL},
+      {"getsockopt", NULL, jsGetsockopt, NULL, NULL, NULL, napi_default, NULL},
+      {"setsockopt", NULL, jsSetsockopt, NULL, NULL, NULL, napi_default, NULL},
+      {"peercred", NULL, jsPeercred, NULL, NULL, NULL, napi_default, NULL},
+      {"sockname", NULL, jsSockname, NULL, NULL, NULL, napi_default, NULL},
+      {"peername", NULL, jsPeername, NULL, NULL, NULL, napi_default, NULL},
+      {"watch", NULL, jsWatch, NULL, NULL, NULL, napi_default, NULL},
+      {"unwatch", NULL, jsUnwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"fd", NULL, NULL, jsFd, NULL, NULL, napi_default, NULL},
+  };
+  Shared *data = calloc(1, sizeof *data);
+  if (data == NULL) return NULL;
+  CALL(env, napi_set_instance_data(env, data, freeShared, NULL));
+  napi_value cons;
+  CALL(env, napi_define_class(env, "UnixSocket", NAPI_AUTO_LENGTH, construct, NULL,
+                              sizeof methods / sizeof methods[0], methods, &cons));
+  CALL(env, napi_create_reference(env, cons, 1, &data->constructor));
+  CALL(env, napi_set_named_property(env, exports, "UnixSocket", cons));
+
+  napi_value constants;
+  CALL(env, napi_create_object(env, &constants));
+  setConstant(env, constants, "SOCK_STREAM", SOCK_STREAM);
+  setConstant(env, constants, "SOCK_DGRAM", SOCK_DGRAM);
+  setConstant(env, constants, "SOCK_SEQPACKET", SOCK_SEQPACKET);
+  setConstant(env, constants, "SOL_SOCKET", SOL_SOCKET);
+  setConstant(env, constants, "SO_SNDBUF", SO_SNDBUF);
+  setConstant(env, constants, "SO_RCVBUF", SO_RCVBUF);
+  setConstant(env, constants, "SO_SNDBUFFORCE", SO_SNDBUFFORCE);
+  setConstant(env, constants, "SO_RCVBUFFORCE", SO_RCVBUFFORCE);
+  setConstant(env, constants, "SO_PASSCRED", SO_PASSCRED);
+  setConstant(env, constants, "SO_ERROR", SO_ERROR);
+  setConstant(env, constants, "SO_TYPE", SO_TYPE);
+  setConstant(env, constants, "SO_ACCEPTCONN", SO_ACCEPTCONN);
+  setConstant(env, constants, "SO_DOMAIN", SO_DOMAIN);
+  setConstant(env, constants, "SHUT_RD", SHUT_RD);
+  setConstant(env, constants, "SHUT_WR", SHUT_WR);
+  setConstant(env, constants, "SHUT_RDWR", SHUT_RDWR);
+  setConstant(env, constants, "MSG_TRUNC", MSG_TRUNC);
+  setConstant(env, constants, "MSG_CTRUNC", MSG_CTRUNC);
+  setConstant(env, constants, "MSG_EOR", MSG_EOR);
+  setConstant(env, constants, "UNIX_PATH_MAX", (int)sizeof(((struct sockaddr_un *)0)->sun_path));
+  CALL(env, napi_set_named_property(env, exports, "constants", constants));
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
