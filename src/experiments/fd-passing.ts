@@ -4,7 +4,7 @@ import type { Experiment, ExperimentContext, Observation } from "./experiment.js
 import { acceptWaiting, addonServer, python, traceChild } from "./kit/index.js";
 
 /** What a run observes when the descriptor that arrived is the sender's open file, offset and all. */
-export const SAME_OPEN_FILE = "same open file, shared offset";
+const SAME_OPEN_FILE = "same open file, shared offset";
 
 /** The line the sender writes into its file, and how much of it the sender reads itself first. */
 const LINE = "only a descriptor leads to this line: its file is unlinked\n";

@@ -4,7 +4,7 @@ import type { Experiment, ExperimentContext } from "./experiment.js";
 import { acceptWaiting, addonServer, type ChildPeer, python, traceChild } from "./kit/index.js";
 
 /** What a run observes when the credentials the kernel gave are the peer's own. */
-export const PEERS_OWN = "pid, uid, gid of the peer";
+const PEERS_OWN = "pid, uid, gid of the peer";
 
 /** A pid no process claims by accident: init's. Only a privileged sender may put it on a message. */
 const CLAIMED_PID = 1;
@@ -181,7 +181,7 @@ function datagramCredentials(
 }
 
 /** PEERS_OWN when the kernel's credentials are the peer's own, else what differs. */
-export function credentialsOutcome(kernel: Credentials | undefined, peer: Credentials): string {
+function credentialsOutcome(kernel: Credentials | undefined, peer: Credentials): string {
   if (!kernel) return "no credentials";
   const wrong = (["pid", "uid", "gid"] as const)
     .filter((field) => kernel[field] !== peer[field])
