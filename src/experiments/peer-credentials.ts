@@ -1,6 +1,6 @@
 import type { Credentials, UnixSocket } from "../transports/unix-addon/index.js";
 import { loadNative } from "../transports/unix-addon/index.js";
-import type { Experiment, ExperimentContext } from "./experiment.js";
+import type { Experiment, ExperimentContext, Observation } from "./experiment.js";
 import { acceptWaiting, addonServer, type ChildPeer, python, traceChild } from "./kit/index.js";
 
 /** What a run observes when the credentials the kernel gave are the peer's own. */
@@ -73,7 +73,7 @@ export const peerCredentials: Experiment = {
     "client's pid, uid and gid when it connect()ed, and SO_PEERCRED reads them back; no message is " +
     "needed and the peer cannot lie. On datagrams, a receiver with SO_PASSCRED gets the sender's " +
     "credentials with each one (SCM_CREDENTIALS): the kernel fills them in, and a sender that claims " +
-    "someone else's pid is refused with EPERM unless it is privileged (CAP_SYS_ADMIN; root here may). " +
+    "someone else's pid is refused with EPERM unless it is privileged (CAP_SYS_ADMIN, which root has). " +
     "node:net offers neither, so this runs on the playground's own addon, on all three types.",
   needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
@@ -99,7 +99,7 @@ function connectionCredentials(
   peer: ChildPeer,
   said: PeerSaid,
   spawned: string,
-) {
+): Observation {
   traceChild(context, { side: "client", call: "socket", via: "python3" });
   traceChild(context, { side: "client", call: "connect", via: "python3", remote: context.address("server") });
   const accepted = acceptWaiting(context, listener);
@@ -117,7 +117,7 @@ function datagramCredentials(
   receiver: UnixSocket,
   said: PeerSaid,
   spawned: string,
-) {
+): Observation {
   const path = context.address("server");
   traceChild(context, { side: "client", call: "socket", via: "python3" });
   traceChild(context, {
