@@ -1,5 +1,5 @@
 // Every experiment, in the order `experiment list` shows them: by the call the lab lists (socket,
-// bind, listen, accept, connect, send, recv), then closing, then the unix and IPv6 specifics.
+// bind, listen, accept, connect, send, recv), then closing, then the unix and IPv6 specifics, and last what only a unix socket can carry.
 import { abstractName } from "./abstract-name.js";
 import { acceptNewSocket } from "./accept-new-socket.js";
 import { bindInUse } from "./bind-in-use.js";
@@ -11,6 +11,7 @@ import { dgramReconnect } from "./dgram-reconnect.js";
 import { dgramTooLarge } from "./dgram-too-large.js";
 import { ephemeralPort } from "./ephemeral-port.js";
 import type { Experiment } from "./experiment.js";
+import { fdPassing } from "./fd-passing.js";
 import { halfClose } from "./half-close.js";
 import { ipv6DualStack } from "./ipv6-dual-stack.js";
 import { ipv6Only } from "./ipv6-only.js";
@@ -22,6 +23,7 @@ import { labUnixNamespaces } from "./lab/unix-namespaces.js";
 import { labRulePrefix } from "./lab-rule-prefix.js";
 import { listenBacklogFull } from "./listen-backlog-full.js";
 import { messageBoundaries } from "./message-boundaries.js";
+import { peerCredentials } from "./peer-credentials.js";
 import { recvBufferShort } from "./recv-buffer-short.js";
 import { sockbufDoubling } from "./sockbuf-doubling.js";
 import { streamConnectTwice } from "./stream-connect-twice.js";
@@ -79,6 +81,9 @@ export const EXPERIMENTS: readonly Experiment[] = [
   abstractName,
   ipv6DualStack,
   ipv6Only,
+  // what only a unix socket carries: who the peer is, and open files
+  peerCredentials,
+  fdPassing,
   // across two hosts (--hosts two): what loopback cannot show
   labBindScope,
   labRefusedUnreachable,

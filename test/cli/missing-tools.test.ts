@@ -33,7 +33,7 @@ describe("experiment without the programs its runs start", () => {
     const run = await playground(["experiment", "all"], 20_000, env);
     expect(run.stderr).toBe(
       "playground: python3 is not on PATH and strace is not on PATH, and experiment all needs them (a python3 peer gives the " +
-        "kernel's own answer in 17 runs of 7 experiments; strace shows what the kernel told the playground's addon in 3 runs " +
+        "kernel's own answer in 23 runs of 9 experiments; strace shows what the kernel told the playground's addon in 3 runs " +
         "of 3 experiments): apt-get install python3 strace — --transport can leave runs out, but every transport " +
         "chosen has some that need them\n",
     );

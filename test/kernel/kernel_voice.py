@@ -10,7 +10,7 @@
 # out); every socket opened here is closed and every file made there is unlinked before the program
 # exits. Only loopback (127.0.0.1, ::1), ephemeral ports (port 0) and paths in DIR are used.
 #
-# Standard library only. ctypes is used twice, for calls the socket module will not make: bind() with a
+# Standard library only (socket.send_fds and recv_fds: Python 3.9 or later). ctypes is used twice, for calls the socket module will not make: bind() with a
 # sockaddr_un longer than sun_path (unix-path-too-long) and connect() with AF_UNSPEC (dgram-disconnect).
 import ctypes
 import errno
@@ -1271,6 +1271,128 @@ def ipv6_only(r):
     return ("does not arrive" if over_ipv4.startswith("does not arrive") else over_ipv4), evidence
 
 
+# ---- what only a unix socket carries ---------------------------------------------------------------------
+
+UCRED = struct.Struct("iII")  # struct ucred: pid_t pid, uid_t uid, gid_t gid
+PEERS_OWN = "pid, uid, gid of the peer"
+
+
+def credentials_outcome(kernel, peer):
+    """PEERS_OWN when the kernel's (pid, uid, gid) are the peer's, else what differs, as the experiment says it."""
+    if kernel is None:
+        return "no credentials"
+    wrong = [f"{field} {k}, not the peer's {p}" for field, k, p in zip(("pid", "uid", "gid"), kernel, peer) if k != p]
+    return "; ".join(wrong) if wrong else PEERS_OWN
+
+
+def scm_credentials(ancillary):
+    return next((UCRED.unpack(data[: UCRED.size]) for level, kind, data in ancillary
+                 if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS), None)
+
+
+def peer_credentials(r):
+    # Checked: a forked child, another process whose pid fork() gave us, connect()s (stream, seqpacket) or sends a
+    # plain datagram and one claiming its own credentials to a receiver with SO_PASSCRED (dgram); SO_PEERCRED on
+    # the accepted socket, or each datagram's SCM_CREDENTIALS, against the child's pid and uid and gid (a fork
+    # keeps ours). The child stays until the server has asked, on a pipe.
+    path = r.address("server")
+    server = r.socket()
+    server.bind(path)
+    if r.datagram:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+    else:
+        server.listen(1)
+    done_read, done_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(done_write)
+            s = socket.socket(r.family, r.type)
+            if r.datagram:
+                s.sendto(b"plain", path)
+                own = UCRED.pack(os.getpid(), os.getuid(), os.getgid())
+                s.sendmsg([b"own"], [(socket.SOL_SOCKET, socket.SCM_CREDENTIALS, own)], 0, path)
+            else:
+                s.connect(path)
+            os.read(done_read, 1)
+        finally:
+            os._exit(0)
+    os.close(done_read)
+    peer = (pid, os.getuid(), os.getgid())
+    try:
+        if r.datagram:
+            got = []
+            for _ in range(2):
+                ready(server, 1)
+                data, ancillary, _, _ = server.recvmsg(64, socket.CMSG_SPACE(UCRED.size), socket.MSG_DONTWAIT)
+                got.append((data.decode(), scm_credentials(ancillary)))
+            outcomes = [credentials_outcome(cred, peer) for _, cred in got]
+            evidence = [f"{text!r}: SCM_CREDENTIALS {cred}" for text, cred in got]
+        else:
+            conn, _ = r.accept(server)
+            cred = UCRED.unpack(conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, UCRED.size))
+            outcomes = [credentials_outcome(cred, peer)]
+            evidence = [f"SO_PEERCRED on the accepted socket: {cred}"]
+    finally:
+        os.close(done_write)
+        os.waitpid(pid, 0)
+    return next((o for o in outcomes if o != PEERS_OWN), PEERS_OWN), [f"the forked peer: pid, uid, gid {peer}", *evidence]
+
+
+SAME_OPEN_FILE = "same open file, shared offset"
+
+
+def fd_passing(r):
+    # Checked: a file opened, written, read in part and unlinked; its descriptor sent with socket.send_fds()
+    # (SCM_RIGHTS) and received with socket.recv_fds(): the new descriptor's st_dev and st_ino, what a read()
+    # on it gets, and the sender's offset afterwards. One process is both ends: the kernel installs a new
+    # descriptor in the receiver all the same.
+    line, head = b"only a descriptor leads to this line: its file is unlinked\n", 17
+    path = r.address("server")
+    if r.datagram:
+        receiver = r.bound("server")
+    else:
+        listener = r.listener(name="server")
+    sender = r.socket()
+    sender.connect(path)  # send_fds() drops an address argument (Python 3.11): a datagram sender connect()s too
+    receiver = receiver if r.datagram else r.accept(listener)[0]
+    file = r.path("passed-file.txt")
+    fd = os.open(file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        os.write(fd, line)
+        os.lseek(fd, 0, os.SEEK_SET)
+        read = os.read(fd, head)
+        os.unlink(file)
+        socket.send_fds(sender, [b"a file for you"], [fd])
+        ready(receiver, 1)
+        _, fds, _, _ = socket.recv_fds(receiver, 64, 4)
+        if not fds:
+            return "a message, but no descriptor", []
+        try:
+            mine, theirs = os.fstat(fd), os.fstat(fds[0])
+            rest = os.read(fds[0], 2 * len(line))
+        finally:
+            for each in fds:
+                os.close(each)
+        offset = os.lseek(fd, 0, os.SEEK_CUR)
+    finally:
+        os.close(fd)
+    same = (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+    if not same:
+        outcome = f"another file (inode {theirs.st_ino}, the sender's {mine.st_ino})"
+    elif read + rest != line:
+        outcome = f"the same file, read from elsewhere: {json.dumps(rest.decode())}"
+    elif offset != len(line):
+        outcome = f"offset not shared (sender at {offset})"
+    else:
+        outcome = SAME_OPEN_FILE
+    return outcome, [
+        f"sent fd {fd} (inode {mine.st_ino}, read {read!r}, then unlinked); received fd {fds[0]} (inode {theirs.st_ino}, "
+        f"{theirs.st_nlink} links)",
+        f"read() on the received fd: {rest!r}; the sender's offset afterwards: {offset} of {len(line)}",
+    ]
+
+
 CHECKS = {
     "sockbuf-doubling": sockbuf_doubling,
     "bind-addrinuse": bind_addrinuse,
@@ -1304,6 +1426,8 @@ CHECKS = {
     "abstract-name": abstract_name,
     "ipv6-dual-stack": ipv6_dual_stack,
     "ipv6-only": ipv6_only,
+    "peer-credentials": peer_credentials,
+    "fd-passing": fd_passing,
 }
 
 

@@ -18,6 +18,8 @@ const INSTALL: Record<string, string> = {
 };
 
 export interface ChildPeer {
+  /** Its process id, as spawn() gave it (undefined when it could not start). */
+  readonly pid: number | undefined;
   /** Send it a signal: SIGSTOP freezes it (the end of the run still kills it). */
   signal(name: NodeJS.Signals): void;
   /** The next line it prints; rejects when it exits first or stays silent for `ms`. */
@@ -75,6 +77,7 @@ export function startChild(context: ExperimentContext, command: string, args: st
       });
     });
   return {
+    pid: child.pid,
     signal: (name) => {
       child.kill(name);
     },

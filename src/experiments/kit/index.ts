@@ -1,5 +1,6 @@
 // The experiment kit: steps the experiments share beyond opening sockets (../sockets.ts), each in a
 // file named for what it holds.
+export { acceptWaiting, addonServer, unixTypeOf } from "./addon-socket.js";
 export { type ChildPeer, python, startChild } from "./child-peer.js";
 export { Inbox, inboxOf, sendText } from "./inbox.js";
 export { TracedUdpSocket, udpType } from "./raw-udp.js";
