@@ -116,10 +116,19 @@ static int isNullish(napi_env env, napi_value value) {
 }
 
 /**
- * A Buffer of sun_path bytes as a sockaddr_un; its length in *len. Names longer than sun_path are
- * refused with ENAMETOOLONG (as libuv's uv_pipe_bind does): the kernel cannot be given them at all.
+ * Room for a name a little longer than sun_path: such a name goes to the kernel, which answers it
+ * (EINVAL, unix(7)), instead of a refusal of ours that no system call backs.
  */
-static int toAddress(napi_env env, napi_value name, const char *syscall, struct sockaddr_un *addr,
+typedef union {
+  struct sockaddr_un un;
+  struct sockaddr_storage storage;
+} UnixAddress;
+
+/**
+ * A Buffer of sun_path bytes as a sockaddr_un; its length in *len. Only a name that not even a
+ * sockaddr_storage holds is refused here, with ENAMETOOLONG: the kernel cannot be given it at all.
+ */
+static int toAddress(napi_env env, napi_value name, const char *syscall, UnixAddress *addr,
                      socklen_t *len) {
   bool isBuffer = false;
   napi_is_buffer(env, name, &isBuffer);
@@ -130,13 +139,13 @@ static int toAddress(napi_env env, napi_value name, const char *syscall, struct 
   void *data;
   size_t size;
   napi_get_buffer_info(env, name, &data, &size);
-  if (size > sizeof addr->sun_path) {
+  if (size > sizeof *addr - offsetof(struct sockaddr_un, sun_path)) {
     throwErrno(env, ENAMETOOLONG, syscall);
     return 0;
   }
   memset(addr, 0, sizeof *addr);
-  addr->sun_family = AF_UNIX;
-  memcpy(addr->sun_path, data, size);
+  addr->un.sun_family = AF_UNIX;
+  memcpy((char *)addr + offsetof(struct sockaddr_un, sun_path), data, size);
   *len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + size);
   return 1;
 }
@@ -273,7 +282,7 @@ static napi_value nameCall(napi_env env, napi_callback_info info, const char *sy
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   UnixSocket *s = openSocket(env, self, syscall);
   if (s == NULL) return NULL;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   socklen_t len;
   if (argc < 1 || !toAddress(env, argv[0], syscall, &addr, &len)) return NULL;
   int rc = isBind ? bind(s->fd, (struct sockaddr *)&addr, len) : connect(s->fd, (struct sockaddr *)&addr, len);
@@ -346,7 +355,7 @@ static napi_value jsSend(napi_env env, napi_callback_info info) {
   struct iovec iov = {.iov_base = data, .iov_len = size};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   socklen_t len;
   if (argc >= 2 && !isNullish(env, argv[1])) {
     if (!toAddress(env, argv[1], "sendmsg", &addr, &len)) return NULL;

@@ -2,8 +2,6 @@ import { readdirSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { UNIX_PATH_MAX } from "../transports/address.js";
-import type { TransportName } from "../transports/transport.js";
-import { listenSeqpacket, openDgram } from "../transports/unix-addon/index.js";
 import type { Experiment, ExperimentContext } from "./experiment.js";
 import { python } from "./kit/index.js";
 import { bindDatagram, listen, outcomeOf } from "./sockets.js";
@@ -13,7 +11,7 @@ const LENGTH = 120;
 
 export const unixPathTooLong: Experiment = {
   name: "unix-path-too-long",
-  summary: `a ${LENGTH}-byte path overflows sun_path: the kernel says EINVAL; the playground refuses first, Node cuts it`,
+  summary: `a ${LENGTH}-byte path overflows sun_path: the kernel says EINVAL; Node cuts it, so on unix-stream the playground refuses first`,
   claim: {
     page: "unix(7)",
     section: "DESCRIPTION (Address format)",
@@ -22,18 +20,19 @@ export const unixPathTooLong: Experiment = {
   steps: [
     `make a path of ${LENGTH} bytes in a temp dir`,
     "ask the kernel: a python3 peer calls bind() with the whole path, a sockaddr longer than sockaddr_un",
-    "bind (and listen) there through the playground",
-    "then the same with what is underneath, unchecked: node:net server.listen(), or the playground's addon's bind()",
+    "bind (and listen) there through the playground: its addon passes the whole path on unix-dgram and " +
+      "unix-seqpacket; on unix-stream it refuses the path first",
+    "on unix-stream, why: raw node:net server.listen() with the same path, unchecked",
   ],
   expected: { "unix-stream": "EINVAL", "unix-dgram": "EINVAL", "unix-seqpacket": "EINVAL" },
   notApplicable: "TCP and UDP addresses have no path.",
   explain:
     "A pathname and its closing NUL must fit in sun_path's 108 bytes: given a longer address the kernel " +
-    `answers EINVAL. Through Node it is never asked. The playground refuses anything over ${UNIX_PATH_MAX} ` +
-    "bytes before calling bind(), with ENAMETOOLONG, the name a path too long has elsewhere; raw node:net " +
-    "does not refuse: it silently cuts the path at 108 bytes, binds that shorter name, and leaves the cut " +
-    "file behind on close. The playground's addon refuses too (ENAMETOOLONG, as libuv's uv_pipe_bind " +
-    "does): such a name cannot be put in a sockaddr_un at all.",
+    "answers EINVAL. The playground's addon (unix-dgram, unix-seqpacket) passes the whole path and reports " +
+    "that answer. Through node:net the kernel is never asked: libuv silently cuts the path at 108 bytes, " +
+    "binds that shorter name, and leaves the cut file behind on close, so on unix-stream the playground " +
+    `refuses anything over ${UNIX_PATH_MAX} bytes before calling bind(), with ENAMETOOLONG, the name a ` +
+    "path too long has elsewhere: that verdict differs, because of Node.",
   needs: { python3: ["unix-stream", "unix-dgram", "unix-seqpacket"] },
   async run(name, context) {
     const path = join(context.dir, "a".repeat(LENGTH - context.dir.length - 1));
@@ -42,9 +41,9 @@ export const unixPathTooLong: Experiment = {
       name === "unix-dgram"
         ? await outcomeOf(bindDatagram(name, context, path))
         : await outcomeOf(listen(name, context, undefined, path));
-    // The check is the playground's own: the kernel was never asked, so it is drawn as a refusal,
-    // not as a bind() that failed.
-    if (outcome !== "succeeded") {
+    // On unix-stream the check is the playground's own: the kernel was never asked, so it is drawn as
+    // a refusal, not as a bind() that failed. The addon's transports draw their own failed bind().
+    if (outcome !== "succeeded" && name === "unix-stream") {
       context.trace({
         side: "server",
         call: "refused",
@@ -56,16 +55,25 @@ export const unixPathTooLong: Experiment = {
         message: `the ${LENGTH}-byte path does not fit sun_path (at most ${UNIX_PATH_MAX} bytes): no bind() made`,
       });
     }
-    const raw =
-      name === "unix-stream" ? await rawNetListen(context, path) : rawAddonBind(name, context, path);
+    const said =
+      outcome === "succeeded"
+        ? "bound"
+        : name === "unix-stream"
+          ? `refused with ${outcome}, before any bind()`
+          : `bind() with the whole ${LENGTH}-byte path, through its addon: ${outcome}`;
+    const raw = name === "unix-stream" ? await rawNetListen(context, path) : [];
     const evidence = [
       `the kernel (python3, bind() with the whole ${LENGTH}-byte path): ${kernel}`,
-      `playground: ${outcome === "succeeded" ? "bound" : `refused with ${outcome}, before any bind()`}`,
+      `playground: ${said}`,
       ...raw,
     ];
-    // The kernel never sees the path: what we observe is the playground's own refusal.
-    const bentBy = "the playground";
-    return outcome === kernel ? { outcome, evidence } : { outcome, evidence, bentBy };
+    if (outcome === kernel) return { outcome, evidence };
+    // On unix-stream the kernel never sees the path, because node:net would cut it.
+    const bentBy =
+      name === "unix-stream"
+        ? "Node (libuv cuts the path; the playground refuses it first)"
+        : "the playground";
+    return { outcome, evidence, bentBy };
   },
 };
 
@@ -112,37 +120,4 @@ async function rawNetListen(context: ExperimentContext, path: string): Promise<s
     ...made.map((file) => `the socket file made: ${Buffer.byteLength(file)} bytes, ${file}`),
     `after server.close(): ${left} file${left === 1 ? "" : "s"} left (Node unlinked the ${LENGTH}-byte name, which does not exist)`,
   ];
-}
-
-/** The playground's addon, called without the transports' check in front. */
-function rawAddonBind(name: TransportName, context: ExperimentContext, path: string): string[] {
-  const errorContext = { transport: name, address: path };
-  const via = "socket.bind()";
-  context.trace({
-    side: "server",
-    call: "socket",
-    inferred: true,
-    via: name === "unix-dgram" ? "new UnixSocket(SOCK_DGRAM)" : "new UnixSocket(SOCK_SEQPACKET)",
-  });
-  try {
-    const socket =
-      name === "unix-dgram" ? openDgram(path, errorContext) : listenSeqpacket(path, errorContext, () => {});
-    context.defer(() => socket.close());
-  } catch (err) {
-    const said = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
-    // The addon checks the length itself: strace shows no bind() at all, so none is drawn.
-    context.trace({
-      side: "server",
-      call: "refused",
-      inferred: false,
-      via: `the addon's ${via}`,
-      local: path,
-      detail: "bind",
-      errno: (err as { code?: string }).code,
-      message: said,
-    });
-    return [`the addon's ${via}, unchecked: threw "${said}" (no bind() made: sun_path cannot hold the name)`];
-  }
-  context.trace({ side: "server", call: "bind", inferred: false, via, local: path });
-  return [`the addon's ${via}, unchecked: bound, files now: ${readdirSync(context.dir).join(", ")}`];
 }

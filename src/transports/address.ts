@@ -26,7 +26,7 @@ export function isAbstract(address: string): boolean {
  * abstract name. Rejects what the kernel cannot hold, because Node would silently cut a long path at 108 bytes.
  */
 export function unixKernelPath(address: string, transport: TransportName, op: "bind" | "connect"): string {
-  const kernel = isAbstract(address) ? `\0${address.slice(1)}` : address;
+  const kernel = kernelForm(address);
   const limit = isAbstract(address) ? UNIX_PATH_MAX + 1 : UNIX_PATH_MAX;
   const bytes = Buffer.byteLength(kernel);
   if (bytes > limit) {
@@ -42,6 +42,20 @@ export function unixKernelPath(address: string, transport: TransportName, op: "b
     throw new OpError(op, transport, address, "EINVAL", "a unix address needs a path or an @name");
   }
   return kernel;
+}
+
+/** A unix address as the kernel takes it: "\0name" for an @name, a path as it is. Unchecked. */
+export function kernelForm(address: string): string {
+  return isAbstract(address) ? `\0${address.slice(1)}` : address;
+}
+
+/** The hint for a unix name longer than sun_path holds: the kernel's EINVAL, or our ENAMETOOLONG. */
+export function tooLongHint(address: string): string | undefined {
+  const bytes = Buffer.byteLength(kernelForm(address));
+  const limit = isAbstract(address) ? UNIX_PATH_MAX + 1 : UNIX_PATH_MAX;
+  return bytes > limit
+    ? `${bytes} bytes, and sun_path holds at most ${UNIX_PATH_MAX} — use a shorter path`
+    : undefined;
 }
 
 /** How the kernel's form reads back to a user: NUL-led names as @name. */

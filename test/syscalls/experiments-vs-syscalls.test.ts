@@ -30,12 +30,14 @@ const TRACE_THEMSELVES = new Set([
 ]);
 
 describe.concurrent("every bind() and connect() an experiment draws is one the kernel received", () => {
-  it.each(EXPERIMENTS.map((e) => e.name).filter((name) => !TRACE_THEMSELVES.has(name)))(
+  it.each(EXPERIMENTS.filter((e) => !TRACE_THEMSELVES.has(e.name)).map((e) => [e.name, e.hosts] as const))(
     "%s",
-    async (name) => {
+    async (name, hosts) => {
       requireTool("strace");
       const log = join(tempDir(), "strace.log");
-      const child = playgroundUnderStrace("bind,connect", log, ["experiment", name, "--json"]);
+      // The lab's experiments run across two namespaces (root): strace -f follows into both.
+      const lab = hosts === "two" ? ["--hosts", "two"] : [];
+      const child = playgroundUnderStrace("bind,connect", log, ["experiment", name, "--json", ...lab]);
       const run = await finished(child, 60_000);
       expect(run.code, run.stderr).toBe(0);
       const report = JSON.parse(run.stdout) as Report;

@@ -2,6 +2,7 @@
 // with the kernel's errno, so nothing here guesses: the code is carried over as it is.
 import { getSystemErrorName } from "node:util";
 import { type Op, OpError } from "../../errors.js";
+import { tooLongHint } from "../address.js";
 import type { TransportName } from "../transport.js";
 import { loadNative, type UnixSocket } from "./native.js";
 
@@ -16,7 +17,9 @@ export function addonError(err: unknown, op: Op, context: ErrorContext): OpError
   if (err instanceof OpError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   const errno = typeof code === "string" && code.startsWith("E") ? code : "EIO";
-  return new OpError(op, context.transport, context.address, errno, undefined, { cause: err });
+  // The kernel's EINVAL for a name sun_path cannot hold says nothing of the length: we say it.
+  const hint = errno === "EINVAL" || errno === "ENAMETOOLONG" ? tooLongHint(context.address) : undefined;
+  return new OpError(op, context.transport, context.address, errno, hint, { cause: err });
 }
 
 /** A watch callback's status (the kernel's negative errno, read with SO_ERROR) as an OpError. */

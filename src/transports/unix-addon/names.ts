@@ -3,14 +3,19 @@
 // socat by default), which node:net's NUL-padded 108 bytes never do.
 import type { Op } from "../../errors.js";
 import { OpError } from "../../errors.js";
-import { unixKernelPath } from "../address.js";
+import { kernelForm, tooLongHint, unixKernelPath } from "../address.js";
 import type { TransportName } from "../transport.js";
 
-/** unixKernelPath, checked as `op` would need it: "\0name" for an @name, the path otherwise. */
+/**
+ * unixKernelPath, checked as `op` would need it: "\0name" for an @name, the path otherwise. A name
+ * longer than sun_path is not refused here: the addon passes it whole and the kernel answers it
+ * (EINVAL, unix(7)); addonError gives that answer its hint (tooLongHint).
+ */
 export function addonKernelPath(address: string, transport: TransportName, op: Op): string {
   if (!address.startsWith("@") && address.includes("\0")) {
     throw new OpError(op, transport, address, "EINVAL", "a socket path cannot hold a NUL byte");
   }
+  if (tooLongHint(address)) return kernelForm(address);
   try {
     return unixKernelPath(address, transport, op === "bind" || op === "listen" ? "bind" : "connect");
   } catch (err) {
