@@ -125,12 +125,23 @@ function statOf(path: string) {
   }
 }
 
+/**
+ * The experiments a report can run: those on this host's loopback. The lab's (--hosts two) need root
+ * and two network namespaces, which a report does not build; `experiment --hosts two` runs them.
+ */
+const ON_LOOPBACK = EXPERIMENTS.filter((exp) => exp.hosts !== "two");
+
 /** --experiments: names, comma-separated, or all; a misspelled one gets a did-you-mean. */
-function parseExperiments(text: string): Experiment[] {
+export function parseExperiments(text: string): Experiment[] {
   const names = [...new Set(text.split(",").map((name) => name.trim()))];
-  if (names.length === 1 && names[0] === "all") return [...EXPERIMENTS];
+  if (names.length === 1 && names[0] === "all") return [...ON_LOOPBACK];
   return names.map((name) => {
     const found = findExperiment(name);
+    if (found?.hosts === "two") {
+      throw new UsageError(
+        `--experiments: ${name} runs across two hosts, which a report does not build: run it with playground experiment ${name} --hosts two (as root)`,
+      );
+    }
     if (found) return found;
     const near = didYouMean(name, ["all", ...EXPERIMENTS.map((e) => e.name)]);
     throw new UsageError(

@@ -5,6 +5,8 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { parseExperiments } from "../../src/commands/report.js";
+import { EXPERIMENTS } from "../../src/experiments/index.js";
 import { openBrowser } from "../helpers/browser.js";
 import { CLI, finished, playground } from "../helpers/cli.js";
 import { playgroundAs, removeReadableCopy, requireRoot } from "../helpers/other-user.js";
@@ -61,6 +63,10 @@ describe("refused in one line, exit 2, before anything runs", () => {
       /^playground: --experiments: no experiment 'half-clsoe' — did you mean half-close\?/,
     ],
     [["--transports", "tcp5"], /tcp5/],
+    [
+      ["--experiments", "half-close,lab-loss"],
+      /^playground: --experiments: lab-loss runs across two hosts, which a report does not build: run it with playground experiment lab-loss --hosts two \(as root\)$/,
+    ],
   ])("report %j", async (args, message) => {
     const dir = tempDir();
     const run = await playground(["report", ...args.map((arg) => arg.replace("DIR", dir))]);
@@ -105,5 +111,14 @@ describe("Ctrl-C", () => {
     expect(run.code).toBe(130);
     expect(readdirSync(dir)).toEqual(["tmp"]);
     expect(readdirSync(tmp)).toEqual([]); // no socket file, no temp dir of a run
+  });
+});
+
+describe("--experiments all", () => {
+  it("is every experiment on one host: the lab's need --hosts two, which a report does not build", () => {
+    const all = parseExperiments("all").map((exp) => exp.name);
+    expect(all).toEqual(EXPERIMENTS.filter((exp) => exp.hosts !== "two").map((exp) => exp.name));
+    expect(all).toContain("half-close");
+    expect(all).not.toContain("lab-loss");
   });
 });

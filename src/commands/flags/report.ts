@@ -15,7 +15,7 @@ export const reportOptions = (y: Argv) =>
     })
     .option("experiments", {
       type: "string",
-      describe: "experiments to run and show too: comma-separated names, or all",
+      describe: "experiments to run and show too: comma-separated names, or all (those on one host)",
     })
     .option("capture", {
       type: "boolean",
