@@ -52,11 +52,25 @@ export function wireNotes(wire: Wire, events: readonly SocketEvent[]): string[] 
         `${udp.map((p) => p.length).join(", ")} bytes. — RFC 768`,
     );
   }
-  if (wire.packets.some((p) => p.proto === "icmp")) {
+  const icmp = wire.packets.filter((p) => p.proto === "icmp").map((p) => p.words ?? "");
+  if (icmp.some((words) => PORT_UNREACHABLE.test(words))) {
     notes.push(
       "A datagram to a port with no socket came back as ICMP port unreachable, which a connect()ed " +
         "UDP socket hears as ECONNREFUSED. — RFC 792 (RFC 4443 for IPv6), udp(7)",
     );
   }
+  if (icmp.some((words) => HOST_UNREACHABLE.test(words))) {
+    notes.push(
+      "ICMP host unreachable came back (a router or a firewall sends it, as the lab's --firewall " +
+        "unreachable does). TCP's connect() fails with EHOSTUNREACH; for UDP it is a soft error, which a " +
+        "socket hears only with IP_RECVERR (Node cannot set it), so a UDP client hears nothing and " +
+        "waits. — RFC 1122 §4.2.3.9, ip(7) IP_RECVERR, udp(7)",
+    );
+  }
   return notes;
 }
+
+// tcpdump's words: "ICMP 127.0.0.1 udp port 9 unreachable", "ICMP6, destination unreachable,
+// unreachable port, …"; and "ICMP host 169.254.77.1 unreachable", "… unreachable address …".
+const PORT_UNREACHABLE = /udp port \S+ unreachable|unreachable port/;
+const HOST_UNREACHABLE = /host \S+ unreachable|unreachable address/;

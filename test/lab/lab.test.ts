@@ -119,6 +119,32 @@ describe.concurrent("run --hosts two", () => {
     expect(namespacesOf(run.pid)).toEqual([]);
   });
 
+  it("--firewall unreachable on UDP: the wire shows ICMP host unreachable, and the note says why UDP hears nothing", async () => {
+    requireLab();
+    requireTool("tcpdump");
+    const run = start([
+      "--hosts",
+      "two",
+      "--transport",
+      "udp4",
+      "--firewall",
+      "unreachable",
+      "--capture",
+      "--timeout",
+      "2",
+    ]);
+    const { code, stdout, stderr } = await run.done;
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/ICMP host 169\.254\.77\.1 unreachable/);
+    expect(stdout.replace(/\n\s+/g, " ")).toContain(
+      "for UDP it is a soft error, which a socket hears only with IP_RECVERR",
+    );
+    // Not the note for a port with no socket: a socket was there, and no ECONNREFUSED came.
+    expect(stdout).not.toContain("came back as ICMP port unreachable");
+    expect(stderr).toMatch(/ETIMEDOUT/);
+    expect(namespacesOf(run.pid)).toEqual([]);
+  });
+
   it("reaches a socket file from the other namespace, and not an abstract name", async () => {
     requireLab();
     const file = await playground(["--hosts", "two", "--transport", "unix-stream", "--format", "lines"]);
