@@ -12,7 +12,10 @@
 //   freed in its close callback, and no JS callback runs after close;
 // - an exception thrown by the JS callback goes to Node's uncaught-exception path, not abort();
 // - the JS object stays alive while watched (strong reference); the GC's finalizer closes the fd of a
-//   socket nobody closed.
+//   socket nobody closed;
+// - a Node environment that ends (a worker_thread exiting or terminated, or the main thread) closes
+//   every socket it still has, and waits for their uv_close callbacks, before Node unloads this .so:
+//   a callback into unloaded code is a SIGSEGV.
 //
 // A name is the exact sun_path bytes: a path, or an abstract name with its leading 0 byte. Its length
 // is passed exactly (addrlen = offsetof(sun_path) + length), never NUL-padded to 108 bytes.
@@ -33,10 +36,14 @@
 // The most fds one message carries: the kernel's SCM_MAX_FD.
 #define MAX_FDS 253
 
-typedef struct {
+typedef struct Shared Shared;
+
+typedef struct UnixSocket {
   int fd;
   int type;
   napi_env env;
+  Shared *shared;
+  struct UnixSocket *prev, *next; // the env's live sockets (Shared.sockets), until finalized
   napi_ref self;    // weak (count 0) normally; strong (count 1) while watched
   napi_ref onEvent; // the watch callback
   napi_async_context async;
@@ -45,11 +52,14 @@ typedef struct {
 } UnixSocket;
 
 /** What one Node environment (the main thread, or a worker) shares among its sockets. */
-typedef struct {
+struct Shared {
   napi_ref constructor;
   char *scratch; // recvmsg's buffer, grown to the largest size asked for: one per env, not per socket
   size_t scratchSize;
-} Shared;
+  UnixSocket *sockets;    // every socket not yet finalized, so the env's end can close them all
+  int closing;            // uv_close calls whose callback has not run yet
+  napi_async_cleanup_hook_handle cleanup; // set while the env ends and closes are still pending
+};
 
 // Passed as the constructor's argument by accept(), which cannot be reached from JS: adopt an fd.
 static int adoptTag;
@@ -187,7 +197,19 @@ static napi_value int32Value(napi_env env, int32_t n) {
 
 // ---- life: construct, close, finalize ----------------------------------------------------------
 
-static void onPollClosed(uv_handle_t *handle) { free(handle); }
+/**
+ * A poll handle is closed: free it. When the env is ending and this was the last close it waited for,
+ * tell Node it may go on (and unload this .so).
+ */
+static void onPollClosed(uv_handle_t *handle) {
+  Shared *data = handle->data;
+  free(handle);
+  if (--data->closing == 0 && data->cleanup != NULL) {
+    napi_async_cleanup_hook_handle cleanup = data->cleanup;
+    data->cleanup = NULL;
+    napi_remove_async_cleanup_hook(cleanup);
+  }
+}
 
 /** Stop watching: the poll stops now; the JS object may be collected again. */
 static void stopWatching(UnixSocket *s) {
@@ -204,7 +226,8 @@ static void closeSocket(UnixSocket *s) {
   if (s->fd < 0) return;
   stopWatching(s);
   if (s->poll != NULL) {
-    s->poll->data = NULL;
+    s->poll->data = s->shared; // no longer the socket: onPollClosed counts the close in Shared
+    s->shared->closing++;
     uv_close((uv_handle_t *)s->poll, onPollClosed);
     s->poll = NULL;
   }
@@ -220,6 +243,9 @@ static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   UnixSocket *s = data;
   closeSocket(s);
+  if (s->prev != NULL) s->prev->next = s->next;
+  else s->shared->sockets = s->next;
+  if (s->next != NULL) s->next->prev = s->prev;
   if (s->async != NULL) napi_async_destroy(env, s->async);
   napi_delete_reference(env, s->self);
   free(s);
@@ -255,11 +281,15 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   s->fd = fd;
   s->type = type;
   s->env = env;
+  s->shared = shared(env);
   if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
     close(fd);
     free(s);
     return NULL;
   }
+  s->next = s->shared->sockets;
+  if (s->next != NULL) s->next->prev = s;
+  s->shared->sockets = s;
   napi_create_reference(env, self, 0, &s->self);
   return self;
 }
@@ -691,6 +721,19 @@ static napi_value jsUnwatch(napi_env env, napi_callback_info info) {
 
 // ---- the module -------------------------------------------------------------------------------
 
+/**
+ * The env is ending (a worker exits or is terminated; the main thread exits). Sockets nobody closed
+ * are closed now, and Node waits (this hook stays registered) until every uv_close callback has run:
+ * they run code of this .so, which Node unloads after the env is gone. Finalizers that run later find
+ * fd == -1 and only free memory.
+ */
+static void onEnvEnding(napi_async_cleanup_hook_handle handle, void *arg) {
+  Shared *data = arg;
+  for (UnixSocket *s = data->sockets; s != NULL; s = s->next) closeSocket(s);
+  if (data->closing == 0) napi_remove_async_cleanup_hook(handle);
+  else data->cleanup = handle;
+}
+
 static void freeShared(napi_env env, void *data, void *hint) {
   (void)hint;
   Shared *shared = data;
@@ -725,6 +768,7 @@ static napi_value init(napi_env env, napi_value exports) {
   Shared *data = calloc(1, sizeof *data);
   if (data == NULL) return NULL;
   CALL(env, napi_set_instance_data(env, data, freeShared, NULL));
+  CALL(env, napi_add_async_cleanup_hook(env, onEnvEnding, data, NULL));
   napi_value cons;
   CALL(env, napi_define_class(env, "UnixSocket", NAPI_AUTO_LENGTH, construct, NULL,
                               sizeof methods / sizeof methods[0], methods, &cons));
