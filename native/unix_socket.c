@@ -160,12 +160,20 @@ static int toAddress(napi_env env, napi_value name, const char *syscall, UnixAdd
   return 1;
 }
 
-/** sun_path bytes as a Buffer: a path without its NUL, an abstract name at its exact length. */
-static napi_value fromAddress(napi_env env, const struct sockaddr_un *addr, socklen_t len) {
-  size_t size = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-  if (size > 0 && addr->sun_path[0] != '\0') size = strnlen(addr->sun_path, size);
+/**
+ * sun_path bytes as a Buffer: a path without its NUL, an abstract name at its exact length. `len` is
+ * what the kernel said, which may be more than it copied: for a path that fills all 108 bytes of
+ * sun_path it says 111 (its own NUL counted). So the length is clamped to the buffer, and a path is
+ * measured within sun_path only.
+ */
+static napi_value fromAddress(napi_env env, const UnixAddress *addr, socklen_t len) {
+  const size_t start = offsetof(struct sockaddr_un, sun_path);
+  size_t end = len < sizeof *addr ? len : sizeof *addr;
+  size_t size = end > start ? end - start : 0;
+  const char *path = (const char *)addr + start;
+  if (size > 0 && path[0] != '\0') size = strnlen(path, size < sizeof addr->un.sun_path ? size : sizeof addr->un.sun_path);
   napi_value buffer;
-  CALL(env, napi_create_buffer_copy(env, size, addr->sun_path, NULL, &buffer));
+  CALL(env, napi_create_buffer_copy(env, size, path, NULL, &buffer));
   return buffer;
 }
 
@@ -471,7 +479,7 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
   struct iovec iov = {.iov_base = data->scratch, .iov_len = (size_t)size};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   memset(&addr, 0, sizeof addr);
   msg.msg_name = &addr;
   msg.msg_namelen = sizeof addr;
@@ -594,7 +602,7 @@ static napi_value addressCall(napi_env env, napi_callback_info info, int peer) {
   if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
   UnixSocket *s = openSocket(env, self, syscall);
   if (s == NULL) return NULL;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   socklen_t len = sizeof addr;
   int rc = peer ? getpeername(s->fd, (struct sockaddr *)&addr, &len) : getsockname(s->fd, (struct sockaddr *)&addr, &len);
   if (rc < 0) return throwErrno(env, errno, syscall);

@@ -48,6 +48,22 @@ describe("bind", () => {
     expect(listed).toContain(` ${at}\n`); // the kernel's own listing: no trailing NULs (shown as @)
   });
 
+  it("a path that fills all 108 bytes of sun_path: sockname() and a receiver's `from` are exactly it", async () => {
+    // The kernel says addrlen 111 for such a name (its own NUL counted) but has only 110 bytes to copy
+    // into a sockaddr_un: nothing past sun_path may be read as part of the name.
+    const dir = tempDir();
+    const path = join(dir, "s".repeat(C.UNIX_PATH_MAX - dir.length - 1));
+    expect(Buffer.byteLength(path)).toBe(C.UNIX_PATH_MAX);
+    const sender = socket(C.SOCK_DGRAM);
+    sender.bind(name(path));
+    expect(sender.sockname()).toEqual(name(path));
+    const receiver = socket(C.SOCK_DGRAM);
+    const at = name(abstractName("full-path"));
+    receiver.bind(at);
+    sender.send(Buffer.from("x"), at);
+    expect((await recvWhenReady(receiver)).from).toEqual(name(path));
+  });
+
   it("throws EADDRINUSE for a path already bound", () => {
     const path = name(join(tempDir(), "s.sock"));
     socket(C.SOCK_DGRAM).bind(path);
