@@ -41,6 +41,7 @@ typedef struct Shared Shared;
 typedef struct UnixSocket {
   int fd;
   int type;
+  int passcred; // SO_PASSCRED, as set through setsockopt() or inherited by an accepted socket
   napi_env env;
   Shared *shared;
   struct UnixSocket *prev, *next; // the env's live sockets (Shared.sockets), until finalized
@@ -266,7 +267,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == NULL)
     return throwType(env, "UnixSocket is a class: use new UnixSocket(type)");
-  int fd = -1;
+  int fd = -1, passcred = 0;
   int32_t type = 0;
   void *tag = NULL;
   napi_valuetype kind;
@@ -276,6 +277,8 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     if (!int32Arg(env, argv[1], &fd)) return NULL;
     socklen_t len = sizeof type;
     getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+    len = sizeof passcred; // an accepted socket inherits the listener's SO_PASSCRED
+    getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &passcred, &len);
   } else {
     if (argc < 1 || !int32Arg(env, argv[0], &type)) return NULL;
     fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -288,6 +291,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   }
   s->fd = fd;
   s->type = type;
+  s->passcred = passcred;
   s->env = env;
   s->shared = shared(env);
   if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
@@ -451,21 +455,95 @@ static napi_value credValue(napi_env env, const struct ucred *cred) {
   return object;
 }
 
+/** Close fds a message brought in that cannot be handed on. */
+static void closeFds(const int *fds, size_t count) {
+  for (size_t i = 0; i < count; i++) close(fds[i]);
+}
+
+/** What recvmsg() found in its control buffer: the fds it installed, and the credentials. */
+typedef struct {
+  int fds[MAX_FDS];
+  size_t fdCount;
+  struct ucred cred;
+  bool hasCred;
+} Control;
+
+static void parseControl(struct msghdr *msg, Control *control) {
+  control->fdCount = 0;
+  control->hasCred = false;
+  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET) continue;
+    if (cmsg->cmsg_type == SCM_RIGHTS) {
+      size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
+        // The control buffer holds at most MAX_FDS; were there more, none may stay open unseen.
+        if (control->fdCount < MAX_FDS) control->fds[control->fdCount++] = fd;
+        else close(fd);
+      }
+    } else if (cmsg->cmsg_type == SCM_CREDENTIALS && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      memcpy(&control->cred, CMSG_DATA(cmsg), sizeof control->cred);
+      control->hasCred = true;
+    }
+  }
+}
+
+/** The object recv() returns; NULL (an exception pending) when N-API fails. */
+static napi_value receivedValue(napi_env env, UnixSocket *s, const char *bytes, size_t kept, ssize_t got,
+                                const UnixAddress *addr, const struct msghdr *msg, const Control *control) {
+  napi_value result, data, from, fds, flags, length;
+  CALL(env, napi_create_object(env, &result));
+  CALL(env, napi_create_buffer_copy(env, kept, bytes, NULL, &data));
+  CALL(env, napi_create_array_with_length(env, control->fdCount, &fds));
+  for (size_t i = 0; i < control->fdCount; i++)
+    CALL(env, napi_set_element(env, fds, (uint32_t)i, int32Value(env, control->fds[i])));
+  if (control->hasCred) {
+    napi_value cred = credValue(env, &control->cred);
+    if (cred == NULL) return NULL;
+    CALL(env, napi_set_named_property(env, result, "cred", cred));
+  }
+  // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
+  if ((from = fromAddress(env, addr, msg->msg_namelen)) == NULL) return NULL;
+  CALL(env, napi_create_double(env, (double)got, &length));
+  // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
+  CALL(env, napi_create_int32(env, msg->msg_flags & ~MSG_CMSG_CLOEXEC, &flags));
+  CALL(env, napi_set_named_property(env, result, "data", data));
+  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
+  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
+  if (got == 0 && s->type != SOCK_DGRAM) {
+    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+    napi_value hangup;
+    CALL(env, napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup));
+    CALL(env, napi_set_named_property(env, result, "hangup", hangup));
+  }
+  CALL(env, napi_set_named_property(env, result, "length", length));
+  CALL(env, napi_set_named_property(env, result, "from", from));
+  CALL(env, napi_set_named_property(env, result, "flags", flags));
+  CALL(env, napi_set_named_property(env, result, "fds", fds));
+  return result;
+}
+
 /**
- * recvmsg(size): null when nothing is queued (EAGAIN), else { data, length, from, flags, fds, cred?,
- * hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer has shut down).
- * MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's real length even
- * when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC, MSG_CTRUNC).
- * `from` is empty when the kernel gave no address (an unnamed sender). Received
- * fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
+ * recvmsg(size, fds = true): null when nothing is queued (EAGAIN), else { data, length, from, flags,
+ * fds, cred?, hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer
+ * has shut down). MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's
+ * real length even when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC,
+ * MSG_CTRUNC). `from` is empty when the kernel gave no address (an unnamed sender). Received fds are
+ * close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller. With fds false, none is ever installed:
+ * the control buffer has room for the credentials alone (SO_PASSCRED on) or is absent, so the kernel
+ * closes whatever fds came (scm_detach_fds) and says MSG_CTRUNC.
  */
 static napi_value jsRecv(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], self;
+  size_t argc = 2;
+  napi_value argv[2], self;
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   UnixSocket *s = openSocket(env, self, "recvmsg");
   int32_t size;
   if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &size)) return NULL;
+  bool wantFds = true;
+  if (argc >= 2 && !isNullish(env, argv[1]) && napi_get_value_bool(env, argv[1], &wantFds) != napi_ok)
+    return throwType(env, "recv(size, fds?: boolean)");
   if (size < 0) return throwErrno(env, EINVAL, "recvmsg");
   Shared *data = shared(env);
   if ((size_t)size > data->scratchSize || data->scratch == NULL) {
@@ -486,9 +564,11 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
   union {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
     struct cmsghdr align;
-  } control;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
+  } buffer;
+  if (wantFds || s->passcred) {
+    msg.msg_control = buffer.buf;
+    msg.msg_controllen = wantFds ? sizeof buffer.buf : CMSG_SPACE(sizeof(struct ucred));
+  }
   // MSG_TRUNC only means "return the real length" on record-keeping sockets; on a stream it discards.
   int flags = MSG_CMSG_CLOEXEC | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
   ssize_t got = recvmsg(s->fd, &msg, flags);
@@ -500,47 +580,16 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
     }
     return throwErrno(env, errno, "recvmsg");
   }
+  // The fds are this process's from here: every way out either hands them on or closes them.
+  Control control;
+  parseControl(&msg, &control);
+  if (!wantFds) {
+    closeFds(control.fds, control.fdCount); // none expected: SO_PASSCRED turned on behind our back
+    control.fdCount = 0;
+  }
   size_t kept = (size_t)got < (size_t)size ? (size_t)got : (size_t)size;
-  napi_value result, bytes, from, fds, flagsValue, length;
-  CALL(env, napi_create_object(env, &result));
-  CALL(env, napi_create_buffer_copy(env, kept, data->scratch, NULL, &bytes));
-  CALL(env, napi_create_array(env, &fds));
-  // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
-  if ((from = fromAddress(env, &addr, msg.msg_namelen)) == NULL) return NULL;
-  uint32_t fdCount = 0;
-  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-    if (cmsg->cmsg_level != SOL_SOCKET) continue;
-    if (cmsg->cmsg_type == SCM_RIGHTS) {
-      size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < n; i++) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
-        napi_set_element(env, fds, fdCount++, int32Value(env, fd));
-      }
-    } else if (cmsg->cmsg_type == SCM_CREDENTIALS && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
-      struct ucred cred;
-      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
-      napi_value credObject = credValue(env, &cred);
-      if (credObject == NULL) return NULL;
-      napi_set_named_property(env, result, "cred", credObject);
-    }
-  }
-  napi_create_double(env, (double)got, &length);
-  // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
-  napi_create_int32(env, msg.msg_flags & ~MSG_CMSG_CLOEXEC, &flagsValue);
-  napi_set_named_property(env, result, "data", bytes);
-  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
-  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
-  if (got == 0 && s->type != SOCK_DGRAM) {
-    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
-    napi_value hangup;
-    napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup);
-    napi_set_named_property(env, result, "hangup", hangup);
-  }
-  napi_set_named_property(env, result, "length", length);
-  napi_set_named_property(env, result, "from", from);
-  napi_set_named_property(env, result, "flags", flagsValue);
-  napi_set_named_property(env, result, "fds", fds);
+  napi_value result = receivedValue(env, s, data->scratch, kept, got, &addr, &msg, &control);
+  if (result == NULL) closeFds(control.fds, control.fdCount);
   return result;
 }
 
@@ -579,6 +628,7 @@ static napi_value jsSetsockopt(napi_env env, napi_callback_info info) {
       !int32Arg(env, argv[2], &value))
     return NULL;
   if (setsockopt(s->fd, level, name, &value, sizeof value) < 0) return throwErrno(env, errno, "setsockopt");
+  if (level == SOL_SOCKET && name == SO_PASSCRED) s->passcred = value != 0;
   return undefinedValue(env);
 }
 

@@ -97,6 +97,16 @@ async function round() {
   assert.equal(text.toString("utf8", 0, readSync(got.fds[0], text, 0, 10, 0)), "passed");
   for (const passed of got.fds) closeSync(passed);
   assert.equal(dgram.recv(10), null);
+  // recv(size, false): the kernel closes passed fds itself (MSG_CTRUNC); the credentials still come
+  const again = openSync(file, "r");
+  sender.send(Buffer.from("f"), at, [again, again]);
+  closeSync(again);
+  await once(dgram, true, false);
+  const refused = dgram.recv(10, false);
+  assert.deepEqual(
+    [refused.fds, refused.flags & C.MSG_CTRUNC, refused.cred.pid],
+    [[], C.MSG_CTRUNC, process.pid],
+  );
   sender.setsockopt(C.SOL_SOCKET, C.SO_SNDBUF, 4096);
   throws("EMSGSIZE", () => sender.send(Buffer.alloc(65_536), at));
   throws("EBADF", () => sender.send(Buffer.from("x"), at, [999_999]));

@@ -1,7 +1,7 @@
 // Every call of the addon (native/unix_socket.c) against the real kernel, and what each failing call
 // throws: the kernel's errno as a Node-style error (code, negative errno, syscall, "<syscall> <CODE>").
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, existsSync, openSync, readSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -330,6 +330,22 @@ describe("SCM_RIGHTS", () => {
     const n = readSync(passed, buffer, 0, 100, 0);
     closeSync(passed);
     expect(buffer.subarray(0, n).toString()).toBe("read through a passed descriptor");
+  });
+
+  it("recv(size, false) installs none: the kernel closes them and says MSG_CTRUNC; credentials still come", async () => {
+    const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const fd = openSync("/dev/null", "r");
+    for (const passcred of [0, 1]) {
+      server.setsockopt(C.SOL_SOCKET, C.SO_PASSCRED, passcred);
+      const before = fds();
+      expect(client.send(Buffer.from("fds"), null, Array(100).fill(fd))).toBe(3);
+      const got = await recvWhenReady(server, 100, false);
+      expect(got).toMatchObject({ length: 3, fds: [], flags: C.MSG_CTRUNC });
+      expect(got.cred?.pid).toBe(passcred ? process.pid : undefined);
+      expect(fds()).toBe(before);
+    }
+    closeSync(fd);
   });
 
   it("throws EBADF for an fd that is not open", () => {

@@ -64,6 +64,26 @@ async function python(script: string, ...args: string[]): Promise<string> {
 }
 
 describe("unix-seqpacket", () => {
+  it("never keeps fds a peer passes (SCM_RIGHTS): 5 records of 100 fds each leave none open", async () => {
+    const accepted: ReturnType<typeof record>[] = [];
+    const listener = await listen(join(tempDir(), "s.sock"), (c) => accepted.push(record(c)));
+    const before = readdirSync("/proc/self/fd").length;
+    await python(
+      `import array, os, socket, sys
+fd = os.open("/dev/null", os.O_RDONLY)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for _ in range(5):
+    s.sendmsg([b"fds"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd] * 100))])
+s.send(b"done")`,
+      listener.address,
+    );
+    await expect.poll(() => accepted[0]?.seen.data.length).toBe(6);
+    expect(accepted[0]?.seen.data).toEqual(["fds", "fds", "fds", "fds", "fds", "done"]);
+    // Before, each record left its 100 fds open here: 500 more.
+    expect(readdirSync("/proc/self/fd").length - before).toBeLessThan(20);
+  });
+
   it("keeps every write a record of its own, both ways", async () => {
     const accepted: (ReturnType<typeof record> & { addresses: string[] })[] = [];
     const listener = await listen(join(tempDir(), "s.sock"), (c) => {

@@ -107,7 +107,8 @@ class AddonDgramSocket implements DatagramSocket {
     for (let n = 0; n < READ_BATCH && !this.#closed; n++) {
       let got: ReturnType<UnixSocket["recv"]>;
       try {
-        got = this.#socket.recv(UNIX_DGRAM_READ_SIZE);
+        // fds false: a sender's SCM_RIGHTS would otherwise use up our descriptors, unread and unclosed.
+        got = this.#socket.recv(UNIX_DGRAM_READ_SIZE, false);
       } catch (err) {
         this.#handlers?.error(addonError(err, "recv", this.context));
         return;

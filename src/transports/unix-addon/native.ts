@@ -60,8 +60,11 @@ export interface UnixSocket {
   connect(name: Buffer): void;
   /** Bytes the kernel took, or -1 when it would block (EAGAIN). MSG_NOSIGNAL: EPIPE, never SIGPIPE. */
   send(data: Buffer, to?: Buffer | null, fds?: number[] | null): number;
-  /** null when nothing is queued (EAGAIN). */
-  recv(size: number): Received | null;
+  /**
+   * null when nothing is queued (EAGAIN). With `fds` false no passed fd is ever installed here: the
+   * kernel closes them and says MSG_CTRUNC (and `fds` is empty).
+   */
+  recv(size: number, fds?: boolean): Received | null;
   shutdown(how: number): void;
   /** Idempotent; stops any watch; safe inside the socket's own callback. */
   close(): void;
