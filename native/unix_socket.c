@@ -28,6 +28,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -455,6 +457,10 @@ static napi_value credValue(napi_env env, const struct ucred *cred) {
   return object;
 }
 
+static bool setPasscred(int fd, int on) {
+  return setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+}
+
 /** Close fds a message brought in that cannot be handed on. */
 static void closeFds(const int *fds, size_t count) {
   for (size_t i = 0; i < count; i++) close(fds[i]);
@@ -489,16 +495,33 @@ static void parseControl(struct msghdr *msg, Control *control) {
   }
 }
 
+/**
+ * A 0-byte read from a stream or seqpacket socket: end-of-file, or an empty record? When the read was
+ * made with SO_PASSCRED on (`exact`) the kernel says it: every record, an empty one too, comes with
+ * SCM_CREDENTIALS, and end-of-file with none. Otherwise (a stream, which has no empty records) the
+ * peer has shut down (POLLRDHUP: it says nothing of what is still queued) and no byte is queued
+ * (SIOCINQ).
+ */
+static bool isEndOfFile(const UnixSocket *s, bool exact, const Control *control) {
+  if (exact) return !control->hasCred;
+  struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+  int queued = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0 && ioctl(s->fd, SIOCINQ, &queued) == 0 &&
+         queued == 0;
+}
+
 /** The object recv() returns; NULL (an exception pending) when N-API fails. */
 static napi_value receivedValue(napi_env env, UnixSocket *s, const char *bytes, size_t kept, ssize_t got,
-                                const UnixAddress *addr, const struct msghdr *msg, const Control *control) {
+                                const UnixAddress *addr, const struct msghdr *msg, const Control *control,
+                                bool exact) {
   napi_value result, data, from, fds, flags, length;
   CALL(env, napi_create_object(env, &result));
   CALL(env, napi_create_buffer_copy(env, kept, bytes, NULL, &data));
   CALL(env, napi_create_array_with_length(env, control->fdCount, &fds));
   for (size_t i = 0; i < control->fdCount; i++)
     CALL(env, napi_set_element(env, fds, (uint32_t)i, int32Value(env, control->fds[i])));
-  if (control->hasCred) {
+  // Credentials only when asked for (SO_PASSCRED set by the caller), not when lent for one read.
+  if (control->hasCred && s->passcred) {
     napi_value cred = credValue(env, &control->cred);
     if (cred == NULL) return NULL;
     CALL(env, napi_set_named_property(env, result, "cred", cred));
@@ -509,12 +532,9 @@ static napi_value receivedValue(napi_env env, UnixSocket *s, const char *bytes, 
   // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
   CALL(env, napi_create_int32(env, msg->msg_flags & ~MSG_CMSG_CLOEXEC, &flags));
   CALL(env, napi_set_named_property(env, result, "data", data));
-  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
-  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
   if (got == 0 && s->type != SOCK_DGRAM) {
-    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
     napi_value hangup;
-    CALL(env, napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup));
+    CALL(env, napi_get_boolean(env, isEndOfFile(s, exact, control), &hangup));
     CALL(env, napi_set_named_property(env, result, "hangup", hangup));
   }
   CALL(env, napi_set_named_property(env, result, "length", length));
@@ -565,13 +585,22 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
     struct cmsghdr align;
   } buffer;
-  if (wantFds || s->passcred) {
+  // A seqpacket read is made with SO_PASSCRED on, so that a 0 is known for an empty record or
+  // end-of-file (isEndOfFile). On for this one recvmsg only: left on, it would autobind an unnamed
+  // socket to an abstract name at its next send (unix_dgram_sendmsg, which seqpacket shares), and
+  // change the name its peer sees; credentials are added at read time, so lending it is enough.
+  bool lend = s->type == SOCK_SEQPACKET && !s->passcred;
+  bool exact = s->type == SOCK_SEQPACKET && (s->passcred || (lend = setPasscred(s->fd, 1)));
+  if (wantFds || exact || s->passcred) {
     msg.msg_control = buffer.buf;
     msg.msg_controllen = wantFds ? sizeof buffer.buf : CMSG_SPACE(sizeof(struct ucred));
   }
   // MSG_TRUNC only means "return the real length" on record-keeping sockets; on a stream it discards.
   int flags = MSG_CMSG_CLOEXEC | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
   ssize_t got = recvmsg(s->fd, &msg, flags);
+  int recvErrno = errno;
+  if (lend) setPasscred(s->fd, 0);
+  errno = recvErrno;
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       napi_value null;
@@ -588,7 +617,7 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
     control.fdCount = 0;
   }
   size_t kept = (size_t)got < (size_t)size ? (size_t)got : (size_t)size;
-  napi_value result = receivedValue(env, s, data->scratch, kept, got, &addr, &msg, &control);
+  napi_value result = receivedValue(env, s, data->scratch, kept, got, &addr, &msg, &control, exact);
   if (result == NULL) closeFds(control.fds, control.fdCount);
   return result;
 }

@@ -268,6 +268,29 @@ describe("send and recv", () => {
     expect(await recvWhenReady(server)).toMatchObject({ length: 0, data: Buffer.alloc(0), hangup: true });
   });
 
+  it("with the peer shut down already, still reads its queued records first, an empty one too", async () => {
+    // POLLRDHUP says the peer has shut down, not that its records are all read. A read made with
+    // SO_PASSCRED on (the caller's, or lent for the read) tells: every record, an empty one too,
+    // carries SCM_CREDENTIALS, and end-of-file none.
+    for (const passcred of [1, 0]) {
+      const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+      server.setsockopt(C.SOL_SOCKET, C.SO_PASSCRED, passcred);
+      client.send(Buffer.alloc(0));
+      client.send(Buffer.from("abc"));
+      client.shutdown(C.SHUT_WR);
+      const reads = [];
+      for (let n = 0; n < 3; n++) {
+        const { data, hangup } = await recvWhenReady(server);
+        reads.push([data.toString(), hangup]);
+      }
+      expect(reads).toEqual([
+        ["", false],
+        ["abc", undefined],
+        ["", true],
+      ]);
+    }
+  });
+
   it("reads end-of-file after the peer's close; a datagram read has no hangup", async () => {
     const [client, server] = connectedPair(C.SOCK_SEQPACKET);
     client.close();

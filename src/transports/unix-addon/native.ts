@@ -33,8 +33,10 @@ export interface Received {
   /** The sender's credentials (SCM_CREDENTIALS), when SO_PASSCRED is on. */
   readonly cred?: Credentials;
   /**
-   * Set on a 0-byte read from a stream or seqpacket socket: true when the peer has shut down its
-   * writing side (POLLRDHUP), so the 0 is end-of-file; false when the 0 was an empty record.
+   * Set on a 0-byte read from a stream or seqpacket socket: true when the 0 is end-of-file, false when
+   * it was an empty record, even with the peer shut down and records still queued. On seqpacket the
+   * kernel says it (the read is made with SO_PASSCRED on: a record carries credentials, end-of-file
+   * none); on a stream, the peer has shut down (POLLRDHUP) and no byte is queued (SIOCINQ).
    */
   readonly hangup?: boolean;
 }
