@@ -11,8 +11,9 @@
 // - close() may be called from inside the socket's own callback: the poll stops at once, the handle is
 //   freed in its close callback, and no JS callback runs after close;
 // - an exception thrown by the JS callback goes to Node's uncaught-exception path, not abort();
-// - the JS object stays alive while watched (strong reference); the GC's finalizer closes the fd of a
-//   socket nobody closed;
+// - the JS object stays alive while watched (strong reference), and only then: the watch callback is
+//   kept on the object itself, so a callback that captures the socket is no root; the GC's finalizer
+//   closes the fd of a socket nobody closed;
 // - a Node environment that ends (a worker_thread exiting or terminated, or the main thread) closes
 //   every socket it still has, and waits for their uv_close callbacks, before Node unloads this .so:
 //   a callback into unloaded code is a SIGSEGV.
@@ -48,7 +49,7 @@ typedef struct UnixSocket {
   Shared *shared;
   struct UnixSocket *prev, *next; // the env's live sockets (Shared.sockets), until finalized
   napi_ref self;    // weak (count 0) normally; strong (count 1) while watched
-  napi_ref onEvent; // the watch callback
+  bool hasCallback; // watch() was given one: it is stored on the JS object (Shared.callbackKey)
   napi_async_context async;
   uv_poll_t *poll; // freed in its uv_close callback, never before
   int events;      // UV_READABLE | UV_WRITABLE being watched; 0: not watched
@@ -60,6 +61,7 @@ struct Shared {
   char *scratch; // recvmsg's buffer, grown to the largest size asked for: one per env, not per socket
   size_t scratchSize;
   UnixSocket *sockets;    // every socket not yet finalized, so the env's end can close them all
+  napi_ref callbackKey;   // the Symbol under which a socket's JS object holds its watch callback
   int closing;            // uv_close calls whose callback has not run yet
   napi_async_cleanup_hook_handle cleanup; // set while the env ends and closes are still pending
 };
@@ -242,10 +244,7 @@ static void closeSocket(UnixSocket *s) {
     uv_close((uv_handle_t *)s->poll, onPollClosed);
     s->poll = NULL;
   }
-  if (s->onEvent != NULL) {
-    napi_delete_reference(s->env, s->onEvent);
-    s->onEvent = NULL;
-  }
+  s->hasCallback = false;
   close(s->fd);
   s->fd = -1;
 }
@@ -315,6 +314,11 @@ static napi_value jsClose(napi_env env, napi_callback_info info) {
   UnixSocket *s = NULL;
   if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) return throwType(env, "not a UnixSocket");
   closeSocket(s);
+  // The callback is never called again: let go of what it holds.
+  napi_value key;
+  bool deleted;
+  CALL(env, napi_get_reference_value(env, s->shared->callbackKey, &key));
+  CALL(env, napi_delete_property(env, self, key, &deleted));
   return undefinedValue(env);
 }
 
@@ -703,6 +707,19 @@ static napi_value jsFd(napi_env env, napi_callback_info info) {
 // ---- watching: uv_poll ------------------------------------------------------------------------
 
 /**
+ * The watch callback, kept on the socket's own JS object: a callback that captures the socket (as
+ * every wrapper's does) is then a cycle the GC can collect once the socket is unwatched and dropped.
+ * Held by a strong napi_ref of its own, it would be a root keeping the socket alive forever.
+ */
+static bool callbackOf(napi_env env, napi_value self, napi_value *callback) {
+  napi_value key;
+  napi_valuetype type;
+  return napi_get_reference_value(env, shared(env)->callbackKey, &key) == napi_ok &&
+         napi_get_property(env, self, key, callback) == napi_ok && napi_typeof(env, *callback, &type) == napi_ok &&
+         type == napi_function;
+}
+
+/**
  * The poll said something. libuv reports any EPOLLERR as UV_EBADF and stops the handle (libuv
  * src/unix/poll.c), whatever the kernel's error was: so the real one is read with SO_ERROR, and the
  * watch is started again as it was unless the callback closed or unwatched the socket. When SO_ERROR
@@ -710,7 +727,7 @@ static napi_value jsFd(napi_env env, napi_callback_info info) {
  */
 static void onPoll(uv_poll_t *handle, int status, int events) {
   UnixSocket *s = handle->data;
-  if (s == NULL || s->fd < 0 || s->onEvent == NULL) return;
+  if (s == NULL || s->fd < 0 || !s->hasCallback) return;
   napi_env env = s->env;
   int error = 0;
   if (status < 0) {
@@ -724,7 +741,7 @@ static void onPoll(uv_poll_t *handle, int status, int events) {
   napi_value self, callback, argv[3];
   // `self` held in this scope keeps the object (and so `s`) alive through the callback, closed or not.
   if (napi_get_reference_value(env, s->self, &self) == napi_ok && self != NULL &&
-      napi_get_reference_value(env, s->onEvent, &callback) == napi_ok) {
+      callbackOf(env, self, &callback)) {
     argv[0] = int32Value(env, -error);
     napi_get_boolean(env, (events & UV_READABLE) != 0, &argv[1]);
     napi_get_boolean(env, (events & UV_WRITABLE) != 0, &argv[2]);
@@ -759,10 +776,12 @@ static napi_value jsWatch(napi_env env, napi_callback_info info) {
     napi_valuetype type;
     napi_typeof(env, argv[2], &type);
     if (type != napi_function) return throwType(env, "the watch callback is a function");
-    if (s->onEvent != NULL) napi_delete_reference(env, s->onEvent);
-    napi_create_reference(env, argv[2], 1, &s->onEvent);
+    napi_value key;
+    CALL(env, napi_get_reference_value(env, s->shared->callbackKey, &key));
+    CALL(env, napi_set_property(env, self, key, argv[2]));
+    s->hasCallback = true;
   }
-  if (s->onEvent == NULL) return throwType(env, "watch() needs a callback the first time");
+  if (!s->hasCallback) return throwType(env, "watch() needs a callback the first time");
   int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
   if (events == 0) {
     stopWatching(s);
@@ -825,6 +844,7 @@ static void freeShared(napi_env env, void *data, void *hint) {
   (void)hint;
   Shared *shared = data;
   napi_delete_reference(env, shared->constructor);
+  napi_delete_reference(env, shared->callbackKey);
   free(shared->scratch);
   free(shared);
 }
@@ -860,6 +880,10 @@ static napi_value init(napi_env env, napi_value exports) {
   CALL(env, napi_define_class(env, "UnixSocket", NAPI_AUTO_LENGTH, construct, NULL,
                               sizeof methods / sizeof methods[0], methods, &cons));
   CALL(env, napi_create_reference(env, cons, 1, &data->constructor));
+  napi_value description, key;
+  CALL(env, napi_create_string_utf8(env, "UnixSocket watch callback", NAPI_AUTO_LENGTH, &description));
+  CALL(env, napi_create_symbol(env, description, &key));
+  CALL(env, napi_create_reference(env, key, 1, &data->callbackKey));
   CALL(env, napi_set_named_property(env, exports, "UnixSocket", cons));
 
   napi_value constants;

@@ -175,6 +175,29 @@ describe("the garbage collector", () => {
     expect(run).toMatchObject({ status: 0, stdout: "true closed\n", stderr: "" });
   });
 
+  it("collects sockets whose callback captures the socket once unwatched: their fds close", () => {
+    // Every wrapper's callback captures the socket (this.#socket): a callback held by the addon as a
+    // root would keep each such socket, and its fd, forever.
+    const run = child(
+      `
+      const { readdirSync } = require("node:fs");
+      const open = () => readdirSync("/proc/self/fd").length;
+      const before = open();
+      for (let i = 0; i < 50; i++) {
+        const s = new addon.UnixSocket(C.SOCK_DGRAM);
+        s.watch(true, false, () => s.recv(10));
+        s.unwatch();
+      }
+      const made = open() - before;
+      setTimeout(() => {
+        global.gc();
+        setTimeout(() => { global.gc(); console.log(made, open() - before < 10); }, 20);
+      }, 20);`,
+      ["--expose-gc"],
+    );
+    expect(run).toMatchObject({ status: 0, stdout: "50 true\n", stderr: "" });
+  });
+
   it("keeps a watched socket alive, and its callback working, with no JS reference left", () => {
     const run = child(
       `
