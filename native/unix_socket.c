@@ -695,6 +695,24 @@ static napi_value addressCall(napi_env env, napi_callback_info info, int peer) {
 static napi_value jsSockname(napi_env env, napi_callback_info info) { return addressCall(env, info, 0); }
 static napi_value jsPeername(napi_env env, napi_callback_info info) { return addressCall(env, info, 1); }
 
+/**
+ * pollout(): whether poll() says POLLOUT now. On an unconnected datagram socket that is about its own
+ * send buffer only (unix_writable: at most a quarter of SO_SNDBUF in flight), whoever's queue is full.
+ */
+static napi_value jsPollout(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "poll");
+  if (s == NULL) return NULL;
+  struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+  int rc = poll(&p, 1, 0);
+  if (rc < 0) return throwErrno(env, errno, "poll");
+  napi_value result;
+  napi_get_boolean(env, rc == 1 && (p.revents & POLLOUT) != 0, &result);
+  return result;
+}
+
 static napi_value jsFd(napi_env env, napi_callback_info info) {
   size_t argc = 0;
   napi_value self;
@@ -870,6 +888,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"peername", NULL, jsPeername, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, jsWatch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, jsUnwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"pollout", NULL, jsPollout, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, NULL, jsFd, NULL, NULL, napi_default, NULL},
   };
   Shared *data = calloc(1, sizeof *data);

@@ -112,6 +112,7 @@ async function round() {
   throws("EBADF", () => sender.send(Buffer.from("x"), at, [999_999]));
   throws("ENOPROTOOPT", () => sender.getsockopt(C.SOL_SOCKET, 9999));
   throws("ENOPROTOOPT", () => sender.setsockopt(C.SOL_SOCKET, 9999, 1));
+  assert.equal(sender.pollout(), true);
   while (sender.send(Buffer.from("x"), at) !== -1) {}
   // writable, then close inside the callback
   const writable = once(sender, false, true, true);

@@ -334,6 +334,20 @@ describe("options and names", () => {
   });
 });
 
+describe("pollout", () => {
+  it("says whether the socket's own send buffer has room: not while its datagrams sit unread", () => {
+    const [sender, receiver] = [socket(C.SOCK_DGRAM), socket(C.SOCK_DGRAM)];
+    const at = name(abstractName("pollout"));
+    receiver.bind(at);
+    expect(sender.pollout()).toBe(true);
+    // 64 KiB datagrams fill the sender's SO_SNDBUF before the receiver's queue (max_dgram_qlen) fills.
+    while (sender.send(Buffer.alloc(65_536), at) !== -1) {}
+    expect(sender.pollout()).toBe(false);
+    while (receiver.recv(65_536)) {}
+    expect(sender.pollout()).toBe(true);
+  });
+});
+
 describe("SCM_RIGHTS", () => {
   it("passes an open file: the receiver reads the file through the fd it got", async () => {
     const file = join(tempDir(), "passed.txt");
@@ -393,6 +407,7 @@ describe("a closed socket", () => {
       expect(thrown(() => s.send(Buffer.from("x")))).toMatchObject(kernelSaid("EBADF", "sendmsg"));
       expect(thrown(() => s.recv(1))).toMatchObject(kernelSaid("EBADF", "recvmsg"));
       expect(thrown(() => s.watch(true, false, () => {}))).toMatchObject(kernelSaid("EBADF", "watch"));
+      expect(thrown(() => s.pollout())).toMatchObject(kernelSaid("EBADF", "poll"));
       expect(thrown(() => s.getsockopt(C.SOL_SOCKET, C.SO_TYPE))).toMatchObject(
         kernelSaid("EBADF", "getsockopt"),
       );

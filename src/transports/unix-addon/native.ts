@@ -79,6 +79,11 @@ export interface UnixSocket {
   /** Poll for these (level-triggered); called again, changes them. Both false: unwatch. */
   watch(readable: boolean, writable: boolean, callback?: WatchCallback): void;
   unwatch(): void;
+  /**
+   * poll(POLLOUT) now. On an unconnected datagram socket: whether its own send buffer has room (a
+   * quarter of SO_SNDBUF or less in flight), whatever the receivers' queues hold.
+   */
+  pollout(): boolean;
 }
 
 export interface Constants {
