@@ -188,11 +188,16 @@ static napi_value getArgs(napi_env env, napi_callback_info info, size_t *argc, n
   return *self;
 }
 
+/** An integer argument: NaN, 1.5 or 2**40 is a TypeError, never quietly 0, 1 or a wrapped number. */
 static int int32Arg(napi_env env, napi_value value, int32_t *out) {
-  if (napi_get_value_int32(env, value, out) != napi_ok) {
-    throwType(env, "expected a number");
+  double number;
+  // Range first (NaN fails it too): casting a double outside int32_t is undefined behaviour.
+  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= INT32_MIN && number <= INT32_MAX) ||
+      number != (double)(int32_t)number) {
+    throwType(env, "expected an integer");
     return 0;
   }
+  *out = (int32_t)number;
   return 1;
 }
 
@@ -433,7 +438,7 @@ static napi_value jsSend(napi_env env, napi_callback_info info) {
       for (uint32_t i = 0; i < count; i++) {
         napi_value element;
         int32_t fd;
-        napi_get_element(env, argv[2], i, &element);
+        if (napi_get_element(env, argv[2], i, &element) != napi_ok) return NULL;
         if (!int32Arg(env, element, &fd)) return NULL;
         memcpy(&fds[i], &fd, sizeof fd);
       }

@@ -93,6 +93,14 @@ describe("misuse that throws instead of aborting", () => {
       TypeError,
     );
   });
+
+  it("a number that is no int32 is a TypeError, never quietly fd 0 or a rounded size", () => {
+    const [client] = connectedPair(C.SOCK_SEQPACKET);
+    for (const bad of [Number.NaN, 1.5, 2 ** 40, Number.POSITIVE_INFINITY]) {
+      expect(thrown(() => client.send(Buffer.from("x"), null, [bad]))).toBeInstanceOf(TypeError);
+      expect(thrown(() => client.recv(bad))).toBeInstanceOf(TypeError);
+    }
+  });
 });
 
 describe("an exception thrown in a callback", () => {
