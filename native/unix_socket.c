@@ -290,9 +290,12 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return throwErrno(env, errno, "socket");
   }
+  // An adopted fd is accept()'s: it closes the fd itself when this fails, so closing it here too
+  // would close a number the kernel may already have handed to someone else.
+  bool adopted = tag == &adoptTag;
   UnixSocket *s = calloc(1, sizeof *s);
   if (s == NULL) {
-    close(fd);
+    if (!adopted) close(fd);
     return throwErrno(env, ENOMEM, "socket");
   }
   s->fd = fd;
@@ -301,7 +304,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   s->env = env;
   s->shared = shared(env);
   if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
-    close(fd);
+    if (!adopted) close(fd);
     free(s);
     return NULL;
   }
