@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 
 const addonFile = process.argv[2];
 if (!addonFile) {
@@ -194,7 +195,21 @@ async function round() {
   watchedThenDropped.unwatch();
 }
 
+/** A worker_thread that ends with sockets open, watched and once watched: the env's end closes them. */
+async function workerEnds() {
+  const worker = new Worker(
+    `const addon = require(${JSON.stringify(addonFile)}), C = addon.constants;
+    const a = new addon.UnixSocket(C.SOCK_DGRAM); a.watch(true, false, () => a.recv(1)); a.unwatch();
+    const b = new addon.UnixSocket(C.SOCK_DGRAM); b.watch(true, false, () => b.recv(1));
+    require("node:worker_threads").parentPort.postMessage("watching");`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once("message", resolve));
+  assert.equal(await worker.terminate(), 1);
+}
+
 for (let i = 0; i < ROUNDS; i++) await round();
+await workerEnds();
 globalThis.gc?.();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc?.();

@@ -88,8 +88,7 @@ class AddonDgramSocket implements DatagramSocket {
   /** The delay #retry was set for. */
   #retryDelay = 0;
   #retryMs = RETRY_FIRST_MS;
-  /** Tries the retry timer made for destinations waiting on it: tests count these fallbacks. */
-  timerTries = 0;
+  #timerTries = 0;
   #closed = false;
 
   constructor(
@@ -108,6 +107,11 @@ class AddonDgramSocket implements DatagramSocket {
   setHandlers(handlers: DatagramHandlers): void {
     this.#handlers = handlers;
     if (!this.#closed) this.#watch.readable(true);
+  }
+
+  /** Tries the retry timer made for destinations waiting on it, the fallback when no poll says when. */
+  get timerTries(): number {
+    return this.#timerTries;
   }
 
   #onEvent(status: number, readable: boolean, writable: boolean): void {
@@ -241,7 +245,7 @@ class AddonDgramSocket implements DatagramSocket {
       if (only !== undefined && to !== only) continue;
       // A destination is tried when what it waits for says so; the timer checks every one's patience.
       const due = destination.waitingFor === trigger;
-      if (due && trigger === "timer") this.timerTries++;
+      if (due && trigger === "timer") this.#timerTries++;
       const moved = due ? this.#flush(to, destination, now) : false;
       movedAny ||= moved;
       const { datagrams } = destination;
