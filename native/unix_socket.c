@@ -11,8 +11,12 @@
 // - close() may be called from inside the socket's own callback: the poll stops at once, the handle is
 //   freed in its close callback, and no JS callback runs after close;
 // - an exception thrown by the JS callback goes to Node's uncaught-exception path, not abort();
-// - the JS object stays alive while watched (strong reference); the GC's finalizer closes the fd of a
-//   socket nobody closed.
+// - the JS object stays alive while watched (strong reference), and only then: the watch callback is
+//   kept on the object itself, so a callback that captures the socket is no root; the GC's finalizer
+//   closes the fd of a socket nobody closed;
+// - a Node environment that ends (a worker_thread exiting or terminated, or the main thread) closes
+//   every socket it still has, and waits for their uv_close callbacks, before Node unloads this .so:
+//   a callback into unloaded code is a SIGSEGV.
 //
 // A name is the exact sun_path bytes: a path, or an abstract name with its leading 0 byte. Its length
 // is passed exactly (addrlen = offsetof(sun_path) + length), never NUL-padded to 108 bytes.
@@ -25,6 +29,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -33,23 +39,32 @@
 // The most fds one message carries: the kernel's SCM_MAX_FD.
 #define MAX_FDS 253
 
-typedef struct {
+typedef struct Shared Shared;
+
+typedef struct UnixSocket {
   int fd;
   int type;
+  int passcred; // SO_PASSCRED, as set through setsockopt() or inherited by an accepted socket
   napi_env env;
+  Shared *shared;
+  struct UnixSocket *prev, *next; // the env's live sockets (Shared.sockets), until finalized
   napi_ref self;    // weak (count 0) normally; strong (count 1) while watched
-  napi_ref onEvent; // the watch callback
+  bool hasCallback; // watch() was given one: it is stored on the JS object (Shared.callbackKey)
   napi_async_context async;
   uv_poll_t *poll; // freed in its uv_close callback, never before
   int events;      // UV_READABLE | UV_WRITABLE being watched; 0: not watched
 } UnixSocket;
 
 /** What one Node environment (the main thread, or a worker) shares among its sockets. */
-typedef struct {
+struct Shared {
   napi_ref constructor;
   char *scratch; // recvmsg's buffer, grown to the largest size asked for: one per env, not per socket
   size_t scratchSize;
-} Shared;
+  UnixSocket *sockets;    // every socket not yet finalized, so the env's end can close them all
+  napi_ref callbackKey;   // the Symbol under which a socket's JS object holds its watch callback
+  int closing;            // uv_close calls whose callback has not run yet
+  napi_async_cleanup_hook_handle cleanup; // set while the env ends and closes are still pending
+};
 
 // Passed as the constructor's argument by accept(), which cannot be reached from JS: adopt an fd.
 static int adoptTag;
@@ -150,12 +165,20 @@ static int toAddress(napi_env env, napi_value name, const char *syscall, UnixAdd
   return 1;
 }
 
-/** sun_path bytes as a Buffer: a path without its NUL, an abstract name at its exact length. */
-static napi_value fromAddress(napi_env env, const struct sockaddr_un *addr, socklen_t len) {
-  size_t size = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-  if (size > 0 && addr->sun_path[0] != '\0') size = strnlen(addr->sun_path, size);
+/**
+ * sun_path bytes as a Buffer: a path without its NUL, an abstract name at its exact length. `len` is
+ * what the kernel said, which may be more than it copied: for a path that fills all 108 bytes of
+ * sun_path it says 111 (its own NUL counted). So the length is clamped to the buffer, and a path is
+ * measured within sun_path only.
+ */
+static napi_value fromAddress(napi_env env, const UnixAddress *addr, socklen_t len) {
+  const size_t start = offsetof(struct sockaddr_un, sun_path);
+  size_t end = len < sizeof *addr ? len : sizeof *addr;
+  size_t size = end > start ? end - start : 0;
+  const char *path = (const char *)addr + start;
+  if (size > 0 && path[0] != '\0') size = strnlen(path, size < sizeof addr->un.sun_path ? size : sizeof addr->un.sun_path);
   napi_value buffer;
-  CALL(env, napi_create_buffer_copy(env, size, addr->sun_path, NULL, &buffer));
+  CALL(env, napi_create_buffer_copy(env, size, path, NULL, &buffer));
   return buffer;
 }
 
@@ -165,11 +188,16 @@ static napi_value getArgs(napi_env env, napi_callback_info info, size_t *argc, n
   return *self;
 }
 
+/** An integer argument: NaN, 1.5 or 2**40 is a TypeError, never quietly 0, 1 or a wrapped number. */
 static int int32Arg(napi_env env, napi_value value, int32_t *out) {
-  if (napi_get_value_int32(env, value, out) != napi_ok) {
-    throwType(env, "expected a number");
+  double number;
+  // Range first (NaN fails it too): casting a double outside int32_t is undefined behaviour.
+  if (napi_get_value_double(env, value, &number) != napi_ok || !(number >= INT32_MIN && number <= INT32_MAX) ||
+      number != (double)(int32_t)number) {
+    throwType(env, "expected an integer");
     return 0;
   }
+  *out = (int32_t)number;
   return 1;
 }
 
@@ -187,7 +215,19 @@ static napi_value int32Value(napi_env env, int32_t n) {
 
 // ---- life: construct, close, finalize ----------------------------------------------------------
 
-static void onPollClosed(uv_handle_t *handle) { free(handle); }
+/**
+ * A poll handle is closed: free it. When the env is ending and this was the last close it waited for,
+ * tell Node it may go on (and unload this .so).
+ */
+static void onPollClosed(uv_handle_t *handle) {
+  Shared *data = handle->data;
+  free(handle);
+  if (--data->closing == 0 && data->cleanup != NULL) {
+    napi_async_cleanup_hook_handle cleanup = data->cleanup;
+    data->cleanup = NULL;
+    napi_remove_async_cleanup_hook(cleanup);
+  }
+}
 
 /** Stop watching: the poll stops now; the JS object may be collected again. */
 static void stopWatching(UnixSocket *s) {
@@ -204,14 +244,12 @@ static void closeSocket(UnixSocket *s) {
   if (s->fd < 0) return;
   stopWatching(s);
   if (s->poll != NULL) {
-    s->poll->data = NULL;
+    s->poll->data = s->shared; // no longer the socket: onPollClosed counts the close in Shared
+    s->shared->closing++;
     uv_close((uv_handle_t *)s->poll, onPollClosed);
     s->poll = NULL;
   }
-  if (s->onEvent != NULL) {
-    napi_delete_reference(s->env, s->onEvent);
-    s->onEvent = NULL;
-  }
+  s->hasCallback = false;
   close(s->fd);
   s->fd = -1;
 }
@@ -220,6 +258,9 @@ static void finalize(napi_env env, void *data, void *hint) {
   (void)hint;
   UnixSocket *s = data;
   closeSocket(s);
+  if (s->prev != NULL) s->prev->next = s->next;
+  else s->shared->sockets = s->next;
+  if (s->next != NULL) s->next->prev = s->prev;
   if (s->async != NULL) napi_async_destroy(env, s->async);
   napi_delete_reference(env, s->self);
   free(s);
@@ -232,7 +273,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   if (napi_get_new_target(env, info, &newTarget) != napi_ok || newTarget == NULL)
     return throwType(env, "UnixSocket is a class: use new UnixSocket(type)");
-  int fd = -1;
+  int fd = -1, passcred = 0;
   int32_t type = 0;
   void *tag = NULL;
   napi_valuetype kind;
@@ -242,24 +283,34 @@ static napi_value construct(napi_env env, napi_callback_info info) {
     if (!int32Arg(env, argv[1], &fd)) return NULL;
     socklen_t len = sizeof type;
     getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+    len = sizeof passcred; // an accepted socket inherits the listener's SO_PASSCRED
+    getsockopt(fd, SOL_SOCKET, SO_PASSCRED, &passcred, &len);
   } else {
     if (argc < 1 || !int32Arg(env, argv[0], &type)) return NULL;
     fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return throwErrno(env, errno, "socket");
   }
+  // An adopted fd is accept()'s: it closes the fd itself when this fails, so closing it here too
+  // would close a number the kernel may already have handed to someone else.
+  bool adopted = tag == &adoptTag;
   UnixSocket *s = calloc(1, sizeof *s);
   if (s == NULL) {
-    close(fd);
+    if (!adopted) close(fd);
     return throwErrno(env, ENOMEM, "socket");
   }
   s->fd = fd;
   s->type = type;
+  s->passcred = passcred;
   s->env = env;
+  s->shared = shared(env);
   if (napi_wrap(env, self, s, finalize, NULL, NULL) != napi_ok) {
-    close(fd);
+    if (!adopted) close(fd);
     free(s);
     return NULL;
   }
+  s->next = s->shared->sockets;
+  if (s->next != NULL) s->next->prev = s;
+  s->shared->sockets = s;
   napi_create_reference(env, self, 0, &s->self);
   return self;
 }
@@ -271,6 +322,11 @@ static napi_value jsClose(napi_env env, napi_callback_info info) {
   UnixSocket *s = NULL;
   if (napi_unwrap(env, self, (void **)&s) != napi_ok || s == NULL) return throwType(env, "not a UnixSocket");
   closeSocket(s);
+  // The callback is never called again: let go of what it holds.
+  napi_value key;
+  bool deleted;
+  CALL(env, napi_get_reference_value(env, s->shared->callbackKey, &key));
+  CALL(env, napi_delete_property(env, self, key, &deleted));
   return undefinedValue(env);
 }
 
@@ -385,7 +441,7 @@ static napi_value jsSend(napi_env env, napi_callback_info info) {
       for (uint32_t i = 0; i < count; i++) {
         napi_value element;
         int32_t fd;
-        napi_get_element(env, argv[2], i, &element);
+        if (napi_get_element(env, argv[2], i, &element) != napi_ok) return NULL;
         if (!int32Arg(env, element, &fd)) return NULL;
         memcpy(&fds[i], &fd, sizeof fd);
       }
@@ -413,21 +469,113 @@ static napi_value credValue(napi_env env, const struct ucred *cred) {
   return object;
 }
 
+static bool setPasscred(int fd, int on) {
+  return setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0;
+}
+
+/** Close fds a message brought in that cannot be handed on. */
+static void closeFds(const int *fds, size_t count) {
+  for (size_t i = 0; i < count; i++) close(fds[i]);
+}
+
+/** What recvmsg() found in its control buffer: the fds it installed, and the credentials. */
+typedef struct {
+  int fds[MAX_FDS];
+  size_t fdCount;
+  struct ucred cred;
+  bool hasCred;
+} Control;
+
+static void parseControl(struct msghdr *msg, Control *control) {
+  control->fdCount = 0;
+  control->hasCred = false;
+  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL; cmsg = CMSG_NXTHDR(msg, cmsg)) {
+    if (cmsg->cmsg_level != SOL_SOCKET) continue;
+    if (cmsg->cmsg_type == SCM_RIGHTS) {
+      size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; i++) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
+        // The control buffer holds at most MAX_FDS; were there more, none may stay open unseen.
+        if (control->fdCount < MAX_FDS) control->fds[control->fdCount++] = fd;
+        else close(fd);
+      }
+    } else if (cmsg->cmsg_type == SCM_CREDENTIALS && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+      memcpy(&control->cred, CMSG_DATA(cmsg), sizeof control->cred);
+      control->hasCred = true;
+    }
+  }
+}
+
 /**
- * recvmsg(size): null when nothing is queued (EAGAIN), else { data, length, from, flags, fds, cred?,
- * hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer has shut down).
- * MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's real length even
- * when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC, MSG_CTRUNC).
- * `from` is empty when the kernel gave no address (an unnamed sender). Received
- * fds are close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller.
+ * A 0-byte read from a stream or seqpacket socket: end-of-file, or an empty record? When the read was
+ * made with SO_PASSCRED on (`exact`) the kernel says it: every record, an empty one too, comes with
+ * SCM_CREDENTIALS, and end-of-file with none. Otherwise (a stream, which has no empty records) the
+ * peer has shut down (POLLRDHUP: it says nothing of what is still queued) and no byte is queued
+ * (SIOCINQ).
+ */
+static bool isEndOfFile(const UnixSocket *s, bool exact, const Control *control) {
+  if (exact) return !control->hasCred;
+  struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
+  int queued = 0;
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0 && ioctl(s->fd, SIOCINQ, &queued) == 0 &&
+         queued == 0;
+}
+
+/** The object recv() returns; NULL (an exception pending) when N-API fails. */
+static napi_value receivedValue(napi_env env, UnixSocket *s, const char *bytes, size_t kept, ssize_t got,
+                                const UnixAddress *addr, const struct msghdr *msg, const Control *control,
+                                bool exact) {
+  napi_value result, data, from, fds, flags, length;
+  CALL(env, napi_create_object(env, &result));
+  CALL(env, napi_create_buffer_copy(env, kept, bytes, NULL, &data));
+  CALL(env, napi_create_array_with_length(env, control->fdCount, &fds));
+  for (size_t i = 0; i < control->fdCount; i++)
+    CALL(env, napi_set_element(env, fds, (uint32_t)i, int32Value(env, control->fds[i])));
+  // Credentials only when asked for (SO_PASSCRED set by the caller), not when lent for one read.
+  if (control->hasCred && s->passcred) {
+    napi_value cred = credValue(env, &control->cred);
+    if (cred == NULL) return NULL;
+    CALL(env, napi_set_named_property(env, result, "cred", cred));
+  }
+  // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
+  if ((from = fromAddress(env, addr, msg->msg_namelen)) == NULL) return NULL;
+  CALL(env, napi_create_double(env, (double)got, &length));
+  // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
+  CALL(env, napi_create_int32(env, msg->msg_flags & ~MSG_CMSG_CLOEXEC, &flags));
+  CALL(env, napi_set_named_property(env, result, "data", data));
+  if (got == 0 && s->type != SOCK_DGRAM) {
+    napi_value hangup;
+    CALL(env, napi_get_boolean(env, isEndOfFile(s, exact, control), &hangup));
+    CALL(env, napi_set_named_property(env, result, "hangup", hangup));
+  }
+  CALL(env, napi_set_named_property(env, result, "length", length));
+  CALL(env, napi_set_named_property(env, result, "from", from));
+  CALL(env, napi_set_named_property(env, result, "flags", flags));
+  CALL(env, napi_set_named_property(env, result, "fds", fds));
+  return result;
+}
+
+/**
+ * recvmsg(size, fds = true): null when nothing is queued (EAGAIN), else { data, length, from, flags,
+ * fds, cred?, hangup? } (hangup: on a 0-byte read from a stream or seqpacket socket, whether the peer
+ * has shut down). MSG_TRUNC is passed, so on datagram and seqpacket sockets `length` is the record's
+ * real length even when `data` holds only `size` bytes of it, and `flags` are the kernel's (MSG_TRUNC,
+ * MSG_CTRUNC). `from` is empty when the kernel gave no address (an unnamed sender). Received fds are
+ * close-on-exec (MSG_CMSG_CLOEXEC) and belong to the caller. With fds false, none is ever installed:
+ * the control buffer has room for the credentials alone (SO_PASSCRED on) or is absent, so the kernel
+ * closes whatever fds came (scm_detach_fds) and says MSG_CTRUNC.
  */
 static napi_value jsRecv(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], self;
+  size_t argc = 2;
+  napi_value argv[2], self;
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   UnixSocket *s = openSocket(env, self, "recvmsg");
   int32_t size;
   if (s == NULL || argc < 1 || !int32Arg(env, argv[0], &size)) return NULL;
+  bool wantFds = true;
+  if (argc >= 2 && !isNullish(env, argv[1]) && napi_get_value_bool(env, argv[1], &wantFds) != napi_ok)
+    return throwType(env, "recv(size, fds?: boolean)");
   if (size < 0) return throwErrno(env, EINVAL, "recvmsg");
   Shared *data = shared(env);
   if ((size_t)size > data->scratchSize || data->scratch == NULL) {
@@ -441,19 +589,30 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
   struct iovec iov = {.iov_base = data->scratch, .iov_len = (size_t)size};
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   memset(&addr, 0, sizeof addr);
   msg.msg_name = &addr;
   msg.msg_namelen = sizeof addr;
   union {
     char buf[CMSG_SPACE(sizeof(int) * MAX_FDS) + CMSG_SPACE(sizeof(struct ucred))];
     struct cmsghdr align;
-  } control;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
+  } buffer;
+  // A seqpacket read is made with SO_PASSCRED on, so that a 0 is known for an empty record or
+  // end-of-file (isEndOfFile). On for this one recvmsg only: left on, it would autobind an unnamed
+  // socket to an abstract name at its next send (unix_dgram_sendmsg, which seqpacket shares), and
+  // change the name its peer sees; credentials are added at read time, so lending it is enough.
+  bool lend = s->type == SOCK_SEQPACKET && !s->passcred;
+  bool exact = s->type == SOCK_SEQPACKET && (s->passcred || (lend = setPasscred(s->fd, 1)));
+  if (wantFds || exact || s->passcred) {
+    msg.msg_control = buffer.buf;
+    msg.msg_controllen = wantFds ? sizeof buffer.buf : CMSG_SPACE(sizeof(struct ucred));
+  }
   // MSG_TRUNC only means "return the real length" on record-keeping sockets; on a stream it discards.
   int flags = MSG_CMSG_CLOEXEC | (s->type == SOCK_STREAM ? 0 : MSG_TRUNC);
   ssize_t got = recvmsg(s->fd, &msg, flags);
+  int recvErrno = errno;
+  if (lend) setPasscred(s->fd, 0);
+  errno = recvErrno;
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
       napi_value null;
@@ -462,47 +621,16 @@ static napi_value jsRecv(napi_env env, napi_callback_info info) {
     }
     return throwErrno(env, errno, "recvmsg");
   }
+  // The fds are this process's from here: every way out either hands them on or closes them.
+  Control control;
+  parseControl(&msg, &control);
+  if (!wantFds) {
+    closeFds(control.fds, control.fdCount); // none expected: SO_PASSCRED turned on behind our back
+    control.fdCount = 0;
+  }
   size_t kept = (size_t)got < (size_t)size ? (size_t)got : (size_t)size;
-  napi_value result, bytes, from, fds, flagsValue, length;
-  CALL(env, napi_create_object(env, &result));
-  CALL(env, napi_create_buffer_copy(env, kept, data->scratch, NULL, &bytes));
-  CALL(env, napi_create_array(env, &fds));
-  // An unnamed sender (or a connected stream or seqpacket peer) comes with no address: empty.
-  if ((from = fromAddress(env, &addr, msg.msg_namelen)) == NULL) return NULL;
-  uint32_t fdCount = 0;
-  for (struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL; cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-    if (cmsg->cmsg_level != SOL_SOCKET) continue;
-    if (cmsg->cmsg_type == SCM_RIGHTS) {
-      size_t n = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < n; i++) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(cmsg) + i * sizeof(int), sizeof fd);
-        napi_set_element(env, fds, fdCount++, int32Value(env, fd));
-      }
-    } else if (cmsg->cmsg_type == SCM_CREDENTIALS && cmsg->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
-      struct ucred cred;
-      memcpy(&cred, CMSG_DATA(cmsg), sizeof cred);
-      napi_value credObject = credValue(env, &cred);
-      if (credObject == NULL) return NULL;
-      napi_set_named_property(env, result, "cred", credObject);
-    }
-  }
-  napi_create_double(env, (double)got, &length);
-  // The kernel echoes MSG_CMSG_CLOEXEC back in msg_flags: it is ours, not news about the record.
-  napi_create_int32(env, msg.msg_flags & ~MSG_CMSG_CLOEXEC, &flagsValue);
-  napi_set_named_property(env, result, "data", bytes);
-  // 0 bytes from a stream or seqpacket socket: end-of-file, or an empty record. poll() tells them
-  // apart while the peer is still there: POLLRDHUP only once it has shut down its writing side.
-  if (got == 0 && s->type != SOCK_DGRAM) {
-    struct pollfd p = {.fd = s->fd, .events = POLLRDHUP};
-    napi_value hangup;
-    napi_get_boolean(env, poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0, &hangup);
-    napi_set_named_property(env, result, "hangup", hangup);
-  }
-  napi_set_named_property(env, result, "length", length);
-  napi_set_named_property(env, result, "from", from);
-  napi_set_named_property(env, result, "flags", flagsValue);
-  napi_set_named_property(env, result, "fds", fds);
+  napi_value result = receivedValue(env, s, data->scratch, kept, got, &addr, &msg, &control, exact);
+  if (result == NULL) closeFds(control.fds, control.fdCount);
   return result;
 }
 
@@ -541,6 +669,7 @@ static napi_value jsSetsockopt(napi_env env, napi_callback_info info) {
       !int32Arg(env, argv[2], &value))
     return NULL;
   if (setsockopt(s->fd, level, name, &value, sizeof value) < 0) return throwErrno(env, errno, "setsockopt");
+  if (level == SOL_SOCKET && name == SO_PASSCRED) s->passcred = value != 0;
   return undefinedValue(env);
 }
 
@@ -564,7 +693,7 @@ static napi_value addressCall(napi_env env, napi_callback_info info, int peer) {
   if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
   UnixSocket *s = openSocket(env, self, syscall);
   if (s == NULL) return NULL;
-  struct sockaddr_un addr;
+  UnixAddress addr;
   socklen_t len = sizeof addr;
   int rc = peer ? getpeername(s->fd, (struct sockaddr *)&addr, &len) : getsockname(s->fd, (struct sockaddr *)&addr, &len);
   if (rc < 0) return throwErrno(env, errno, syscall);
@@ -573,6 +702,24 @@ static napi_value addressCall(napi_env env, napi_callback_info info, int peer) {
 
 static napi_value jsSockname(napi_env env, napi_callback_info info) { return addressCall(env, info, 0); }
 static napi_value jsPeername(napi_env env, napi_callback_info info) { return addressCall(env, info, 1); }
+
+/**
+ * pollout(): whether poll() says POLLOUT now. On an unconnected datagram socket that is about its own
+ * send buffer only (unix_writable: at most a quarter of SO_SNDBUF in flight), whoever's queue is full.
+ */
+static napi_value jsPollout(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  napi_value self;
+  if (getArgs(env, info, &argc, NULL, &self) == NULL) return NULL;
+  UnixSocket *s = openSocket(env, self, "poll");
+  if (s == NULL) return NULL;
+  struct pollfd p = {.fd = s->fd, .events = POLLOUT};
+  int rc = poll(&p, 1, 0);
+  if (rc < 0) return throwErrno(env, errno, "poll");
+  napi_value result;
+  napi_get_boolean(env, rc == 1 && (p.revents & POLLOUT) != 0, &result);
+  return result;
+}
 
 static napi_value jsFd(napi_env env, napi_callback_info info) {
   size_t argc = 0;
@@ -586,6 +733,19 @@ static napi_value jsFd(napi_env env, napi_callback_info info) {
 // ---- watching: uv_poll ------------------------------------------------------------------------
 
 /**
+ * The watch callback, kept on the socket's own JS object: a callback that captures the socket (as
+ * every wrapper's does) is then a cycle the GC can collect once the socket is unwatched and dropped.
+ * Held by a strong napi_ref of its own, it would be a root keeping the socket alive forever.
+ */
+static bool callbackOf(napi_env env, napi_value self, napi_value *callback) {
+  napi_value key;
+  napi_valuetype type;
+  return napi_get_reference_value(env, shared(env)->callbackKey, &key) == napi_ok &&
+         napi_get_property(env, self, key, callback) == napi_ok && napi_typeof(env, *callback, &type) == napi_ok &&
+         type == napi_function;
+}
+
+/**
  * The poll said something. libuv reports any EPOLLERR as UV_EBADF and stops the handle (libuv
  * src/unix/poll.c), whatever the kernel's error was: so the real one is read with SO_ERROR, and the
  * watch is started again as it was unless the callback closed or unwatched the socket. When SO_ERROR
@@ -593,7 +753,7 @@ static napi_value jsFd(napi_env env, napi_callback_info info) {
  */
 static void onPoll(uv_poll_t *handle, int status, int events) {
   UnixSocket *s = handle->data;
-  if (s == NULL || s->fd < 0 || s->onEvent == NULL) return;
+  if (s == NULL || s->fd < 0 || !s->hasCallback) return;
   napi_env env = s->env;
   int error = 0;
   if (status < 0) {
@@ -607,7 +767,7 @@ static void onPoll(uv_poll_t *handle, int status, int events) {
   napi_value self, callback, argv[3];
   // `self` held in this scope keeps the object (and so `s`) alive through the callback, closed or not.
   if (napi_get_reference_value(env, s->self, &self) == napi_ok && self != NULL &&
-      napi_get_reference_value(env, s->onEvent, &callback) == napi_ok) {
+      callbackOf(env, self, &callback)) {
     argv[0] = int32Value(env, -error);
     napi_get_boolean(env, (events & UV_READABLE) != 0, &argv[1]);
     napi_get_boolean(env, (events & UV_WRITABLE) != 0, &argv[2]);
@@ -642,10 +802,12 @@ static napi_value jsWatch(napi_env env, napi_callback_info info) {
     napi_valuetype type;
     napi_typeof(env, argv[2], &type);
     if (type != napi_function) return throwType(env, "the watch callback is a function");
-    if (s->onEvent != NULL) napi_delete_reference(env, s->onEvent);
-    napi_create_reference(env, argv[2], 1, &s->onEvent);
+    napi_value key;
+    CALL(env, napi_get_reference_value(env, s->shared->callbackKey, &key));
+    CALL(env, napi_set_property(env, self, key, argv[2]));
+    s->hasCallback = true;
   }
-  if (s->onEvent == NULL) return throwType(env, "watch() needs a callback the first time");
+  if (!s->hasCallback) return throwType(env, "watch() needs a callback the first time");
   int events = (readable ? UV_READABLE : 0) | (writable ? UV_WRITABLE : 0);
   if (events == 0) {
     stopWatching(s);
@@ -691,10 +853,24 @@ static napi_value jsUnwatch(napi_env env, napi_callback_info info) {
 
 // ---- the module -------------------------------------------------------------------------------
 
+/**
+ * The env is ending (a worker exits or is terminated; the main thread exits). Sockets nobody closed
+ * are closed now, and Node waits (this hook stays registered) until every uv_close callback has run:
+ * they run code of this .so, which Node unloads after the env is gone. Finalizers that run later find
+ * fd == -1 and only free memory.
+ */
+static void onEnvEnding(napi_async_cleanup_hook_handle handle, void *arg) {
+  Shared *data = arg;
+  for (UnixSocket *s = data->sockets; s != NULL; s = s->next) closeSocket(s);
+  if (data->closing == 0) napi_remove_async_cleanup_hook(handle);
+  else data->cleanup = handle;
+}
+
 static void freeShared(napi_env env, void *data, void *hint) {
   (void)hint;
   Shared *shared = data;
   napi_delete_reference(env, shared->constructor);
+  napi_delete_reference(env, shared->callbackKey);
   free(shared->scratch);
   free(shared);
 }
@@ -720,15 +896,21 @@ static napi_value init(napi_env env, napi_value exports) {
       {"peername", NULL, jsPeername, NULL, NULL, NULL, napi_default, NULL},
       {"watch", NULL, jsWatch, NULL, NULL, NULL, napi_default, NULL},
       {"unwatch", NULL, jsUnwatch, NULL, NULL, NULL, napi_default, NULL},
+      {"pollout", NULL, jsPollout, NULL, NULL, NULL, napi_default, NULL},
       {"fd", NULL, NULL, jsFd, NULL, NULL, napi_default, NULL},
   };
   Shared *data = calloc(1, sizeof *data);
   if (data == NULL) return NULL;
   CALL(env, napi_set_instance_data(env, data, freeShared, NULL));
+  CALL(env, napi_add_async_cleanup_hook(env, onEnvEnding, data, NULL));
   napi_value cons;
   CALL(env, napi_define_class(env, "UnixSocket", NAPI_AUTO_LENGTH, construct, NULL,
                               sizeof methods / sizeof methods[0], methods, &cons));
   CALL(env, napi_create_reference(env, cons, 1, &data->constructor));
+  napi_value description, key;
+  CALL(env, napi_create_string_utf8(env, "UnixSocket watch callback", NAPI_AUTO_LENGTH, &description));
+  CALL(env, napi_create_symbol(env, description, &key));
+  CALL(env, napi_create_reference(env, key, 1, &data->callbackKey));
   CALL(env, napi_set_named_property(env, exports, "UnixSocket", cons));
 
   napi_value constants;

@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 
 const addonFile = process.argv[2];
 if (!addonFile) {
@@ -64,6 +65,19 @@ async function round() {
   throws("ENOTCONN", () => dgram.peername());
   dgram.peercred();
 
+  // a path that fills sun_path: the kernel says addrlen 111 but copies 110 bytes; nothing past
+  // sun_path is part of the name (this -O0 build read one more byte off the stack before)
+  const full = Buffer.from(join(dir, "f".repeat(C.UNIX_PATH_MAX - dir.length - 1)));
+  assert.equal(full.length, C.UNIX_PATH_MAX);
+  const fullSender = new UnixSocket(C.SOCK_DGRAM);
+  fullSender.bind(full);
+  assert.deepEqual(fullSender.sockname(), full);
+  fullSender.send(Buffer.from("x"), at);
+  await once(dgram, true, false);
+  assert.deepEqual(dgram.recv(1).from, full);
+  fullSender.close();
+  rmSync(full.toString());
+
   // datagrams: from, MSG_TRUNC, SCM_RIGHTS, SCM_CREDENTIALS, EMSGSIZE, EAGAIN
   const sender = new UnixSocket(C.SOCK_DGRAM);
   sender.bind(abstract());
@@ -84,11 +98,22 @@ async function round() {
   assert.equal(text.toString("utf8", 0, readSync(got.fds[0], text, 0, 10, 0)), "passed");
   for (const passed of got.fds) closeSync(passed);
   assert.equal(dgram.recv(10), null);
+  // recv(size, false): the kernel closes passed fds itself (MSG_CTRUNC); the credentials still come
+  const again = openSync(file, "r");
+  sender.send(Buffer.from("f"), at, [again, again]);
+  closeSync(again);
+  await once(dgram, true, false);
+  const refused = dgram.recv(10, false);
+  assert.deepEqual(
+    [refused.fds, refused.flags & C.MSG_CTRUNC, refused.cred.pid],
+    [[], C.MSG_CTRUNC, process.pid],
+  );
   sender.setsockopt(C.SOL_SOCKET, C.SO_SNDBUF, 4096);
   throws("EMSGSIZE", () => sender.send(Buffer.alloc(65_536), at));
   throws("EBADF", () => sender.send(Buffer.from("x"), at, [999_999]));
   throws("ENOPROTOOPT", () => sender.getsockopt(C.SOL_SOCKET, 9999));
   throws("ENOPROTOOPT", () => sender.setsockopt(C.SOL_SOCKET, 9999, 1));
+  assert.equal(sender.pollout(), true);
   while (sender.send(Buffer.from("x"), at) !== -1) {}
   // writable, then close inside the callback
   const writable = once(sender, false, true, true);
@@ -170,7 +195,21 @@ async function round() {
   watchedThenDropped.unwatch();
 }
 
+/** A worker_thread that ends with sockets open, watched and once watched: the env's end closes them. */
+async function workerEnds() {
+  const worker = new Worker(
+    `const addon = require(${JSON.stringify(addonFile)}), C = addon.constants;
+    const a = new addon.UnixSocket(C.SOCK_DGRAM); a.watch(true, false, () => a.recv(1)); a.unwatch();
+    const b = new addon.UnixSocket(C.SOCK_DGRAM); b.watch(true, false, () => b.recv(1));
+    require("node:worker_threads").parentPort.postMessage("watching");`,
+    { eval: true },
+  );
+  await new Promise((resolve) => worker.once("message", resolve));
+  assert.equal(await worker.terminate(), 1);
+}
+
 for (let i = 0; i < ROUNDS; i++) await round();
+await workerEnds();
 globalThis.gc?.();
 await new Promise((resolve) => setTimeout(resolve, 50));
 globalThis.gc?.();

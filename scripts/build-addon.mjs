@@ -29,8 +29,11 @@ if (!existsSync(join(prefix, "include", "node", "node_api.h"))) {
   );
 }
 
-const onPath = (program) => spawnSync("sh", ["-c", `command -v ${program}`]).status === 0;
-const missing = ["cc", "make", "python3"].filter((program) => !onPath(program));
+const onPath = (program) => spawnSync("sh", ["-c", `command -v "$0"`, program]).status === 0;
+// The C file is compiled with $CC (make's default: cc), but gyp's Makefile links with $CXX (make's
+// default: g++), so a machine with only a C compiler fails at the very end without this check.
+const compilers = [process.env.CC || "cc", process.env.CXX || "g++"];
+const missing = [...compilers, "make", "python3"].filter((program) => !onPath(program));
 if (missing.length > 0) {
   fail(`${missing.join(", ")} not found, needed to build the addon: apt-get install build-essential python3`);
 }

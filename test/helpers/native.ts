@@ -56,9 +56,9 @@ export function whenReadable(s: UnixSocket): Promise<{ status: number; readable:
 }
 
 /** recv() once the socket is readable. */
-export async function recvWhenReady(s: UnixSocket, size = 65_536): Promise<Received> {
+export async function recvWhenReady(s: UnixSocket, size = 65_536, fds = true): Promise<Received> {
   for (;;) {
-    const got = s.recv(size);
+    const got = s.recv(size, fds);
     if (got) return got;
     await whenReadable(s);
   }

@@ -12,13 +12,27 @@ const BUILD = fileURLToPath(new URL("../../scripts/build-addon.mjs", import.meta
 
 afterEach(removeTempDirs);
 
-it("without cc, make and python3 on PATH: one line naming them and the package, exit 1, the built addon untouched", () => {
+/** build-addon.mjs run with only these programs on PATH (and sh, whose `command -v` it asks). */
+function buildWith(programs: string[]) {
   const bin = join(tempDir(), "bin");
   mkdirSync(bin);
-  symlinkSync("/bin/sh", join(bin, "sh")); // the script asks sh's `command -v`
-  const run = spawnSync(process.execPath, [BUILD], { encoding: "utf8", env: { PATH: bin } });
+  for (const program of ["sh", ...programs]) symlinkSync(`/bin/${program}`, join(bin, program));
+  return spawnSync(process.execPath, [BUILD], { encoding: "utf8", env: { PATH: bin } });
+}
+
+it("without cc, g++, make and python3 on PATH: one line naming them and the package, exit 1, the built addon untouched", () => {
+  const run = buildWith([]);
   expect(run.stderr).toBe(
-    "build-addon: cc, make, python3 not found, needed to build the addon: apt-get install build-essential python3\n",
+    "build-addon: cc, g++, make, python3 not found, needed to build the addon: apt-get install build-essential python3\n",
+  );
+  expect(run.status).toBe(1);
+  expect(existsSync(ADDON_FILE)).toBe(true);
+});
+
+it("with a C compiler but no g++ (gyp links with it): names g++ alone", () => {
+  const run = buildWith(["cc", "make", "python3"]);
+  expect(run.stderr).toBe(
+    "build-addon: g++ not found, needed to build the addon: apt-get install build-essential python3\n",
   );
   expect(run.status).toBe(1);
   expect(existsSync(ADDON_FILE)).toBe(true);

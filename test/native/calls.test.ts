@@ -1,7 +1,7 @@
 // Every call of the addon (native/unix_socket.c) against the real kernel, and what each failing call
 // throws: the kernel's errno as a Node-style error (code, negative errno, syscall, "<syscall> <CODE>").
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, existsSync, openSync, readSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from "node:fs";
 import { constants as os } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -46,6 +46,22 @@ describe("bind", () => {
     expect(s.sockname()).toEqual(name(at));
     const listed = spawnSync("cat", ["/proc/net/unix"], { encoding: "utf8" }).stdout;
     expect(listed).toContain(` ${at}\n`); // the kernel's own listing: no trailing NULs (shown as @)
+  });
+
+  it("a path that fills all 108 bytes of sun_path: sockname() and a receiver's `from` are exactly it", async () => {
+    // The kernel says addrlen 111 for such a name (its own NUL counted) but has only 110 bytes to copy
+    // into a sockaddr_un: nothing past sun_path may be read as part of the name.
+    const dir = tempDir();
+    const path = join(dir, "s".repeat(C.UNIX_PATH_MAX - dir.length - 1));
+    expect(Buffer.byteLength(path)).toBe(C.UNIX_PATH_MAX);
+    const sender = socket(C.SOCK_DGRAM);
+    sender.bind(name(path));
+    expect(sender.sockname()).toEqual(name(path));
+    const receiver = socket(C.SOCK_DGRAM);
+    const at = name(abstractName("full-path"));
+    receiver.bind(at);
+    sender.send(Buffer.from("x"), at);
+    expect((await recvWhenReady(receiver)).from).toEqual(name(path));
   });
 
   it("throws EADDRINUSE for a path already bound", () => {
@@ -252,6 +268,29 @@ describe("send and recv", () => {
     expect(await recvWhenReady(server)).toMatchObject({ length: 0, data: Buffer.alloc(0), hangup: true });
   });
 
+  it("with the peer shut down already, still reads its queued records first, an empty one too", async () => {
+    // POLLRDHUP says the peer has shut down, not that its records are all read. A read made with
+    // SO_PASSCRED on (the caller's, or lent for the read) tells: every record, an empty one too,
+    // carries SCM_CREDENTIALS, and end-of-file none.
+    for (const passcred of [1, 0]) {
+      const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+      server.setsockopt(C.SOL_SOCKET, C.SO_PASSCRED, passcred);
+      client.send(Buffer.alloc(0));
+      client.send(Buffer.from("abc"));
+      client.shutdown(C.SHUT_WR);
+      const reads = [];
+      for (let n = 0; n < 3; n++) {
+        const { data, hangup } = await recvWhenReady(server);
+        reads.push([data.toString(), hangup]);
+      }
+      expect(reads).toEqual([
+        ["", false],
+        ["abc", undefined],
+        ["", true],
+      ]);
+    }
+  });
+
   it("reads end-of-file after the peer's close; a datagram read has no hangup", async () => {
     const [client, server] = connectedPair(C.SOCK_SEQPACKET);
     client.close();
@@ -295,6 +334,20 @@ describe("options and names", () => {
   });
 });
 
+describe("pollout", () => {
+  it("says whether the socket's own send buffer has room: not while its datagrams sit unread", () => {
+    const [sender, receiver] = [socket(C.SOCK_DGRAM), socket(C.SOCK_DGRAM)];
+    const at = name(abstractName("pollout"));
+    receiver.bind(at);
+    expect(sender.pollout()).toBe(true);
+    // 64 KiB datagrams fill the sender's SO_SNDBUF before the receiver's queue (max_dgram_qlen) fills.
+    while (sender.send(Buffer.alloc(65_536), at) !== -1) {}
+    expect(sender.pollout()).toBe(false);
+    while (receiver.recv(65_536)) {}
+    expect(sender.pollout()).toBe(true);
+  });
+});
+
 describe("SCM_RIGHTS", () => {
   it("passes an open file: the receiver reads the file through the fd it got", async () => {
     const file = join(tempDir(), "passed.txt");
@@ -314,6 +367,22 @@ describe("SCM_RIGHTS", () => {
     const n = readSync(passed, buffer, 0, 100, 0);
     closeSync(passed);
     expect(buffer.subarray(0, n).toString()).toBe("read through a passed descriptor");
+  });
+
+  it("recv(size, false) installs none: the kernel closes them and says MSG_CTRUNC; credentials still come", async () => {
+    const [client, server] = connectedPair(C.SOCK_SEQPACKET);
+    const fds = () => readdirSync("/proc/self/fd").length;
+    const fd = openSync("/dev/null", "r");
+    for (const passcred of [0, 1]) {
+      server.setsockopt(C.SOL_SOCKET, C.SO_PASSCRED, passcred);
+      const before = fds();
+      expect(client.send(Buffer.from("fds"), null, Array(100).fill(fd))).toBe(3);
+      const got = await recvWhenReady(server, 100, false);
+      expect(got).toMatchObject({ length: 3, fds: [], flags: C.MSG_CTRUNC });
+      expect(got.cred?.pid).toBe(passcred ? process.pid : undefined);
+      expect(fds()).toBe(before);
+    }
+    closeSync(fd);
   });
 
   it("throws EBADF for an fd that is not open", () => {
@@ -338,6 +407,7 @@ describe("a closed socket", () => {
       expect(thrown(() => s.send(Buffer.from("x")))).toMatchObject(kernelSaid("EBADF", "sendmsg"));
       expect(thrown(() => s.recv(1))).toMatchObject(kernelSaid("EBADF", "recvmsg"));
       expect(thrown(() => s.watch(true, false, () => {}))).toMatchObject(kernelSaid("EBADF", "watch"));
+      expect(thrown(() => s.pollout())).toMatchObject(kernelSaid("EBADF", "poll"));
       expect(thrown(() => s.getsockopt(C.SOL_SOCKET, C.SO_TYPE))).toMatchObject(
         kernelSaid("EBADF", "getsockopt"),
       );

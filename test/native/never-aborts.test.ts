@@ -1,6 +1,7 @@
 // The addon never takes the process down: close() from inside its own callbacks, twice, with a send
-// waiting, or while the peer vanishes mid-send; an exception thrown in a callback goes where Node
-// sends any uncaught exception; a socket nobody closed is closed by the GC. Each risky case runs in a
+// waiting, or while the peer vanishes mid-send; a worker_thread that ends with sockets open; an
+// exception thrown in a callback goes where Node sends any uncaught exception; a socket nobody closed
+// is closed by the GC. Each risky case runs in a
 // child Node, so an abort would be seen as the child's SIGABRT instead of killing the test runner.
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,6 +14,12 @@ afterEach(closeAll);
 function child(body: string, nodeArgs: string[] = []) {
   const script = `const addon = require(${JSON.stringify(ADDON_FILE)}); const C = addon.constants;\n${body}`;
   const run = spawnSync(process.execPath, [...nodeArgs, "-e", script], { encoding: "utf8", timeout: 20_000 });
+  return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
+}
+
+/** `script` in a child Node that does not load the addon itself; its exit and output. */
+function alone(script: string) {
+  const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 20_000 });
   return { status: run.status, signal: run.signal, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -86,6 +93,14 @@ describe("misuse that throws instead of aborting", () => {
       TypeError,
     );
   });
+
+  it("a number that is no int32 is a TypeError, never quietly fd 0 or a rounded size", () => {
+    const [client] = connectedPair(C.SOCK_SEQPACKET);
+    for (const bad of [Number.NaN, 1.5, 2 ** 40, Number.POSITIVE_INFINITY]) {
+      expect(thrown(() => client.send(Buffer.from("x"), null, [bad]))).toBeInstanceOf(TypeError);
+      expect(thrown(() => client.recv(bad))).toBeInstanceOf(TypeError);
+    }
+  });
 });
 
 describe("an exception thrown in a callback", () => {
@@ -112,6 +127,41 @@ describe("an exception thrown in a callback", () => {
   });
 });
 
+describe("a worker_thread that ends with sockets it never closed", () => {
+  // Each worker watches one socket and leaves it open, and watched-then-unwatched another: their
+  // uv_close callbacks must run before Node unloads the addon from the ending worker. The main thread
+  // must not load the addon itself: it would keep the .so loaded after the worker is gone.
+  const worker = (end: string) => `
+    const { Worker } = require("node:worker_threads");
+    const w = new Worker(\`
+      const { parentPort } = require("node:worker_threads");
+      const addon = require(${JSON.stringify(ADDON_FILE)}), C = addon.constants;
+      const a = new addon.UnixSocket(C.SOCK_DGRAM); a.watch(true, false, () => {}); a.unwatch();
+      const b = new addon.UnixSocket(C.SOCK_DGRAM); b.watch(true, false, () => {});
+      parentPort.postMessage("watching");
+      ${end === "exit" ? "setTimeout(() => process.exit(0), 10);" : ""}\`, { eval: true });
+    w.on("message", () => { ${end === "terminate" ? "w.terminate();" : ""} });
+    w.on("exit", () => setTimeout(() => console.log("main goes on"), 50));`;
+
+  it("process.exit() in the worker: the process goes on and exits normally", () => {
+    expect(alone(worker("exit"))).toMatchObject({
+      status: 0,
+      signal: null,
+      stdout: "main goes on\n",
+      stderr: "",
+    });
+  });
+
+  it("worker.terminate() from the main thread: the process goes on and exits normally", () => {
+    expect(alone(worker("terminate"))).toMatchObject({
+      status: 0,
+      signal: null,
+      stdout: "main goes on\n",
+      stderr: "",
+    });
+  });
+});
+
 describe("the garbage collector", () => {
   it("closes the fd of a socket nobody closed", () => {
     const run = child(
@@ -131,6 +181,29 @@ describe("the garbage collector", () => {
       ["--expose-gc"],
     );
     expect(run).toMatchObject({ status: 0, stdout: "true closed\n", stderr: "" });
+  });
+
+  it("collects sockets whose callback captures the socket once unwatched: their fds close", () => {
+    // Every wrapper's callback captures the socket (this.#socket): a callback held by the addon as a
+    // root would keep each such socket, and its fd, forever.
+    const run = child(
+      `
+      const { readdirSync } = require("node:fs");
+      const open = () => readdirSync("/proc/self/fd").length;
+      const before = open();
+      for (let i = 0; i < 50; i++) {
+        const s = new addon.UnixSocket(C.SOCK_DGRAM);
+        s.watch(true, false, () => s.recv(10));
+        s.unwatch();
+      }
+      const made = open() - before;
+      setTimeout(() => {
+        global.gc();
+        setTimeout(() => { global.gc(); console.log(made, open() - before < 10); }, 20);
+      }, 20);`,
+      ["--expose-gc"],
+    );
+    expect(run).toMatchObject({ status: 0, stdout: "50 true\n", stderr: "" });
   });
 
   it("keeps a watched socket alive, and its callback working, with no JS reference left", () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { OpError } from "../../src/errors.js";
 import { noTrace } from "../../src/trace/events.js";
 import type { DatagramSocket } from "../../src/transports/transport.js";
-import { UNIX_DGRAM_READ_SIZE } from "../../src/transports/unix-addon/index.js";
+import { openDgram, UNIX_DGRAM_READ_SIZE } from "../../src/transports/unix-addon/index.js";
 import { unixDgram } from "../../src/transports/unix-dgram.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
@@ -56,7 +56,31 @@ async function python(script: string, ...args: string[]): Promise<string> {
   return (await run("python3", ["-c", script, ...args], { timeout: 10_000 })).stdout;
 }
 
+/** This process's open descriptors. */
+function openFds(): number {
+  return readdirSync("/proc/self/fd").length;
+}
+
 describe("unix-dgram", () => {
+  it("never keeps fds a sender passes (SCM_RIGHTS): 5 datagrams of 100 fds each leave none open", async () => {
+    const server = await bind(join(tempDir(), "s.sock"));
+    const got = record(server);
+    const before = openFds();
+    await python(
+      `import array, os, socket, sys
+fd = os.open("/dev/null", os.O_RDONLY)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+for _ in range(5):
+    s.sendmsg([b"fds"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd] * 100))], 0, sys.argv[1])
+s.sendto(b"done", sys.argv[1])`,
+      server.local,
+    );
+    await expect.poll(() => got.length).toBe(6);
+    expect(got.map(([text]) => text)).toEqual(["fds", "fds", "fds", "fds", "fds", "done"]);
+    // Before, each datagram left its 100 fds open here: 500 more.
+    expect(openFds() - before).toBeLessThan(20);
+  });
+
   it("keeps boundaries, and the server answers the client's own path", async () => {
     const path = join(tempDir(), "s.sock");
     const server = await bind(path);
@@ -165,6 +189,31 @@ describe("unix-dgram", () => {
       expect((used.user + used.system) / 1000).toBeLessThan(150); // a spinning wait uses ~300 ms
       const lines = (await output).trim().split("\n");
       expect(lines.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => `d${i}`));
+    });
+
+    it("when its own send buffer is full, waits on its own poll, never on the retry timer", async () => {
+      // 64 KiB datagrams fill our SO_SNDBUF (212,992 bytes) three at a time, long before a reader's
+      // queue (max_dgram_qlen) is full: EAGAIN is about our own buffer. The receiver's waker says
+      // writable at once, and used to be tried for nothing, leaving the timer (then 250 ms away).
+      const dir = tempDir();
+      const path = join(dir, "reader.sock");
+      const count = 30;
+      const reader = spawn("python3", ["-c", PY_STEADY_READER, path, String(count)], {
+        stdio: ["pipe", "pipe", "inherit"],
+      });
+      const output = new Promise<string>((done) => {
+        let text = "";
+        reader.stdout?.on("data", (d) => {
+          text += d;
+        });
+        reader.once("exit", () => done(text));
+      });
+      await new Promise((ready) => reader.stdout?.once("data", ready));
+      const client = openDgram(undefined, { transport: "unix-dgram", address: path });
+      sockets.push(client);
+      await Promise.all(Array.from({ length: count }, () => client.send(Buffer.alloc(65_536), path)));
+      expect((await output).trim().split("\n")).toEqual(["ready", `read ${count}`]);
+      expect((client as unknown as { timerTries: number }).timerTries).toBe(0);
     });
 
     it("close() with datagrams waiting for room rejects them (EBADF), and nothing else happens", async () => {
@@ -288,6 +337,18 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.read()  # never recv(): its queue fills after net.unix.max_dgram_qlen datagrams
+`;
+
+/** Binds argv[1] and reads argv[2] datagrams, steadily but a little slower than we send (2 ms each). */
+const PY_STEADY_READER = `
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+print("ready", flush=True)
+for _ in range(int(sys.argv[2])):
+    time.sleep(0.002)
+    s.recv(70000)
+print("read", sys.argv[2], flush=True)
 `;
 
 const PY_LATE_READER = `

@@ -64,6 +64,67 @@ async function python(script: string, ...args: string[]): Promise<string> {
 }
 
 describe("unix-seqpacket", () => {
+  it("never keeps fds a peer passes (SCM_RIGHTS): 5 records of 100 fds each leave none open", async () => {
+    const accepted: ReturnType<typeof record>[] = [];
+    const listener = await listen(join(tempDir(), "s.sock"), (c) => accepted.push(record(c)));
+    const before = readdirSync("/proc/self/fd").length;
+    await python(
+      `import array, os, socket, sys
+fd = os.open("/dev/null", os.O_RDONLY)
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+for _ in range(5):
+    s.sendmsg([b"fds"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd] * 100))])
+s.send(b"done")`,
+      listener.address,
+    );
+    await expect.poll(() => accepted[0]?.seen.data.length).toBe(6);
+    expect(accepted[0]?.seen.data).toEqual(["fds", "fds", "fds", "fds", "fds", "done"]);
+    // Before, each record left its 100 fds open here: 500 more.
+    expect(readdirSync("/proc/self/fd").length - before).toBeLessThan(20);
+  });
+
+  it("reads an empty record and the records after it before the peer's end, however early the end came", async () => {
+    const accepted: ReturnType<typeof record>[] = [];
+    const listener = await listen(join(tempDir(), "s.sock"), (c) => accepted.push(record(c)));
+    const client = await dial(listener.address);
+    record(client);
+    // All three reach the server's queue before it reads: its first 0-byte read already sees the
+    // peer shut down (POLLRDHUP), and must still be the empty record.
+    await Promise.all([client.write(Buffer.alloc(0)), client.write(Buffer.from("abc"))]);
+    client.end();
+    await expect.poll(() => accepted[0]?.seen.ends).toBe(1);
+    expect(accepted[0]?.seen.data).toEqual(["", "abc"]);
+  });
+
+  it("the same with a python3 peer making the plain calls; the SO_PASSCRED our reads lend themselves never names us", async () => {
+    const accepted: ReturnType<typeof record>[] = [];
+    const listener = await listen(join(tempDir(), "s.sock"), (c) => accepted.push(record(c)));
+    await python(
+      `import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.send(b"")
+s.send(b"abc")
+s.shutdown(socket.SHUT_WR)`,
+      listener.address,
+    );
+    await expect.poll(() => accepted[0]?.seen.ends).toBe(1);
+    expect(accepted[0]?.seen.data).toEqual(["", "abc"]);
+    // Our client is not autobound to an abstract name (as a socket with SO_PASSCRED left on would be
+    // at its first send): python sees no name.
+    const server = spawn("python3", ["-c", PY_PEERNAME], { stdio: ["pipe", "pipe", "inherit"] });
+    cleanups.push(() => server.kill());
+    const path = join(tempDir(), "py.sock");
+    const ready = new Promise((resolve) => server.stdout.once("data", resolve));
+    server.stdin.write(`${path}\n`);
+    await ready;
+    const client = await dial(path);
+    await client.write(Buffer.from("x"));
+    const seen = record(client);
+    await expect.poll(() => seen.seen.data).toEqual(["peername:''"]);
+  });
+
   it("keeps every write a record of its own, both ways", async () => {
     const accepted: (ReturnType<typeof record> & { addresses: string[] })[] = [];
     const listener = await listen(join(tempDir(), "s.sock"), (c) => {
@@ -276,6 +337,20 @@ s.listen(1)
 print("ready", flush=True)
 c, _ = s.accept()
 c.send(b"python:" + c.recv(100))
+sys.stdin.read()
+`;
+
+/** Reads a path on stdin, listens there, and answers the first record with repr(getpeername()). */
+const PY_PEERNAME = `
+import socket, sys
+path = sys.stdin.readline().strip()
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(path)
+s.listen(1)
+print("ready", flush=True)
+c, _ = s.accept()
+c.recv(100)
+c.send(("peername:" + repr(c.getpeername())).encode())
 sys.stdin.read()
 `;
 

@@ -4,16 +4,20 @@
 // loop; the poll is level-triggered and calls again). A datagram longer than the read buffer comes
 // with the kernel's MSG_TRUNC, which is what `cut` says.
 //
-// Sending: a unix datagram receiver whose queue is full (net.unix.max_dgram_qlen) makes sendmsg() say
-// EAGAIN, and the datagram waits here, in order, per destination, until the receiver reads: nothing
-// is dropped, as unix(7) promises. Our socket's own poll cannot say when: an unconnected socket polls
-// writable whenever its own send buffer has room, whoever's queue is full (the kernel tracks the
-// receiver's queue only for a connect()ed sender: unix_dgram_poll, unix_dgram_peer_wake_me), so
-// polling it would spin. So each destination that said EAGAIN gets a waker: a second socket,
-// connect()ed to it, that never sends and polls writable exactly when the receiver has room. Where
-// no waker can be made, a timer retries (1 ms, doubling to 50 ms). A destination that takes nothing
-// for PATIENCE_MS fails its waiting datagrams with EAGAIN: a peer that never reads must not make a
-// server hold replies for it forever.
+// Sending: sendmsg() says EAGAIN for one of two reasons, and the datagram waits here, in order, per
+// destination, until it can go: nothing is dropped, as unix(7) promises.
+// - Our own send buffer is full: every datagram we sent counts against our SO_SNDBUF until its
+//   receiver reads it. Our own poll says when there is room again (POLLOUT: a quarter of SO_SNDBUF or
+//   less in flight), so after EAGAIN, when our socket does not poll writable, we watch it for that.
+// - The receiver's queue is full (net.unix.max_dgram_qlen). Our own poll cannot say when: an
+//   unconnected socket polls writable whenever its own send buffer has room, whoever's queue is full
+//   (the kernel tracks the receiver's queue only for a connect()ed sender: unix_dgram_poll,
+//   unix_dgram_peer_wake_me), so polling it would spin. So each such destination gets a waker: a
+//   second socket, connect()ed to it, that never sends and polls writable exactly when the receiver
+//   has room.
+// Where no waker can be made, or one fired and still nothing went, a timer retries (1 ms, doubling to
+// 50 ms). A destination that takes nothing for PATIENCE_MS fails its waiting datagrams with EAGAIN: a
+// peer that never reads must not make a server hold replies for it forever.
 import { OpError } from "../../errors.js";
 import { describeUnix } from "../address.js";
 import type { DatagramHandlers, DatagramSocket } from "../transport.js";
@@ -43,6 +47,9 @@ interface Waiting {
   readonly reject: (err: OpError) => void;
 }
 
+/** What a destination's waiting datagrams wait for: see the top of this file. */
+type Trigger = "own" | "waker" | "timer";
+
 interface Destination {
   readonly name: Buffer;
   readonly datagrams: Waiting[];
@@ -50,8 +57,7 @@ interface Destination {
   progress: number;
   /** Polls writable when the receiver has room (see #wakerFor); null: none could be made. */
   waker?: UnixSocket | null;
-  /** Waiting on the timer, not on the waker. */
-  onTimer?: boolean;
+  waitingFor: Trigger;
 }
 
 /**
@@ -79,7 +85,10 @@ class AddonDgramSocket implements DatagramSocket {
   /** Datagrams that met EAGAIN, by destination (user form), each list in send order. */
   readonly #waiting = new Map<string, Destination>();
   #retry: NodeJS.Timeout | undefined;
+  /** The delay #retry was set for. */
+  #retryDelay = 0;
   #retryMs = RETRY_FIRST_MS;
+  #timerTries = 0;
   #closed = false;
 
   constructor(
@@ -89,7 +98,9 @@ class AddonDgramSocket implements DatagramSocket {
   ) {
     this.local = kernelPath === undefined ? "" : describeUnix(kernelPath);
     this.#socket = socket;
-    this.#watch = new Watch(socket, (status, readable) => this.#onEvent(status, readable));
+    this.#watch = new Watch(socket, (status, readable, writable) =>
+      this.#onEvent(status, readable, writable),
+    );
   }
 
   /** Reading starts here: until then the kernel holds what arrives, as a paused socket would. */
@@ -98,8 +109,18 @@ class AddonDgramSocket implements DatagramSocket {
     if (!this.#closed) this.#watch.readable(true);
   }
 
-  #onEvent(status: number, readable: boolean): void {
+  /** Tries the retry timer made for destinations waiting on it, the fallback when no poll says when. */
+  get timerTries(): number {
+    return this.#timerTries;
+  }
+
+  #onEvent(status: number, readable: boolean, writable: boolean): void {
     if (status < 0) this.#handlers?.error(statusError(status, "recv", this.context));
+    if (writable) {
+      // Our send buffer has room again (see the top of this file).
+      this.#watch.writable(false);
+      this.#sendWaiting(undefined, "own");
+    }
     if (readable) this.#read();
   }
 
@@ -107,7 +128,8 @@ class AddonDgramSocket implements DatagramSocket {
     for (let n = 0; n < READ_BATCH && !this.#closed; n++) {
       let got: ReturnType<UnixSocket["recv"]>;
       try {
-        got = this.#socket.recv(UNIX_DGRAM_READ_SIZE);
+        // fds false: a sender's SCM_RIGHTS would otherwise use up our descriptors, unread and unclosed.
+        got = this.#socket.recv(UNIX_DGRAM_READ_SIZE, false);
       } catch (err) {
         this.#handlers?.error(addonError(err, "recv", this.context));
         return;
@@ -133,18 +155,29 @@ class AddonDgramSocket implements DatagramSocket {
       } catch (err) {
         return reject(addonError(err, "send", { transport: this.context.transport, address: to }));
       }
-      const destination: Destination = { name, datagrams: [{ data, resolve, reject }], progress: Date.now() };
+      const destination: Destination = {
+        name,
+        datagrams: [{ data, resolve, reject }],
+        progress: Date.now(),
+        waitingFor: "timer",
+      };
       this.#waiting.set(to, destination);
       this.#wait(to, destination, true);
     });
   }
 
   /**
-   * Wait for room at `destination`: on its waker when there is one (and the last try moved something,
-   * or this is the first wait: a waker that fired for nothing is not trusted twice in a row), else on
-   * the timer.
+   * Wait for room after EAGAIN: on our own socket when its own send buffer is what is full; else on
+   * the destination's waker when there is one (and the last try moved something, or this is the first
+   * wait: a waker that fired for nothing is not trusted twice in a row); else on the timer.
    */
   #wait(to: string, destination: Destination, moved: boolean): void {
+    if (!this.#pollout()) {
+      destination.waitingFor = "own";
+      this.#watch.writable(true);
+      this.#scheduleRetry();
+      return;
+    }
     if (destination.waker === undefined) destination.waker = this.#wakerFor(destination.name);
     const { waker } = destination;
     if (waker && moved) {
@@ -152,11 +185,20 @@ class AddonDgramSocket implements DatagramSocket {
         waker.unwatch();
         this.#sendWaiting(to, "waker");
       });
-      destination.onTimer = false;
+      destination.waitingFor = "waker";
     } else {
-      destination.onTimer = true;
+      destination.waitingFor = "timer";
     }
     this.#scheduleRetry();
+  }
+
+  /** Whether our own send buffer has room; when poll() itself fails, the waker and timer decide. */
+  #pollout(): boolean {
+    try {
+      return this.#socket.pollout();
+    } catch {
+      return true;
+    }
   }
 
   /**
@@ -178,28 +220,33 @@ class AddonDgramSocket implements DatagramSocket {
   }
 
   #scheduleRetry(): void {
-    if (this.#retry || this.#waiting.size === 0 || this.#closed) return;
-    // Destinations with a waker need the timer only to see their patience run out.
-    const onTimer = [...this.#waiting.values()].some((d) => d.onTimer);
-    this.#retry = setTimeout(
-      () => {
-        this.#retry = undefined;
-        this.#sendWaiting(undefined, "timer");
-      },
-      onTimer ? this.#retryMs : PATIENCE_MS / 4,
-    );
+    if (this.#waiting.size === 0 || this.#closed) return;
+    // Destinations waiting on a poll need the timer only to see their patience run out.
+    const onTimer = [...this.#waiting.values()].some((d) => d.waitingFor === "timer");
+    const delay = onTimer ? this.#retryMs : PATIENCE_MS / 4;
+    // A destination that has just gone on the timer must not sit out a longer patience check.
+    if (this.#retry) {
+      if (this.#retryDelay <= delay) return;
+      clearTimeout(this.#retry);
+    }
+    this.#retryDelay = delay;
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined;
+      this.#sendWaiting(undefined, "timer");
+    }, delay);
   }
 
   /** Send what waits, per destination (or only `only`) in order, until done or EAGAIN again. */
-  #sendWaiting(only: string | undefined, trigger: "timer" | "waker"): void {
+  #sendWaiting(only: string | undefined, trigger: Trigger): void {
     const now = Date.now();
     let movedAny = false;
     for (const [to, destination] of this.#waiting) {
       if (this.#closed) return;
       if (only !== undefined && to !== only) continue;
-      // A destination waiting on its waker is tried when the waker says so; the timer only checks
-      // its patience.
-      const moved = trigger === "waker" || destination.onTimer ? this.#flush(to, destination, now) : false;
+      // A destination is tried when what it waits for says so; the timer checks every one's patience.
+      const due = destination.waitingFor === trigger;
+      if (due && trigger === "timer") this.#timerTries++;
+      const moved = due ? this.#flush(to, destination, now) : false;
       movedAny ||= moved;
       const { datagrams } = destination;
       if (datagrams.length > 0 && now - destination.progress >= PATIENCE_MS) {
@@ -209,8 +256,8 @@ class AddonDgramSocket implements DatagramSocket {
       if (datagrams.length === 0) {
         destination.waker?.close();
         this.#waiting.delete(to);
-      } else if (trigger === "waker" || destination.onTimer) {
-        this.#wait(to, destination, moved || trigger === "timer");
+      } else if (due) {
+        this.#wait(to, destination, moved || trigger !== "waker");
       }
     }
     if (trigger === "timer")

@@ -33,8 +33,10 @@ export interface Received {
   /** The sender's credentials (SCM_CREDENTIALS), when SO_PASSCRED is on. */
   readonly cred?: Credentials;
   /**
-   * Set on a 0-byte read from a stream or seqpacket socket: true when the peer has shut down its
-   * writing side (POLLRDHUP), so the 0 is end-of-file; false when the 0 was an empty record.
+   * Set on a 0-byte read from a stream or seqpacket socket: true when the 0 is end-of-file, false when
+   * it was an empty record, even with the peer shut down and records still queued. On seqpacket the
+   * kernel says it (the read is made with SO_PASSCRED on: a record carries credentials, end-of-file
+   * none); on a stream, the peer has shut down (POLLRDHUP) and no byte is queued (SIOCINQ).
    */
   readonly hangup?: boolean;
 }
@@ -60,8 +62,11 @@ export interface UnixSocket {
   connect(name: Buffer): void;
   /** Bytes the kernel took, or -1 when it would block (EAGAIN). MSG_NOSIGNAL: EPIPE, never SIGPIPE. */
   send(data: Buffer, to?: Buffer | null, fds?: number[] | null): number;
-  /** null when nothing is queued (EAGAIN). */
-  recv(size: number): Received | null;
+  /**
+   * null when nothing is queued (EAGAIN). With `fds` false no passed fd is ever installed here: the
+   * kernel closes them and says MSG_CTRUNC (and `fds` is empty).
+   */
+  recv(size: number, fds?: boolean): Received | null;
   shutdown(how: number): void;
   /** Idempotent; stops any watch; safe inside the socket's own callback. */
   close(): void;
@@ -74,6 +79,11 @@ export interface UnixSocket {
   /** Poll for these (level-triggered); called again, changes them. Both false: unwatch. */
   watch(readable: boolean, writable: boolean, callback?: WatchCallback): void;
   unwatch(): void;
+  /**
+   * poll(POLLOUT) now. On an unconnected datagram socket: whether its own send buffer has room (a
+   * quarter of SO_SNDBUF or less in flight), whatever the receivers' queues hold.
+   */
+  pollout(): boolean;
 }
 
 export interface Constants {

@@ -125,7 +125,8 @@ class SeqpacketConnection implements Connection {
     for (let n = 0; n < BATCH && !this.#closed && !this.#peerEnded; n++) {
       let got: ReturnType<UnixSocket["recv"]>;
       try {
-        got = this.#socket.recv(READ_SIZE);
+        // fds false: a peer's SCM_RIGHTS would otherwise use up our descriptors, unread and unclosed.
+        got = this.#socket.recv(READ_SIZE, false);
       } catch (err) {
         this.#close(addonError(err, "recv", this.context));
         return;
