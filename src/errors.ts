@@ -24,6 +24,18 @@ export class OpError extends Error {
   }
 }
 
+/**
+ * The playground stopped waiting at a deadline of its own (--timeout, the server's send timeout): no
+ * call failed with ETIMEDOUT, and the trace draws it as the playground giving up, not as the kernel's
+ * answer (a connect() still in progress, a recv() still waiting).
+ */
+export class DeadlineError extends OpError {
+  constructor(op: Op, transport: TransportName, address: string, hint: string) {
+    super(op, transport, address, "ETIMEDOUT", hint);
+    this.name = "DeadlineError";
+  }
+}
+
 /** A bad command line: exit code 2. */
 export class UsageError extends Error {
   override name = "UsageError";
@@ -43,7 +55,7 @@ function hintFor(code: string, op: Op, transport: TransportName, address: string
   const setup = op === "bind" || op === "listen";
   switch (code) {
     case "ECONNREFUSED":
-      return `nothing is listening there — start \`${serverCommand(transport, address)}\` first`;
+      return refusedHint(transport, address);
     case "ENOENT":
       return setup
         ? "the directory for this path does not exist — create it, or choose another --path"
@@ -83,6 +95,22 @@ function hintFor(code: string, op: Op, transport: TransportName, address: string
     default:
       return "";
   }
+}
+
+/**
+ * Refused: on this machine's loopback, nothing listens there. Elsewhere a firewall's reject looks the
+ * same (a TCP reset, an ICMP port unreachable), and an abstract name is looked up only in the caller's
+ * own network namespace (unix(7)), so the fix is not always to start a server.
+ */
+function refusedHint(transport: TransportName, address: string): string {
+  const start = `start \`${serverCommand(transport, address)}\` first`;
+  if (address.startsWith("@")) {
+    return `no socket holds that abstract name in this network namespace — ${start}, in the same namespace`;
+  }
+  if (transport.startsWith("unix") || /^(127\.|\[::1\]|localhost)/.test(address)) {
+    return `nothing is listening there — ${start}`;
+  }
+  return `nothing is listening on that port there, or a firewall rejected it — is \`${serverCommand(transport, address)}\` running there?`;
 }
 
 /** Permission denied means a directory or file mode for a path, and privileges for a port. */

@@ -71,7 +71,7 @@ export const unixPathTooLong: Experiment = {
     // On unix-stream the kernel never sees the path, because node:net would cut it.
     const bentBy =
       name === "unix-stream"
-        ? "Node (libuv cuts the path; the playground refuses it first)"
+        ? "the playground, which refuses the path because node:net would cut it"
         : "the playground";
     return { outcome, evidence, bentBy };
   },

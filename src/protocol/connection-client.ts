@@ -1,7 +1,8 @@
 // The client's half of a stream or seqpacket session: connect, read the welcome, send the message,
 // read the ack, close — the classic lab's client, which never learns its family.
-import { OpError } from "../errors.js";
-import { type CallRecord, eofEvent, preview, readCall, type Trace } from "../trace/events.js";
+import { DeadlineError, OpError } from "../errors.js";
+import { type CallRecord, eofEvent, failureRecord, preview, readCall, type Trace } from "../trace/events.js";
+import { madeBy } from "../transports/facts.js";
 import type { Connection, ConnectionTransport } from "../transports/transport.js";
 import { DEFAULT_PAUSE_MS, type MessageEnd } from "./message-end.js";
 import { MessageReader, type ReadResult } from "./message-reader.js";
@@ -75,13 +76,7 @@ export async function runConnectionClient(
     if (!(await replies.closedBy(deadline))) connection.destroy();
     return { welcome, ack };
   } catch (err) {
-    if (err instanceof OpError)
-      call({
-        call: err.op === "send" ? "send" : "recv",
-        inferred: false,
-        errno: err.code,
-        message: err.message,
-      });
+    if (err instanceof OpError) call(failureRecord(err, err.op === "send" ? "send" : "recv"));
     connection.destroy();
     throw err;
   }
@@ -94,7 +89,7 @@ function timedOut(
   seconds: number,
   op: "connect" | "recv" = "recv",
 ): OpError {
-  return new OpError(op, transport.name, server, "ETIMEDOUT", `${what} within ${seconds} s`);
+  return new DeadlineError(op, transport.name, server, `${what} within ${seconds} s`);
 }
 
 /** `work`, or the error `late()` makes if `deadline` passes first. */
@@ -167,7 +162,7 @@ class Replies {
     });
     connection.setHandlers({
       data: (chunk) => {
-        call(readCall(chunk));
+        call(readCall(transport.api, chunk));
         if (this.taken >= 2 || this.failure) return;
         if (transport.preservesBoundaries || this.reads++ === 0) this.record(chunk);
         else this.pushTail(this.tail.push(chunk));
@@ -180,7 +175,7 @@ class Replies {
         this.wake?.();
       },
       close: (err) => {
-        call({ call: "close", inferred: true, via: "'close' event" });
+        call({ call: "close", ...madeBy(transport.api, "'close' event", "socket.close()") });
         this.ended = true;
         this.failure ??= err;
         markClosed();

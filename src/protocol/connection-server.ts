@@ -7,16 +7,18 @@
 // that never reads would leave a reply waiting for ever). The clocks belong to the server and are
 // shared by its sessions (deadlines.ts). A session is one object with its state in fields: a server
 // holding 10,000 idle sessions keeps 10,000 of them, not a closure per handler for each.
-import { OpError } from "../errors.js";
+import { DeadlineError, type OpError } from "../errors.js";
 import {
   AFTER_MESSAGE,
   type CallRecord,
   eofEvent,
+  failureRecord,
   preview,
   readCall,
   refusedWith,
   type Trace,
 } from "../trace/events.js";
+import { type Api, madeBy } from "../transports/facts.js";
 import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
@@ -80,7 +82,7 @@ export class SessionClocks {
 export function serveConnection(
   connection: Connection,
   session: number,
-  transport: { name: TransportName; preservesBoundaries: boolean },
+  transport: { name: TransportName; preservesBoundaries: boolean; api: Api },
   options: ProtocolOptions,
   trace: Trace,
   clocks: SessionClocks, // the server's, shared by all its sessions
@@ -109,7 +111,7 @@ class StreamSession implements ConnectionHandlers {
   constructor(
     readonly connection: Connection,
     private readonly session: number,
-    private readonly transport: { name: TransportName; preservesBoundaries: boolean },
+    private readonly transport: { name: TransportName; preservesBoundaries: boolean; api: Api },
     private readonly options: ProtocolOptions,
     private readonly trace: Trace,
     private readonly clocks: SessionClocks,
@@ -132,7 +134,11 @@ class StreamSession implements ConnectionHandlers {
     this.clocks.idle.start(this.idle);
     const welcome = this.send(this.options.welcome);
     // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
-    this.call({ t: accepted, call: "accept", inferred: true, via: "'connection' event" });
+    this.call({
+      t: accepted,
+      call: "accept",
+      ...madeBy(this.transport.api, "'connection' event", "socket.accept()"),
+    });
     this.reportSend(welcome);
     // The peer's address is learned now, while the socket is open, so a failure can name it later.
     void this.connection.remote;
@@ -145,12 +151,12 @@ class StreamSession implements ConnectionHandlers {
       // One message per session: the rest is read and dropped, and the close says how much.
       this.discarded += chunk.length;
       // A flood lands here: its record (and preview) is built only where a view shows recv().
-      if (this.trace.wants("recv")) this.call(readCall(chunk, at, AFTER_MESSAGE));
+      if (this.trace.wants("recv")) this.call(readCall(this.transport.api, chunk, at, AFTER_MESSAGE));
       return;
     }
     const result = this.reader.push(chunk);
     const reply = this.answer(result);
-    this.call(readCall(chunk, at));
+    this.call(readCall(this.transport.api, chunk, at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) this.heard();
   }
@@ -187,7 +193,12 @@ class StreamSession implements ConnectionHandlers {
     const { reason, discarded } = this;
     const detail = reason ? `${final}: ${reason}` : final;
     const { refusal } = this;
-    const record = { call: "close", inferred: true, via: "'close' event", detail, refusal } as const;
+    const record = {
+      call: "close",
+      ...madeBy(this.transport.api, "'close' event", "socket.close()"),
+      detail,
+      refusal,
+    } as const;
     this.call(discarded > 0 ? { ...record, discarded } : record);
     this.resolve(final);
   }
@@ -224,7 +235,7 @@ class StreamSession implements ConnectionHandlers {
     pending.timedOut = true;
     if (this.closed) return;
     const hint = `the peer read nothing for ${this.options.sendTimeout} s`;
-    this.sendFailed(new OpError("send", this.transport.name, this.connection.remote, "ETIMEDOUT", hint));
+    this.sendFailed(new DeadlineError("send", this.transport.name, this.connection.remote, hint));
   }
 
   private call(record: Omit<CallRecord, "side" | "session" | "local" | "remote">): void {
@@ -311,7 +322,7 @@ class StreamSession implements ConnectionHandlers {
   }
 
   private sendFailed(failure: OpError): void {
-    this.call({ call: "send", inferred: false, errno: failure.code, message: failure.message });
+    this.call(failureRecord(failure, "send"));
     this.stop(failure.code === "ETIMEDOUT" ? "timeout" : "error", failure.hint);
   }
 }

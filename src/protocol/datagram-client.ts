@@ -1,7 +1,8 @@
 // The client's half of a datagram session: hello -> welcome, message -> ack. Nothing guarantees a UDP
 // datagram arrives (udp(7)), so each is resent after a timeout, a bounded number of times.
-import { OpError } from "../errors.js";
-import { type CallRecord, preview, type Trace } from "../trace/events.js";
+import { DeadlineError, OpError } from "../errors.js";
+import { type CallRecord, failureRecord, preview, type Trace } from "../trace/events.js";
+import { type Api, madeBy } from "../transports/facts.js";
 import type { DatagramSocket, DatagramTransport } from "../transports/transport.js";
 import type { ClientOptions, ClientResult } from "./connection-client.js";
 import { checkAck, HELLO } from "./messages.js";
@@ -27,7 +28,7 @@ export async function runDatagramClient(
       trace({ side: "client", local: socket.local, remote: server, ...record }),
     { now: trace.now },
   );
-  const inbox = new Inbox(socket, server, call);
+  const inbox = new Inbox(socket, server, call, transport.api);
   try {
     const session = { ...options, deadline };
     const welcome = await exchange(
@@ -49,7 +50,7 @@ export async function runDatagramClient(
     // The call that failed, as the error names it: a sendto() to a missing path fails in sendto().
     if (err instanceof OpError) {
       const failed = err.op === "send" ? (socket.connected ? "send" : "sendto") : inbox.recvCall;
-      call({ call: failed, inferred: false, errno: err.code, message: err.message });
+      call(failureRecord(err, failed));
     }
     throw err;
   } finally {
@@ -89,11 +90,10 @@ async function exchange(
     if (inbox.failure) throw inbox.failure;
     if (reply) return reply;
   }
-  throw new OpError(
+  throw new DeadlineError(
     "recv",
     transport.name,
     server,
-    "ETIMEDOUT",
     `no ${what} within the session's ${options.timeout} s (${options.retries + 1} sends at most)`,
   );
 }
@@ -106,14 +106,14 @@ class Inbox {
   ignore: Buffer | undefined;
   readonly recvCall: "recv" | "recvfrom";
 
-  constructor(socket: DatagramSocket, server: string, call: Call) {
+  constructor(socket: DatagramSocket, server: string, call: Call, api: Api) {
     this.recvCall = socket.connected ? "recv" : "recvfrom";
+    const read = madeBy(api, "'message' event", "socket.recv()");
     socket.setHandlers({
       message: (data, from) => {
         call({
           call: this.recvCall,
-          inferred: true,
-          via: "'message' event",
+          ...read,
           bytes: data.length,
           preview: preview(data),
         });

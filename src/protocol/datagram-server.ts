@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { OpError } from "../errors.js";
 import { preview, refusedWith, type Trace } from "../trace/events.js";
+import { type Api, madeBy } from "../transports/facts.js";
 import type { DatagramSocket } from "../transports/transport.js";
 import type { ProtocolOptions } from "./messages.js";
 
@@ -53,7 +54,10 @@ export function serveDatagrams(
   options: ProtocolOptions,
   trace: Trace,
   nextSession: () => number,
+  /** Whose reads these are: Node's ('message' event), or the playground's own (the addon). */
+  api: Api,
 ): DatagramServer {
+  const read = madeBy(api, "'message' event", "socket.recv()");
   const peers = new Map<string, PeerState>();
   const local = socket.local;
   let active = 0;
@@ -111,8 +115,7 @@ export function serveDatagrams(
           side: "server",
           session,
           call: "recvfrom",
-          inferred: true,
-          via: "'message' event",
+          ...read,
           local,
           remote: peer,
           bytes: data.length,
@@ -157,7 +160,7 @@ export function serveDatagrams(
       trace({
         side: "server",
         call: "recvfrom",
-        inferred: true,
+        ...read,
         local,
         errno: err.code,
         message: err.message,

@@ -1,6 +1,7 @@
 // A server for any transport: the one place that picks the session shape (one connection per peer,
 // or one datagram socket for all), so the commands and tests never branch on the family or type.
 import { preview, type Trace } from "../trace/events.js";
+import { type Api, madeBy } from "../transports/facts.js";
 import type { Connection, ListenOptions, Transport } from "../transports/transport.js";
 import { SessionClocks, serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
@@ -30,7 +31,7 @@ export async function startServer(
 
   if (transport.kind === "datagram") {
     const socket = await transport.bind(address, trace, listenOptions);
-    const server = serveDatagrams(socket, options, trace, nextSession);
+    const server = serveDatagrams(socket, options, trace, nextSession, transport.api);
     return {
       address: socket.local,
       get activeSessions() {
@@ -52,9 +53,9 @@ export async function startServer(
       // Each busy reply holds a descriptor until the peer closes (at most a second). Past the room
       // kept for them (fd-limit.ts) a flood would run the process out of descriptors, so the rest
       // are closed at once, without the line.
-      if (turningAway >= TURN_AWAY_ROOM) return closeAtOnce(connection, trace);
+      if (turningAway >= TURN_AWAY_ROOM) return closeAtOnce(connection, trace, transport.api);
       turningAway++;
-      return turnAway(connection, trace, () => turningAway--);
+      return turnAway(connection, trace, () => turningAway--, transport.api);
     }
     open.add(connection);
     void serveConnection(connection, nextSession(), transport, options, trace, clocks).finally(() => {
@@ -77,10 +78,10 @@ export async function startServer(
 }
 
 /** Over the connection cap: a short busy reply and a close, while the sessions in progress go on. */
-function turnAway(connection: Connection, trace: Trace, closed: () => void): void {
+function turnAway(connection: Connection, trace: Trace, closed: () => void, api: Api): void {
   const { local, remote } = connection;
   const busy = Buffer.from(BUSY);
-  traceOverCap(connection, trace, "over --max-connections", `turned away: answered "${preview(busy)}"`);
+  traceOverCap(connection, trace, api, "over --max-connections", `turned away: answered "${preview(busy)}"`);
   trace({
     side: "server",
     call: "send",
@@ -99,10 +100,11 @@ function turnAway(connection: Connection, trace: Trace, closed: () => void): voi
 }
 
 /** Over the cap with the room for busy replies in flight used up (TURN_AWAY_ROOM): closed without a word. */
-function closeAtOnce(connection: Connection, trace: Trace): void {
+function closeAtOnce(connection: Connection, trace: Trace, api: Api): void {
   traceOverCap(
     connection,
     trace,
+    api,
     `over --max-connections, and ${TURN_AWAY_ROOM} busy replies already in flight (room kept under ulimit -n)`,
     "turned away: closed without an answer",
   );
@@ -116,12 +118,11 @@ function closeAtOnce(connection: Connection, trace: Trace): void {
   connection.destroy();
 }
 
-function traceOverCap(connection: Connection, trace: Trace, detail: string, refusal: string): void {
+function traceOverCap(connection: Connection, trace: Trace, api: Api, detail: string, refusal: string): void {
   trace({
     side: "server",
     call: "accept",
-    inferred: true,
-    via: "'connection' event",
+    ...madeBy(api, "'connection' event", "socket.accept()"),
     ...addresses(connection),
     detail,
     refusal,

@@ -1,7 +1,8 @@
 // The one event model. Every transport and the protocol report what they do as SocketEvents — one
 // per socket call, in the words of socket(2) — and every view (the classic lines, the ladder, Mermaid,
 // --json) is a reader of these. Nothing here touches a socket.
-import type { Family, SocketType, TransportName } from "../transports/facts.js";
+import { DeadlineError, type OpError } from "../errors.js";
+import { type Api, type Family, madeBy, type SocketType, type TransportName } from "../transports/facts.js";
 import type { TraceOrigin } from "./origin.js";
 
 export type Side = "server" | "client";
@@ -30,8 +31,10 @@ export type SocketCall =
  *                --trace-syscalls shows which
  *   refused      the playground, or a library, refused before making the call it names in `detail`
  *                (a socket path too long for sun_path, say): the kernel was never asked
+ *   gave-up      the playground stopped waiting for the call it names in `detail` at a deadline of its
+ *                own (--timeout, the send timeout): that call had not returned, and no errno came
  */
-const HAPPENING_NAMES = ["message-end", "eof", "refused"] as const;
+const HAPPENING_NAMES = ["message-end", "eof", "refused", "gave-up"] as const;
 export type Happening = (typeof HAPPENING_NAMES)[number];
 
 const HAPPENINGS: ReadonlySet<string> = new Set(HAPPENING_NAMES);
@@ -118,12 +121,11 @@ export function refusedWith(reply: Buffer): string {
 export const AFTER_MESSAGE = "after the message: discarded";
 
 /** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
-export function readCall(chunk: Buffer, t?: number, detail?: string) {
+export function readCall(api: Api, chunk: Buffer, t?: number, detail?: string) {
   return {
     t,
     call: "recv",
-    inferred: true,
-    via: "'data' event",
+    ...madeBy(api, "'data' event", "socket.recv()"),
     bytes: chunk.length,
     preview: preview(chunk),
     ...(detail === undefined ? {} : { detail }),
@@ -210,4 +212,26 @@ function isPrintableAscii(data: Buffer, end: number): boolean {
     if (byte < 0x20 || byte >= 0x7f) return false;
   }
   return true;
+}
+
+/** The detail of a connect() the playground stopped waiting for: made, and never answered. */
+export const IN_PROGRESS = "in progress";
+
+/**
+ * How a failed `call` goes on the trace: the call with the kernel's errno, or, where the playground
+ * stopped waiting at its own deadline (DeadlineError), that happening, naming the call it gave up on.
+ */
+export function failureRecord(err: OpError, call: SocketCall) {
+  if (err instanceof DeadlineError) {
+    const via = "the playground's deadline";
+    return {
+      call: "gave-up",
+      inferred: false,
+      via,
+      detail: call,
+      errno: err.code,
+      message: err.message,
+    } as const;
+  }
+  return { call, inferred: false, errno: err.code, message: err.message } as const;
 }

@@ -47,6 +47,15 @@ export interface TransportInfo {
   readonly closeUnlinks: boolean;
 }
 
+/**
+ * Who made a call the playground reports: on node:net and node:dgram Node makes accept() and the reads
+ * by itself and tells of them in an event, so they are inferred (drawn with *); on the playground's own
+ * addon each is a call the playground makes by name (socket.accept(), socket.recv()), and none is.
+ */
+export function madeBy(api: Api, event: string, ownCall: string): { inferred: boolean; via: string } {
+  return api === "unix-addon" ? { inferred: false, via: ownCall } : { inferred: true, via: event };
+}
+
 const TCP = {
   type: "stream",
   cType: "SOCK_STREAM",

@@ -2,8 +2,8 @@
 // with their errors turned into OpErrors. Node folds socket(), bind() and listen() into one
 // server.listen(), and accept() into the 'connection' event.
 import net from "node:net";
-import { OpError, toOpError } from "../errors.js";
-import type { Trace } from "../trace/events.js";
+import { DeadlineError, OpError, toOpError } from "../errors.js";
+import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
 
@@ -66,6 +66,15 @@ export function dialNet(
       // Given up at a deadline: the caller's reason (ETIMEDOUT) is the failure, not Node's ABORT_ERR.
       const reason = options.signal?.aborted ? options.signal.reason : undefined;
       const failure = toOpError(reason instanceof OpError ? reason : err, "connect", name, address);
+      if (failure instanceof DeadlineError) {
+        // connect() was made and was still in progress (the kernel retrying its SYN): the playground
+        // stopped waiting, and no call returned ETIMEDOUT.
+        const made = { side: "client", inferred: false, via, remote: address } as const;
+        trace({ ...made, t, call: "connect", detail: IN_PROGRESS });
+        trace({ ...made, ...failureRecord(failure, "connect") });
+        reject(failure);
+        return;
+      }
       traceSetupFailure(trace, failure, {
         side: "client",
         call: "connect",

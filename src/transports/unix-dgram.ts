@@ -55,7 +55,7 @@ export const unixDgram: DatagramTransport = {
 };
 
 function bound(kernelPath: string, address: string, side: Side, trace: Trace): DatagramSocket {
-  trace({ side, call: "socket", inferred: true, via: "new UnixSocket(SOCK_DGRAM)" });
+  trace({ side, call: "socket", inferred: false, via: "new UnixSocket(SOCK_DGRAM)" });
   try {
     const socket = openDgram(kernelPath, { transport: "unix-dgram", address });
     const detail = side === "client" ? "so that the server can answer" : undefined;

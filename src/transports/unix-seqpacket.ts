@@ -25,7 +25,7 @@ export const unixSeqpacket: ConnectionTransport = {
     // socket() inside the constructor, then our own bind() and listen(); `at` is where the socket is
     // bound (a private name when placed).
     const listenAt = async (at: string, trace: Trace) => {
-      const socketCall = { side: "server", call: "socket", inferred: true, via: SOCKET_VIA } as const;
+      const socketCall = { side: "server", call: "socket", inferred: false, via: SOCKET_VIA } as const;
       try {
         const server = listenSeqpacket(at, { transport: "unix-seqpacket", address: bound }, onConnection);
         const placed = at === path ? {} : { requested: at, detail: placedDetail(at) };
@@ -92,7 +92,7 @@ export const unixSeqpacket: ConnectionTransport = {
   },
   async dial(address, trace) {
     const path = addonKernelPath(address, "unix-seqpacket", "connect");
-    trace({ side: "client", call: "socket", inferred: true, via: SOCKET_VIA });
+    trace({ side: "client", call: "socket", inferred: false, via: SOCKET_VIA });
     const t = trace.now();
     try {
       const connection = await connectSeqpacket(path, { transport: "unix-seqpacket", address });

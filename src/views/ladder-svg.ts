@@ -9,6 +9,7 @@ import {
   type Lane,
   type LaneId,
   type Layout,
+  nothingText,
   type Row,
   type WireRow,
 } from "./layout.js";
@@ -110,7 +111,7 @@ function stepRow(row: Row<unknown>, lanes: readonly Lane[], x: (id: LaneId) => n
   if (!c) return call;
   if (c.what === "nothing") {
     const middle = (x(c.from) + x(c.to)) / 2;
-    return call + text(middle, y + 4, `(nothing sent: ${c.why})`, "nothing", "middle");
+    return call + text(middle, y + 4, nothingText(c.why), "nothing", "middle");
   }
   const label =
     c.what === "data" ? `${c.bytes} B "${c.preview ?? ""}"` : c.what === "eof" ? "EOF" : "connect";

@@ -12,6 +12,7 @@ import {
   type LaneId,
   type Layout,
   layoutOf,
+  nothingText,
   type Row,
   type WireRow,
 } from "./layout.js";
@@ -151,7 +152,7 @@ function crossingText(c: Crossing, lanes: readonly Lane[], MIDDLE: number): stri
     case "connect":
       return arrow("connect", right, MIDDLE);
     case "nothing":
-      return clip(`(nothing sent: ${c.why})`, MIDDLE).padEnd(MIDDLE);
+      return clip(nothingText(c.why), MIDDLE).padEnd(MIDDLE);
   }
 }
 

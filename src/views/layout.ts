@@ -8,6 +8,7 @@ import { parseMessageEnd } from "../protocol/message-end.js";
 import {
   AFTER_MESSAGE,
   type EventName,
+  IN_PROGRESS,
   inTimeOrder,
   isCall,
   type Side,
@@ -43,7 +44,7 @@ export type Crossing = { from: LaneId; to: LaneId } & (
   | { what: "data"; bytes: number; preview?: string }
   | { what: "eof" }
   | { what: "connect" }
-  | { what: "nothing"; why: "sets the peer" | "0 B on a stream" }
+  | { what: "nothing"; why: "sets the peer" | "0 B on a stream" | "never answered" }
 );
 
 export interface Row<A = never> {
@@ -178,6 +179,12 @@ function wireLane(wire: Wire): NonNullable<Layout["wire"]> {
   };
 }
 
+/** What a crossing of nothing says in place of an arrow. */
+export function nothingText(why: Extract<Crossing, { what: "nothing" }>["why"]): string {
+  // A connect() never answered did send (a SYN): what it lacks is an answer, not a packet.
+  return why === "never answered" ? "(never answered)" : `(nothing sent: ${why})`;
+}
+
 /** What crosses between the lanes with this step; a failed call crosses to no one. */
 function crossingOf(e: SocketEvent, transport: LaidOut): { crossing: Crossing } | undefined {
   if (e.errno) return undefined;
@@ -191,6 +198,8 @@ function crossingOf(e: SocketEvent, transport: LaidOut): { crossing: Crossing } 
     case "shutdown":
       return { crossing: { ...ends, what: "eof" } };
     case "connect":
+      // Still in progress when the playground gave up: no connection came of it (gave-up follows).
+      if (e.detail === IN_PROGRESS) return { crossing: { ...ends, what: "nothing", why: "never answered" } };
       return transport.connectionOriented
         ? { crossing: { ...ends, what: "connect" } }
         : { crossing: { ...ends, what: "nothing", why: "sets the peer" } };
@@ -215,6 +224,7 @@ function inferredByVia(events: readonly SocketEvent[]): Layout["inferred"] {
 export function callText(e: SocketEvent): string {
   const star = e.inferred ? "*" : "";
   if (e.call === "refused") return `refused before ${e.detail}()`;
+  if (e.call === "gave-up") return `gave up on ${e.detail}()`;
   if (e.errno) return `${e.call}() ✗ ${e.errno}`;
   switch (e.call) {
     case "socket":

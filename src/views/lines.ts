@@ -71,6 +71,8 @@ export function callLine(e: SocketEvent): string {
   const who = e.session === undefined ? e.side : `${e.side} session ${e.session}`;
   if (e.call === "refused")
     return `${who}: refused before ${e.detail}() by ${e.via}: ${e.message ?? e.errno}`;
+  if (e.call === "gave-up")
+    return `${who}: gave up waiting for ${e.detail}() at ${e.via}: ${e.message ?? e.errno}`;
   if (e.errno) return `${who}: ${e.message ?? `${e.call}() failed: ${e.errno}`}`;
   if (e.refusal) {
     const over = e.detail && e.call === "accept" ? `, ${e.detail}` : "";

@@ -15,9 +15,12 @@ export function notesFor(events: readonly SocketEvent[], transport: TransportInf
 
   // Each note is about a call this run made: a run that failed early explains no accept() it never got.
   if (transport.connectionOriented && did(server, "accept")) {
+    const how =
+      transport.api === "unix-addon"
+        ? "The playground calls accept() itself when the listening socket is readable."
+        : "Node accepts by itself and hands over the new socket in its 'connection' event.";
     notes.push(
-      "accept() returned a new socket for the client; the listening socket went on listening. Node " +
-        "accepts by itself and hands over the new socket in its 'connection' event. — accept(2)",
+      `accept() returned a new socket for the client; the listening socket went on listening. ${how} — accept(2)`,
     );
   }
   // A client alone (or one whose hello went nowhere) shows no server: nothing here says how it received.

@@ -101,6 +101,20 @@ describe.each(UNIX)("%s: a --path that cannot be a socket", (transport) => {
   });
 });
 
+describe.each(UNIX)("%s: an abstract name nobody holds", (transport) => {
+  it("ECONNREFUSED, and the hint speaks of the network namespace, not of a file", async () => {
+    const name = `@pg-nobody-${process.pid}-${transport}`;
+    const run = await playground(["client", "--transport", transport, "--path", name]);
+    expect(run.code).toBe(1);
+    const line = run.stderr.trim().split("\n").at(-1) ?? "";
+    expect(line).toMatch(
+      new RegExp(
+        `^playground: (connect|send) ECONNREFUSED ${name}: no socket holds that abstract name in this network namespace`,
+      ),
+    );
+  });
+});
+
 describe("as a user who is not root", () => {
   let uid = 0;
   beforeAll(() => {

@@ -94,6 +94,9 @@ describe.concurrent("run --hosts two", () => {
     const udpDone = await udp.done;
     expect(udpDone.code).toBe(1);
     expect(udpDone.stderr).toMatch(/ECONNREFUSED \[fd77:77::1\]:\d+/);
+    // A server was there: the hint must not send the user off to start one as if nothing were.
+    expect(udpDone.stderr).toMatch(/or a firewall rejected it/);
+    expect(udpDone.stderr).not.toMatch(/nothing is listening there —/);
     expect(namespacesOf(udp.pid)).toEqual([]);
   });
 
