@@ -71,6 +71,8 @@ export interface OptionDefinitions {
   alias: Record<string, string[]>;
   number: string[];
   string: string[];
+  /** The options that are lists by design (type: "array"): the only ones that may be given twice. */
+  array: string[];
   boolean: string[];
   choices: Record<string, readonly unknown[]>;
 }
@@ -97,9 +99,42 @@ export function checkFlags(
   // A flag typed in camelCase (--maxPeers) is filed under that spelling.
   const text = (flag: string) =>
     typed[flag] ?? typed[flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())];
+  checkOnce(command, options, argv, text);
   checkNumbers(command, options, argv, text);
   checkStrings(options, args, text);
   return checkApplies(command, argv, (flag) => text(flag) !== undefined);
+}
+
+/** The flags that take several values joined by commas, where a second flag is a slip for a comma. */
+function joinedByCommas(command: string, flag: string): boolean {
+  if (flag === "message-end" || flag === "experiments") return true;
+  return flag === "transport" && ["compare", "experiment", "bench", "report"].includes(command);
+}
+
+/**
+ * A flag given twice (or as two of its aliases, --transport and --transports) reaches the commands
+ * as an array, which they would take as one value in ways nobody asked for (two NUL bytes for two
+ * --message, "drop,reject" for two --firewall) or crash on: refused, for every option not declared a
+ * list. Booleans never get here: yargs keeps the last of them.
+ */
+export function checkOnce(
+  command: string,
+  options: OptionDefinitions,
+  argv: Record<string, unknown>,
+  typed: (flag: string) => unknown,
+): void {
+  const aliases = new Set(Object.values(options.alias).flat());
+  for (const flag of Object.keys(options.key).filter((key) => !aliases.has(key))) {
+    const value = argv[flag];
+    if (!Array.isArray(value) || options.array.includes(flag)) continue;
+    // The text as typed, for numbers (yargs has made `--port 0x10` 16 by now).
+    const given = (Array.isArray(typed(flag)) ? (typed(flag) as unknown[]) : value).map(String);
+    const times = given.length === 2 ? "twice" : `${given.length} times`;
+    const fix = joinedByCommas(command, flag)
+      ? `give it once, its values joined by commas: --${flag} ${given.join(",")}`
+      : "give it once";
+    throw new UsageError(`--${flag} was given ${times} (${given.join(", ")}): ${fix}`);
+  }
 }
 
 /**
@@ -167,10 +202,6 @@ function checkStrings(options: OptionDefinitions, args: string[], typed: (flag: 
 }
 
 function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberRule): void {
-  if (Array.isArray(value)) {
-    const shown = Array.isArray(typed) ? typed.join(", ") : value.join(", ");
-    throw new UsageError(`--${flag} given ${value.length} times (${shown}): give it once`);
-  }
   const text = typeof typed === "string" || typeof typed === "number" ? String(typed) : String(value);
   const problem = problemWith(value, text, rule);
   if (problem)

@@ -94,11 +94,68 @@ describe.each(numberFlags)("$command --$flag", ({ command, flag }) => {
       expect(line).toContain(`give ${expected(rule as NonNullable<typeof rule>)}`);
     },
   );
+});
 
-  it("rejects being given twice", async () => {
-    const line = await refused([command, `--${flag}`, "1", `--${flag}`, "2"]);
-    expect(line).toBe(`playground: --${flag} given 2 times (1, 2): give it once`);
+/**
+ * Every option that takes a value, from every command's help: its spellings as listed (`-t, --type`,
+ * `--transport, --transports`), and two values it takes (its first choices, else two numbers or words).
+ * Booleans are left out: yargs keeps the last of them, so a second one is harmless.
+ */
+const valuedFlags = (
+  await Promise.all(
+    commands.map(async (command) =>
+      (await helpOf([command])).split("\n").flatMap((line) => {
+        const spellings = /^ +((?:-\w, )?--[a-z-]+(?:, --[a-z-]+)*) /.exec(line)?.[1]?.split(", ");
+        if (!spellings || line.includes("[boolean]")) return [];
+        const choices = [...(/\[choices: (.*?)\]/.exec(line)?.[1]?.matchAll(/"([^"]*)"/g) ?? [])].map(
+          (m) => m[1] as string,
+        );
+        const values = choices.length > 0 ? [choices[0], choices[1] ?? choices[0]] : ["7", "8"];
+        const flag = spellings.find((s) => s.startsWith("--"))?.slice(2) as string;
+        return [{ command, flag, first: spellings[0] as string, last: spellings.at(-1) as string, values }];
+      }),
+    ),
+  )
+).flat();
+
+it("finds every option that takes a value, with its aliases", () => {
+  expect(valuedFlags.length).toBeGreaterThanOrEqual(60);
+  expect(valuedFlags).toContainEqual(expect.objectContaining({ command: "compare", last: "--transports" }));
+  expect(valuedFlags).toContainEqual(
+    expect.objectContaining({ command: "run", first: "-t", last: "--type" }),
+  );
+});
+
+// One value where one is meant: a second one is refused before anything runs, not sent as two NUL
+// bytes, joined into "drop,reject" or crashed on; given once under each of two spellings too.
+describe.each(valuedFlags)("$command $last", ({ command, flag, first, last, values }) => {
+  const [a, b] = values as [string, string];
+  // Under its first and last spellings (-t, --type), and its last twice.
+  it.each(
+    first === last
+      ? [[last, last]]
+      : [
+          [first, last],
+          [last, last],
+        ],
+  )("given twice (%s, %s) is refused: exit 2, naming it and both values", async (one, two) => {
+    const line = await refused([command, one, a, two, b]);
+    expect(line).toMatch(new RegExp(`^playground: --${flag} was given twice \\(${a}, ${b}\\): give it once`));
   });
+});
+
+it.each([
+  [
+    ["compare", "--transport", "tcp4", "--transports", "udp4"],
+    "playground: --transport was given twice (tcp4, udp4): give it once, its values joined by commas: --transport tcp4,udp4",
+  ],
+  [
+    ["--message", "aaa", "--message", "bbb", "-m", "ccc"],
+    "playground: --message was given 3 times (aaa, bbb, ccc): give it once",
+  ],
+  [["server", "--port", "0x10", "--port", "3"], "playground: --port was given twice (0x10, 3): give it once"],
+])("a flag given twice says how to give it once: %j", async (args, message) => {
+  expect(await refused(args)).toBe(message);
 });
 
 describe.each(stringFlags)("$command --$flag", ({ command, flag }) => {
