@@ -253,8 +253,9 @@ const TRANSPORT_RULES: readonly TransportRule[] = [
     flag: "abstract",
     commands: ["run"],
     applies: (name) => familyTypeOf(name).family === "unix",
+    // All three unix transports take an abstract name (unix-dgram and unix-seqpacket through the addon).
     why: (name) =>
-      `an abstract name is a unix-stream address; ${name} has ports — add --transport unix-stream`,
+      `an abstract name is a unix address, on all three unix transports; ${name} has ports — add --transport unix-stream, unix-dgram or unix-seqpacket`,
   },
   {
     flag: "retries",
