@@ -102,7 +102,9 @@ export function checkFlags(
   checkOnce(command, options, argv, text);
   checkNumbers(command, options, argv, text);
   checkStrings(options, args, text);
-  return checkApplies(command, argv, (flag) => text(flag) !== undefined);
+  // Only this command's flags: one it does not take (--loss on experiment) is yargs' unknown flag,
+  // not "add --hosts two", which would be refused next.
+  return checkApplies(command, argv, (flag) => flag in options.key && text(flag) !== undefined);
 }
 
 /** The flags that take several values joined by commas, where a second flag is a slip for a comma. */
@@ -396,32 +398,55 @@ function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) =>
   }
 }
 
+/** What the other commands make of a flag: which take it, and whether a whole line passes one's checks. */
+export interface OtherCommands {
+  /** The commands that take `flag` (a name or an alias). */
+  taking(flag: string): string[];
+  /** Whether `line` (a command's name, then its flags) passes that command's parser and checks. */
+  accepts(line: string[]): boolean;
+}
+
+const NO_OTHERS: OtherCommands = { taking: () => [], accepts: () => false };
+
+/** A word as a shell takes it back: quoted when it has spaces or anything the shell would read. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 /**
- * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line
- * to type instead, or the nearest of this command's own flags (one letter for one letter: -v, -V).
+ * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line to
+ * type instead when all of it fits one of them (checked by that command's own parser and checks, so
+ * the line suggested is never itself refused), or the nearest of this command's own flags (one letter
+ * for one letter: -v, -V).
  */
 function unknownFlag(
   flag: string,
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
-  elsewhere: string[],
+  others: OtherCommands,
 ): string {
   const short = flag.length === 1;
   const shown = `${short ? "-" : "--"}${flag}`;
   const command = args.find((arg) => commands.includes(arg));
+  const elsewhere = others.taking(flag);
+  const names =
+    elsewhere.length <= 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
+  const own = [...new Set([...Object.keys(options.key), ...Object.values(options.alias).flat()])];
   if (elsewhere.length > 0) {
-    const rest = args.filter((arg) => arg !== command).join(" ");
-    const names =
-      elsewhere.length === 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
-    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}: playground ${elsewhere[0]} ${rest}`;
+    if (command === "experiment" && (LINK_FLAGS as readonly string[]).includes(flag)) {
+      return `unknown flag ${shown} for experiment: the lab's experiments set their own link conditions (${shown} is for ${names})`;
+    }
+    const rest = args.filter((arg) => arg !== command);
+    const fitting = elsewhere.find((other) => others.accepts([other, ...rest]));
+    const line = fitting ? `: playground ${[fitting, ...rest].map(shellWord).join(" ")}` : "";
+    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}${line}`;
   }
-  const names = [...Object.keys(options.key), ...Object.values(options.alias).flat()];
   // Any letter is one edit from any other: for one letter, only the other case (-v, -V) is a guess.
-  const flags = names.filter((name) =>
+  const flags = own.filter((name) =>
     short ? name !== flag && name.toLowerCase() === flag.toLowerCase() : name.length > 1,
   );
-  return `unknown flag ${shown}${didYouMean(flag, [...new Set(flags)], (f) => `${short ? "-" : "--"}${f}`)}`;
+  return `unknown flag ${shown}${didYouMean(flag, flags, (f) => `${short ? "-" : "--"}${f}`)}`;
 }
 
 /**
@@ -434,7 +459,7 @@ export function rewordYargsMessage(
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
-  commandsWith: (flag: string) => string[] = () => [],
+  others: OtherCommands = NO_OTHERS,
 ): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) {
@@ -445,7 +470,7 @@ export function rewordYargsMessage(
       .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
       .map((word) =>
         args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
-          ? unknownFlag(kebab(word), options, commands, args, commandsWith(kebab(word)))
+          ? unknownFlag(kebab(word), options, commands, args, others)
           : `unknown argument '${word}'${didYouMean(word, commands)}`,
       )
       .join("; ");

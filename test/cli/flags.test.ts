@@ -282,7 +282,7 @@ describe("a flag that means nothing where it is given is refused, or warned abou
 });
 
 describe("a typo gets a did-you-mean", () => {
-  it.each([
+  it.each<[string[], string | RegExp]>([
     [["server", "--prot", "5"], "playground: unknown flag --prot — did you mean --port?"],
     [["server", "--max-peer", "5"], "playground: unknown flag --max-peer — did you mean --max-peers?"],
     [["bench", "--durration", "1"], "playground: unknown flag --durration — did you mean --duration?"],
@@ -314,9 +314,42 @@ describe("a typo gets a did-you-mean", () => {
       ["--port", "1234"],
       "playground: unknown flag --port for run: --port is for server and client: playground server --port 1234",
     ],
+    // The line to type only when all of it fits that command: `run --abstract` is refused on tcp4.
+    [["compare", "--abstract"], "playground: unknown flag --abstract for compare: --abstract is for run"],
     [
-      ["compare", "--abstract"],
-      /^playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract$/,
+      ["compare", "--abstract", "--transport", "unix-dgram"],
+      "playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract --transport unix-dgram",
+    ],
+    [
+      ["report", "--hosts", "two", "--out", "x.html"],
+      "playground: unknown flag --hosts for report: --hosts is for run, compare and experiment",
+    ],
+    [
+      ["report", "--duration", "1"],
+      "playground: unknown flag --duration for report: --duration is for compare and bench: playground compare --duration 1",
+    ],
+    [
+      ["report", "--bench", "--duration", "1"],
+      "playground: unknown flag --duration for report: --duration is for compare and bench",
+    ],
+    [
+      ["experiment", "fd-passing", "--abstract"],
+      "playground: unknown flag --abstract for experiment: --abstract is for run",
+    ],
+    [
+      ["--port", "1234", "-m", "a b"],
+      "playground: unknown flag --port for run: --port is for server and client: playground client --port 1234 -m 'a b'",
+    ],
+    // The lab's experiments build their own link: no line with --loss, nor "add --hosts two".
+    ...["loss", "mtu", "firewall", "delay"].flatMap((flag) =>
+      [["lab-loss", "--hosts", "two"], []].map((before): [string[], string] => [
+        ["experiment", ...before, `--${flag}`, flag === "firewall" ? "drop" : "5"],
+        `playground: unknown flag --${flag} for experiment: the lab's experiments set their own link conditions (--${flag} is for run and compare)`,
+      ]),
+    ),
+    [
+      ["--host", "127.0.0.1"],
+      "playground: unknown flag --host for run: --host is for server and client: playground server --host 127.0.0.1",
     ],
   ])("%j", async (args, message) => {
     const line = await refused(args);
