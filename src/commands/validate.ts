@@ -408,13 +408,25 @@ export interface OtherCommands {
 
 const NO_OTHERS: OtherCommands = { taking: () => [], accepts: () => false };
 
+/** The value typed after `--flag` (or in `--flag=value`), if any. */
+function typedValue(flag: string, args: string[]): string | undefined {
+  const i = args.findIndex((arg) => arg.replace(/^-+/, "") === flag && arg.startsWith("-"));
+  if (i !== -1) return args[i + 1]?.startsWith("-") ? undefined : args[i + 1];
+  return args
+    .find((arg) => /^--?[^=]+=/.test(arg) && arg.replace(/^-+/, "").split("=")[0] === flag)
+    ?.split("=")
+    .slice(1)
+    .join("=");
+}
+
 /** A word as a shell takes it back: quoted when it has spaces or anything the shell would read. */
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
 }
 
 /**
- * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line to
+ * A flag this command does not take, as typed (-v, --prot): this command's own flag a typo away that
+ * takes the value typed (--host two for --hosts two), or the commands that take it, with the line to
  * type instead when all of it fits one of them (checked by that command's own parser and checks, so
  * the line suggested is never itself refused), or the nearest of this command's own flags (one letter
  * for one letter: -v, -V).
@@ -432,7 +444,14 @@ function unknownFlag(
   const elsewhere = others.taking(flag);
   const names =
     elsewhere.length <= 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
+  const value = typedValue(flag, args);
   const own = [...new Set([...Object.keys(options.key), ...Object.values(options.alias).flat()])];
+  const meant = short
+    ? undefined
+    : closest(flag, own).find((near) => value !== undefined && options.choices[near]?.includes(value));
+  if (meant) {
+    return `unknown flag ${shown} for ${command ?? "run"} — did you mean --${meant} ${value}?${names ? ` (${shown} is for ${names})` : ""}`;
+  }
   if (elsewhere.length > 0) {
     if (command === "experiment" && (LINK_FLAGS as readonly string[]).includes(flag)) {
       return `unknown flag ${shown} for experiment: the lab's experiments set their own link conditions (${shown} is for ${names})`;

@@ -347,6 +347,13 @@ describe("a typo gets a did-you-mean", () => {
         `playground: unknown flag --${flag} for experiment: the lab's experiments set their own link conditions (--${flag} is for run and compare)`,
       ]),
     ),
+    // A flag of this command a typo away, that takes the value typed: that one, not another command.
+    ...["run", "compare", "experiment"].flatMap((command) =>
+      [["--host", "two"], ["--host=two"]].map((flag): [string[], string] => [
+        [command, ...flag],
+        `playground: unknown flag --host for ${command} — did you mean --hosts two? (--host is for server and client)`,
+      ]),
+    ),
     [
       ["--host", "127.0.0.1"],
       "playground: unknown flag --host for run: --host is for server and client: playground server --host 127.0.0.1",
