@@ -314,7 +314,7 @@ describe("refusals", () => {
     // Each lab experiment sets the link's conditions it needs; the flags are run's and compare's.
     [
       ["experiment", "lab-loss", "--hosts", "two", "--loss", "5"],
-      /^playground: unknown flag --loss for experiment: --loss is for run and compare/,
+      /^playground: unknown flag --loss for experiment: the lab's experiments set their own link conditions \(--loss is for run and compare\)\n/,
     ],
   ])("playground %j is a usage error naming the fix", async (args, line) => {
     const run = await playground(args);
