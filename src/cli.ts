@@ -15,7 +15,12 @@ import { serverLine } from "./commands/flags/server.js";
 import { type CommandSpec, withHandler } from "./commands/flags/shared.js";
 import { helpWidth, layoutHelp } from "./commands/help-layout.js";
 import { warn } from "./commands/notice.js";
-import { checkFlags, type OptionDefinitions, rewordYargsMessage } from "./commands/validate.js";
+import {
+  checkFlags,
+  type OptionDefinitions,
+  type OtherCommands,
+  rewordYargsMessage,
+} from "./commands/validate.js";
 import { OpError, SetupError, UsageError } from "./errors.js";
 import { notInterrupted } from "./leftovers.js";
 
@@ -47,13 +52,37 @@ function register<T>(y: Argv, spec: CommandSpec<T>): Argv {
   });
 }
 
-/** The commands that take `flag` (a name or an alias), for "--port is for server and client". */
-function commandsWith(flag: string): string[] {
-  return COMMANDS.filter((spec) => {
-    const { key, alias } = optionsOf(spec.builder(yargs([])));
-    return flag in key || Object.values(alias).flat().includes(flag);
-  }).map((spec) => spec.name);
-}
+/** The other commands, for a flag one does not take: which take it, and whether a line fits one. */
+const OTHERS: OtherCommands = {
+  taking: (flag) =>
+    COMMANDS.filter((spec) => {
+      const { key, alias } = optionsOf(spec.builder(yargs([])));
+      return flag in key || Object.values(alias).flat().includes(flag);
+    }).map((spec) => spec.name),
+  accepts: ([name, ...rest]) => {
+    const spec = COMMANDS.find((c) => c.name === name) as CommandSpec<unknown> | undefined;
+    if (!spec) return false;
+    // The command alone, parsed by yargs with its checks and ours, as it would be if typed; it runs nothing.
+    let fits = true;
+    const line = [spec.name, ...rest];
+    const y = yargs([]);
+    try {
+      y.command(spec.command, spec.describe, spec.builder, () => {})
+        .middleware((argv) => void checkFlags(argv, optionsOf(y), line), true)
+        .strict()
+        .help(false)
+        .version(false)
+        .exitProcess(false)
+        .fail(() => {
+          fits = false;
+        })
+        .parse(line);
+    } catch {
+      return false;
+    }
+    return fits;
+  },
+};
 
 function fail(err: unknown): void {
   if (err instanceof UsageError) {
@@ -163,7 +192,7 @@ await withCommands
     fail(
       err ??
         new UsageError(
-          rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv), commandsWith),
+          rewordYargsMessage(message, commandOptions(), commands, hideBin(process.argv), OTHERS),
         ),
     );
     process.exit(process.exitCode);

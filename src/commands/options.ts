@@ -20,13 +20,8 @@ export function formatOf(flags: OutputFlags, fallback: Format): Format {
  * --message-end for a server on `name`: the lab's rule when not given. Only a stream needs a rule; on
  * the other types a record is a message, and a rule given for them is refused rather than ignored.
  */
-export function messageEndOf(text: string | string[] | undefined, name: TransportName): MessageEnd {
+export function messageEndOf(text: string | undefined, name: TransportName): MessageEnd {
   if (text === undefined) return LAB_RULE;
-  if (Array.isArray(text)) {
-    throw new UsageError(
-      `--message-end given ${text.length} times: give it once, with several rules joined by commas (${text.join(",")})`,
-    );
-  }
   const rule = parseMessageEnd(text);
   const { type } = familyTypeOf(name);
   if (type !== "stream") {

@@ -71,6 +71,8 @@ export interface OptionDefinitions {
   alias: Record<string, string[]>;
   number: string[];
   string: string[];
+  /** The options that are lists by design (type: "array"): the only ones that may be given twice. */
+  array: string[];
   boolean: string[];
   choices: Record<string, readonly unknown[]>;
 }
@@ -97,9 +99,44 @@ export function checkFlags(
   // A flag typed in camelCase (--maxPeers) is filed under that spelling.
   const text = (flag: string) =>
     typed[flag] ?? typed[flag.replace(/-(.)/g, (_, c: string) => c.toUpperCase())];
+  checkOnce(command, options, argv, text);
   checkNumbers(command, options, argv, text);
   checkStrings(options, args, text);
-  return checkApplies(command, argv, (flag) => text(flag) !== undefined);
+  // Only this command's flags: one it does not take (--loss on experiment) is yargs' unknown flag,
+  // not "add --hosts two", which would be refused next.
+  return checkApplies(command, argv, (flag) => flag in options.key && text(flag) !== undefined);
+}
+
+/** The flags that take several values joined by commas, where a second flag is a slip for a comma. */
+function joinedByCommas(command: string, flag: string): boolean {
+  if (flag === "message-end" || flag === "experiments") return true;
+  return flag === "transport" && ["compare", "experiment", "bench", "report"].includes(command);
+}
+
+/**
+ * A flag given twice (or as two of its aliases, --transport and --transports) reaches the commands
+ * as an array, which they would take as one value in ways nobody asked for (two NUL bytes for two
+ * --message, "drop,reject" for two --firewall) or crash on: refused, for every option not declared a
+ * list. Booleans never get here: yargs keeps the last of them.
+ */
+export function checkOnce(
+  command: string,
+  options: OptionDefinitions,
+  argv: Record<string, unknown>,
+  typed: (flag: string) => unknown,
+): void {
+  const aliases = new Set(Object.values(options.alias).flat());
+  for (const flag of Object.keys(options.key).filter((key) => !aliases.has(key))) {
+    const value = argv[flag];
+    if (!Array.isArray(value) || options.array.includes(flag)) continue;
+    // The text as typed, for numbers (yargs has made `--port 0x10` 16 by now).
+    const given = (Array.isArray(typed(flag)) ? (typed(flag) as unknown[]) : value).map(String);
+    const times = given.length === 2 ? "twice" : `${given.length} times`;
+    const fix = joinedByCommas(command, flag)
+      ? `give it once, its values joined by commas: --${flag} ${given.join(",")}`
+      : "give it once";
+    throw new UsageError(`--${flag} was given ${times} (${given.join(", ")}): ${fix}`);
+  }
 }
 
 /**
@@ -167,10 +204,6 @@ function checkStrings(options: OptionDefinitions, args: string[], typed: (flag: 
 }
 
 function checkNumber(flag: string, value: unknown, typed: unknown, rule: NumberRule): void {
-  if (Array.isArray(value)) {
-    const shown = Array.isArray(typed) ? typed.join(", ") : value.join(", ");
-    throw new UsageError(`--${flag} given ${value.length} times (${shown}): give it once`);
-  }
   const text = typeof typed === "string" || typeof typed === "number" ? String(typed) : String(value);
   const problem = problemWith(value, text, rule);
   if (problem)
@@ -222,8 +255,9 @@ const TRANSPORT_RULES: readonly TransportRule[] = [
     flag: "abstract",
     commands: ["run"],
     applies: (name) => familyTypeOf(name).family === "unix",
+    // All three unix transports take an abstract name (unix-dgram and unix-seqpacket through the addon).
     why: (name) =>
-      `an abstract name is a unix-stream address; ${name} has ports — add --transport unix-stream`,
+      `an abstract name is a unix address, on all three unix transports; ${name} has ports — add --transport unix-stream, unix-dgram or unix-seqpacket`,
   },
   {
     flag: "retries",
@@ -364,32 +398,74 @@ function checkBenchModes(argv: Record<string, unknown>, given: (flag: string) =>
   }
 }
 
+/** What the other commands make of a flag: which take it, and whether a whole line passes one's checks. */
+export interface OtherCommands {
+  /** The commands that take `flag` (a name or an alias). */
+  taking(flag: string): string[];
+  /** Whether `line` (a command's name, then its flags) passes that command's parser and checks. */
+  accepts(line: string[]): boolean;
+}
+
+const NO_OTHERS: OtherCommands = { taking: () => [], accepts: () => false };
+
+/** The value typed after `--flag` (or in `--flag=value`), if any. */
+function typedValue(flag: string, args: string[]): string | undefined {
+  const i = args.findIndex((arg) => arg.replace(/^-+/, "") === flag && arg.startsWith("-"));
+  if (i !== -1) return args[i + 1]?.startsWith("-") ? undefined : args[i + 1];
+  return args
+    .find((arg) => /^--?[^=]+=/.test(arg) && arg.replace(/^-+/, "").split("=")[0] === flag)
+    ?.split("=")
+    .slice(1)
+    .join("=");
+}
+
+/** A word as a shell takes it back: quoted when it has spaces or anything the shell would read. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
 /**
- * A flag this command does not take, as typed (-v, --prot): the commands that take it, with the line
- * to type instead, or the nearest of this command's own flags (one letter for one letter: -v, -V).
+ * A flag this command does not take, as typed (-v, --prot): this command's own flag a typo away that
+ * takes the value typed (--host two for --hosts two), or the commands that take it, with the line to
+ * type instead when all of it fits one of them (checked by that command's own parser and checks, so
+ * the line suggested is never itself refused), or the nearest of this command's own flags (one letter
+ * for one letter: -v, -V).
  */
 function unknownFlag(
   flag: string,
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
-  elsewhere: string[],
+  others: OtherCommands,
 ): string {
   const short = flag.length === 1;
   const shown = `${short ? "-" : "--"}${flag}`;
   const command = args.find((arg) => commands.includes(arg));
-  if (elsewhere.length > 0) {
-    const rest = args.filter((arg) => arg !== command).join(" ");
-    const names =
-      elsewhere.length === 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
-    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}: playground ${elsewhere[0]} ${rest}`;
+  const elsewhere = others.taking(flag);
+  const names =
+    elsewhere.length <= 1 ? elsewhere[0] : `${elsewhere.slice(0, -1).join(", ")} and ${elsewhere.at(-1)}`;
+  const value = typedValue(flag, args);
+  const own = [...new Set([...Object.keys(options.key), ...Object.values(options.alias).flat()])];
+  const meant = short
+    ? undefined
+    : closest(flag, own).find((near) => value !== undefined && options.choices[near]?.includes(value));
+  if (meant) {
+    return `unknown flag ${shown} for ${command ?? "run"} — did you mean --${meant} ${value}?${names ? ` (${shown} is for ${names})` : ""}`;
   }
-  const names = [...Object.keys(options.key), ...Object.values(options.alias).flat()];
+  if (elsewhere.length > 0) {
+    if (command === "experiment" && (LINK_FLAGS as readonly string[]).includes(flag)) {
+      return `unknown flag ${shown} for experiment: the lab's experiments set their own link conditions (${shown} is for ${names})`;
+    }
+    const rest = args.filter((arg) => arg !== command);
+    const fitting = elsewhere.find((other) => others.accepts([other, ...rest]));
+    const line = fitting ? `: playground ${[fitting, ...rest].map(shellWord).join(" ")}` : "";
+    return `unknown flag ${shown} for ${command ?? "run"}: ${shown} is for ${names}${line}`;
+  }
   // Any letter is one edit from any other: for one letter, only the other case (-v, -V) is a guess.
-  const flags = names.filter((name) =>
+  const flags = own.filter((name) =>
     short ? name !== flag && name.toLowerCase() === flag.toLowerCase() : name.length > 1,
   );
-  return `unknown flag ${shown}${didYouMean(flag, [...new Set(flags)], (f) => `${short ? "-" : "--"}${f}`)}`;
+  return `unknown flag ${shown}${didYouMean(flag, flags, (f) => `${short ? "-" : "--"}${f}`)}`;
 }
 
 /**
@@ -402,7 +478,7 @@ export function rewordYargsMessage(
   options: OptionDefinitions,
   commands: readonly string[],
   args: string[],
-  commandsWith: (flag: string) => string[] = () => [],
+  others: OtherCommands = NO_OTHERS,
 ): string {
   const unknown = /^Unknown arguments?: (.*)$/.exec(message);
   if (unknown) {
@@ -413,7 +489,7 @@ export function rewordYargsMessage(
       .filter((word) => word === kebab(word) || !words.includes(kebab(word)))
       .map((word) =>
         args.some((arg) => arg.replace(/^-+/, "").split("=")[0] === word && arg.startsWith("-"))
-          ? unknownFlag(kebab(word), options, commands, args, commandsWith(kebab(word)))
+          ? unknownFlag(kebab(word), options, commands, args, others)
           : `unknown argument '${word}'${didYouMean(word, commands)}`,
       )
       .join("; ");

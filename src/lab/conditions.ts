@@ -34,10 +34,7 @@ export const NFT_TABLE = "playground";
  */
 export function rulesetFor(host: Host, loss: number, firewall: readonly FirewallRule[]): string {
   const on = `iifname "${host.device}"`;
-  const rules = [
-    ...firewall.map((rule) => `${on} ${firewallRule(rule)}`),
-    ...(loss > 0 ? [`${on} numgen random mod 100 < ${loss} drop`] : []),
-  ];
+  const rules = [...firewall.map((rule) => `${on} ${firewallRule(rule)}`), ...lossRules(on, loss)];
   return [
     `table inet ${NFT_TABLE}`,
     `delete table inet ${NFT_TABLE}`,
@@ -49,6 +46,15 @@ export function rulesetFor(host: Host, loss: number, firewall: readonly Firewall
     "}",
     "",
   ].join("\n");
+}
+
+/**
+ * `numgen random mod 100` gives 0 to 99, and nft takes no bound above 99 (`< 100` is refused as out of
+ * range): 100 % is a plain drop of everything that arrives over the link.
+ */
+function lossRules(on: string, loss: number): string[] {
+  if (loss <= 0) return [];
+  return [loss >= 100 ? `${on} drop` : `${on} numgen random mod 100 < ${loss} drop`];
 }
 
 /**

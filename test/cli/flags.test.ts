@@ -94,11 +94,68 @@ describe.each(numberFlags)("$command --$flag", ({ command, flag }) => {
       expect(line).toContain(`give ${expected(rule as NonNullable<typeof rule>)}`);
     },
   );
+});
 
-  it("rejects being given twice", async () => {
-    const line = await refused([command, `--${flag}`, "1", `--${flag}`, "2"]);
-    expect(line).toBe(`playground: --${flag} given 2 times (1, 2): give it once`);
+/**
+ * Every option that takes a value, from every command's help: its spellings as listed (`-t, --type`,
+ * `--transport, --transports`), and two values it takes (its first choices, else two numbers or words).
+ * Booleans are left out: yargs keeps the last of them, so a second one is harmless.
+ */
+const valuedFlags = (
+  await Promise.all(
+    commands.map(async (command) =>
+      (await helpOf([command])).split("\n").flatMap((line) => {
+        const spellings = /^ +((?:-\w, )?--[a-z-]+(?:, --[a-z-]+)*) /.exec(line)?.[1]?.split(", ");
+        if (!spellings || line.includes("[boolean]")) return [];
+        const choices = [...(/\[choices: (.*?)\]/.exec(line)?.[1]?.matchAll(/"([^"]*)"/g) ?? [])].map(
+          (m) => m[1] as string,
+        );
+        const values = choices.length > 0 ? [choices[0], choices[1] ?? choices[0]] : ["7", "8"];
+        const flag = spellings.find((s) => s.startsWith("--"))?.slice(2) as string;
+        return [{ command, flag, first: spellings[0] as string, last: spellings.at(-1) as string, values }];
+      }),
+    ),
+  )
+).flat();
+
+it("finds every option that takes a value, with its aliases", () => {
+  expect(valuedFlags.length).toBeGreaterThanOrEqual(60);
+  expect(valuedFlags).toContainEqual(expect.objectContaining({ command: "compare", last: "--transports" }));
+  expect(valuedFlags).toContainEqual(
+    expect.objectContaining({ command: "run", first: "-t", last: "--type" }),
+  );
+});
+
+// One value where one is meant: a second one is refused before anything runs, not sent as two NUL
+// bytes, joined into "drop,reject" or crashed on; given once under each of two spellings too.
+describe.each(valuedFlags)("$command $last", ({ command, flag, first, last, values }) => {
+  const [a, b] = values as [string, string];
+  // Under its first and last spellings (-t, --type), and its last twice.
+  it.each(
+    first === last
+      ? [[last, last]]
+      : [
+          [first, last],
+          [last, last],
+        ],
+  )("given twice (%s, %s) is refused: exit 2, naming it and both values", async (one, two) => {
+    const line = await refused([command, one, a, two, b]);
+    expect(line).toMatch(new RegExp(`^playground: --${flag} was given twice \\(${a}, ${b}\\): give it once`));
   });
+});
+
+it.each([
+  [
+    ["compare", "--transport", "tcp4", "--transports", "udp4"],
+    "playground: --transport was given twice (tcp4, udp4): give it once, its values joined by commas: --transport tcp4,udp4",
+  ],
+  [
+    ["--message", "aaa", "--message", "bbb", "-m", "ccc"],
+    "playground: --message was given 3 times (aaa, bbb, ccc): give it once",
+  ],
+  [["server", "--port", "0x10", "--port", "3"], "playground: --port was given twice (0x10, 3): give it once"],
+])("a flag given twice says how to give it once: %j", async (args, message) => {
+  expect(await refused(args)).toBe(message);
 });
 
 describe.each(stringFlags)("$command --$flag", ({ command, flag }) => {
@@ -144,7 +201,10 @@ describe("values in range get through the checks", () => {
 
 describe("a flag that means nothing where it is given is refused, or warned about; never ignored", () => {
   it.each([
-    [["--abstract"], /^playground: --abstract does not apply to tcp4: .* add --transport unix-stream$/],
+    [
+      ["--abstract"],
+      /^playground: --abstract does not apply to tcp4: an abstract name is a unix address, on all three unix transports; tcp4 has ports — add --transport unix-stream, unix-dgram or unix-seqpacket$/,
+    ],
     [["--transport", "udp6", "--abstract"], /^playground: --abstract does not apply to udp6/],
     [
       ["bench", "--mode", "pingpong", "--concurrency", "4"],
@@ -222,7 +282,7 @@ describe("a flag that means nothing where it is given is refused, or warned abou
 });
 
 describe("a typo gets a did-you-mean", () => {
-  it.each([
+  it.each<[string[], string | RegExp]>([
     [["server", "--prot", "5"], "playground: unknown flag --prot — did you mean --port?"],
     [["server", "--max-peer", "5"], "playground: unknown flag --max-peer — did you mean --max-peers?"],
     [["bench", "--durration", "1"], "playground: unknown flag --durration — did you mean --duration?"],
@@ -254,9 +314,49 @@ describe("a typo gets a did-you-mean", () => {
       ["--port", "1234"],
       "playground: unknown flag --port for run: --port is for server and client: playground server --port 1234",
     ],
+    // The line to type only when all of it fits that command: `run --abstract` is refused on tcp4.
+    [["compare", "--abstract"], "playground: unknown flag --abstract for compare: --abstract is for run"],
     [
-      ["compare", "--abstract"],
-      /^playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract$/,
+      ["compare", "--abstract", "--transport", "unix-dgram"],
+      "playground: unknown flag --abstract for compare: --abstract is for run: playground run --abstract --transport unix-dgram",
+    ],
+    [
+      ["report", "--hosts", "two", "--out", "x.html"],
+      "playground: unknown flag --hosts for report: --hosts is for run, compare and experiment",
+    ],
+    [
+      ["report", "--duration", "1"],
+      "playground: unknown flag --duration for report: --duration is for compare and bench: playground compare --duration 1",
+    ],
+    [
+      ["report", "--bench", "--duration", "1"],
+      "playground: unknown flag --duration for report: --duration is for compare and bench",
+    ],
+    [
+      ["experiment", "fd-passing", "--abstract"],
+      "playground: unknown flag --abstract for experiment: --abstract is for run",
+    ],
+    [
+      ["--port", "1234", "-m", "a b"],
+      "playground: unknown flag --port for run: --port is for server and client: playground client --port 1234 -m 'a b'",
+    ],
+    // The lab's experiments build their own link: no line with --loss, nor "add --hosts two".
+    ...["loss", "mtu", "firewall", "delay"].flatMap((flag) =>
+      [["lab-loss", "--hosts", "two"], []].map((before): [string[], string] => [
+        ["experiment", ...before, `--${flag}`, flag === "firewall" ? "drop" : "5"],
+        `playground: unknown flag --${flag} for experiment: the lab's experiments set their own link conditions (--${flag} is for run and compare)`,
+      ]),
+    ),
+    // A flag of this command a typo away, that takes the value typed: that one, not another command.
+    ...["run", "compare", "experiment"].flatMap((command) =>
+      [["--host", "two"], ["--host=two"]].map((flag): [string[], string] => [
+        [command, ...flag],
+        `playground: unknown flag --host for ${command} — did you mean --hosts two? (--host is for server and client)`,
+      ]),
+    ),
+    [
+      ["--host", "127.0.0.1"],
+      "playground: unknown flag --host for run: --host is for server and client: playground server --host 127.0.0.1",
     ],
   ])("%j", async (args, message) => {
     const line = await refused(args);

@@ -162,7 +162,10 @@ describe("bad command lines: one line, exit 2, no stack trace", () => {
     [["server", "--message-end", "pause:0"], /--message-end pause:0: the pause is whole milliseconds/],
     [["server", "--transport", "udp4", "--message-end", "newline"], /--message-end is for stream sockets/],
     [["--trace-syscalls", "--message-end", "x"], /'x' is not a rule/],
-    [["--message-end", "recv", "--message-end", "eof"], /--message-end given 2 times: give it once/],
+    [
+      ["--message-end", "recv", "--message-end", "eof"],
+      /--message-end was given twice \(recv, eof\): give it once, its values joined by commas: --message-end recv,eof$/m,
+    ],
     [["--message-end", "pause:5,pause:9"], /one pause at most/],
   ])("%j", async (args, message) => {
     const { code, stderr, stdout } = await playground(args);

@@ -100,6 +100,34 @@ describe.concurrent("run --hosts two", () => {
     expect(namespacesOf(udp.pid)).toEqual([]);
   });
 
+  // nft's numgen takes no bound above 99: 100 % is a rule of its own, which drops every packet.
+  it("--loss 100 builds the lab and loses everything: connect and the datagrams time out, and nothing is left", async () => {
+    requireLab();
+    const runs = (["tcp4", "udp6"] as const).map((transport) =>
+      start([
+        "--hosts",
+        "two",
+        "--transport",
+        transport,
+        "--loss",
+        "100",
+        "--timeout",
+        "1",
+        "--format",
+        "lines",
+      ]),
+    );
+    const [tcp, udp] = await Promise.all(runs.map((run) => run.done));
+    expect(tcp?.stdout).toContain("(loss 100 % each way)");
+    expect(tcp?.stderr).toMatch(
+      /^playground: connect ETIMEDOUT 169\.254\.77\.1:\d+: no connection within 1 s\n$/,
+    );
+    expect(tcp?.code).toBe(1);
+    expect(udp?.stderr).toMatch(/^playground: recv ETIMEDOUT \[fd77:77::1\]:\d+: no welcome within/);
+    expect(udp?.code).toBe(1);
+    for (const run of runs) expect(namespacesOf(run.pid)).toEqual([]);
+  });
+
   it("--capture draws the link's packets, read by tcpdump on the server host's end", async () => {
     requireLab();
     requireTool("tcpdump");
@@ -343,7 +371,7 @@ describe("refusals", () => {
     // Each lab experiment sets the link's conditions it needs; the flags are run's and compare's.
     [
       ["experiment", "lab-loss", "--hosts", "two", "--loss", "5"],
-      /^playground: unknown flag --loss for experiment: --loss is for run and compare/,
+      /^playground: unknown flag --loss for experiment: the lab's experiments set their own link conditions \(--loss is for run and compare\)\n/,
     ],
   ])("playground %j is a usage error naming the fix", async (args, line) => {
     const run = await playground(args);
