@@ -120,7 +120,10 @@ export function refusedWith(reply: Buffer): string {
 /** The detail of a server's recv() after the session's one message: read, and no part of it. */
 export const AFTER_MESSAGE = "after the message: discarded";
 
-/** A read on a connection, as a call: Node made the recv() before its 'data' event (at `t`, if given). */
+/**
+ * A read on a connection, as a call (at `t`, if given): on node:net Node made the recv() before its
+ * 'data' event (inferred); on the playground's own addon the playground called socket.recv() itself.
+ */
 export function readCall(api: Api, chunk: Buffer, t?: number, detail?: string) {
   return {
     t,
