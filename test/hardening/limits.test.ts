@@ -243,9 +243,14 @@ describe.each(["tcp4", "unix-stream"])("%s: --max-connections", (transport) => {
     await fourth.waitFor(WELCOME);
     fourth.socket.end("four\n");
     await fourth.waitFor(ACK);
-    const read = events(server)
-      .filter((e) => e.call === "recv" && e.bytes)
-      .map((e) => e.preview);
+    // The server writes the reply first and its lines right after: wait for the line, not the ack.
+    const reads = () => events(server).filter((e) => e.call === "recv" && e.bytes);
+    await until(
+      () => reads().some((e) => e.preview === "four"),
+      5_000,
+      () => JSON.stringify(reads()),
+    );
+    const read = reads().map((e) => e.preview);
     expect(read.sort()).toEqual(["four", "one", "two"]); // the busy peer's session never began
   });
 });

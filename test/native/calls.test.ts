@@ -1,7 +1,16 @@
 // Every call of the addon (native/unix_socket.c) against the real kernel, and what each failing call
 // throws: the kernel's errno as a Node-style error (code, negative errno, syscall, "<syscall> <CODE>").
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, readSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  openSync,
+  readdirSync,
+  readSync,
+  writeFileSync,
+} from "node:fs";
 import { constants as os } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -100,8 +109,12 @@ describe("bind", () => {
   it("throws EACCES for a directory the caller cannot write (as nobody)", () => {
     const dir = tempDir();
     chmodSync(dir, 0o755); // nobody may enter, not write
+    // A copy of the addon that the user nobody can read: the clone may be where only root can enter.
+    const addon = join(dir, "unix_socket.node");
+    copyFileSync(ADDON_FILE, addon);
+    chmodSync(addon, 0o755);
     const script = `
-      const { UnixSocket, constants } = require(${JSON.stringify(ADDON_FILE)});
+      const { UnixSocket, constants } = require(${JSON.stringify(addon)});
       try { new UnixSocket(constants.SOCK_DGRAM).bind(Buffer.from(process.argv[1])); console.log("bound"); }
       catch (e) { console.log(JSON.stringify({ code: e.code, errno: e.errno, syscall: e.syscall })); }`;
     const run = spawnSync(process.execPath, ["-e", script, join(dir, "s.sock")], {
