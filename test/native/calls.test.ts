@@ -110,7 +110,7 @@ describe("bind", () => {
     const dir = tempDir();
     chmodSync(dir, 0o755); // nobody may enter, not write
     // A copy of the addon that the user nobody can read: the clone may be where only root can enter.
-    const addon = join(dir, "unix_socket.node");
+    const addon = join(dir, "addon-copy.node");
     copyFileSync(ADDON_FILE, addon);
     chmodSync(addon, 0o755);
     const script = `
