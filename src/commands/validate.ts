@@ -125,8 +125,7 @@ export function checkOnce(
   argv: Record<string, unknown>,
   typed: (flag: string) => unknown,
 ): void {
-  const aliases = new Set(Object.values(options.alias).flat());
-  for (const flag of Object.keys(options.key).filter((key) => !aliases.has(key))) {
+  for (const flag of ownNames(options, Object.keys(options.key))) {
     const value = argv[flag];
     if (!Array.isArray(value) || options.array.includes(flag)) continue;
     // The text as typed, for numbers (yargs has made `--port 0x10` 16 by now).
@@ -139,6 +138,12 @@ export function checkOnce(
   }
 }
 
+/** `flags` by their own names: yargs lists each alias (--transports for --transport) as a key too. */
+function ownNames(options: OptionDefinitions, flags: readonly string[]): string[] {
+  const aliases = new Set(Object.values(options.alias).flat());
+  return flags.filter((flag) => !aliases.has(flag));
+}
+
 /**
  * Check the number flags of `command` in `argv` (as yargs parsed them, defaults included). `typed`
  * gives a flag's text as typed, for the message; undefined when the user did not give it.
@@ -149,8 +154,7 @@ export function checkNumbers(
   argv: Record<string, unknown>,
   typed: (flag: string) => unknown,
 ): void {
-  const aliases = new Set(Object.values(options.alias).flat());
-  for (const flag of options.number.filter((key) => !aliases.has(key))) {
+  for (const flag of ownNames(options, options.number)) {
     const value = argv[flag];
     if (value === undefined && typed(flag) === undefined) continue;
     const rule = numberRule(command, flag);
