@@ -58,7 +58,7 @@ export async function startServer(
       return turnAway(connection, trace, () => turningAway--, transport.api);
     }
     open.add(connection);
-    void serveConnection(connection, nextSession(), transport, options, trace, clocks).finally(() => {
+    serveConnection(connection, nextSession(), transport, options, trace, clocks, () => {
       open.delete(connection);
     });
   };

@@ -125,14 +125,9 @@ export const AFTER_MESSAGE = "after the message: discarded";
  * 'data' event (inferred); on the playground's own addon the playground called socket.recv() itself.
  */
 export function readCall(api: Api, chunk: Buffer, t?: number, detail?: string) {
-  return {
-    t,
-    call: "recv",
-    ...madeBy(api, "'data' event", "socket.recv()"),
-    bytes: chunk.length,
-    preview: preview(chunk),
-    ...(detail === undefined ? {} : { detail }),
-  } as const;
+  const { inferred, via } = madeBy(api, "'data' event", "socket.recv()");
+  // Field by field, not spread: see StreamSession.call() for what spreading records cost a server.
+  return { t, call: "recv", inferred, via, bytes: chunk.length, preview: preview(chunk), detail } as const;
 }
 
 /**

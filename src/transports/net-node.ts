@@ -157,9 +157,12 @@ class NetConnection implements Connection {
   }
 
   write(data: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.socket.write(data, (err) => (err ? reject(this.sendError(err)) : resolve()));
-    });
+    return new Promise((resolve, reject) => this.writeThen(data, (err) => (err ? reject(err) : resolve())));
+  }
+
+  writeThen(data: Buffer, done: (err?: OpError) => void): void {
+    // Node calls back on a later tick, even for a write the kernel took at once.
+    this.socket.write(data, (err) => done(err ? this.sendError(err) : undefined));
   }
 
   private sendError(err: Error): OpError {

@@ -155,6 +155,10 @@ class SeqpacketConnection implements Connection {
     this.#closeIfDone();
   }
 
+  writeThen(data: Buffer, done: (err?: OpError) => void): void {
+    this.write(data).then(() => done(), done);
+  }
+
   write(data: Buffer): Promise<void> {
     if (this.#closed) return Promise.reject(this.#lost("the connection is already closed"));
     if (this.#shut) return Promise.reject(this.#lost("this side already shut down writing", "EPIPE"));
