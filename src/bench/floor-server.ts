@@ -71,7 +71,9 @@ function streamHandler(): (socket: net.Socket) => void {
     return (socket) => {
       socket.write(WELCOME);
       socket.once("data", () => socket.end(ACK));
-      socket.on("end", () => socket.end());
+      // Only a peer that closes before sending anything needs our end() here: ending an ended socket
+      // builds an ERR_STREAM_ALREADY_FINISHED, stack and all, which is no part of the least a server does.
+      socket.on("end", () => socket.writableEnded || socket.end());
     };
   }
   return (socket) => {

@@ -12,7 +12,10 @@ export type ReadResult =
 export const MORE: ReadResult = Object.freeze({ kind: "more" });
 
 export class MessageReader {
-  private pieces: Buffer[] = [];
+  /** What has come of the message so far. Most messages come in one piece, kept here alone. */
+  private first: Buffer | undefined;
+  /** Only once a second piece comes: all of them, in order. */
+  private pieces: Buffer[] | undefined;
   private length = 0;
 
   constructor(
@@ -32,7 +35,7 @@ export class MessageReader {
     const newline = this.rule.newline ? chunk.indexOf(0x0a) : -1;
     const upTo = newline === -1 ? chunk.length : newline + 1;
     if (this.length + upTo > this.maxBytes) return this.tooLong();
-    this.pieces.push(upTo === chunk.length ? chunk : chunk.subarray(0, upTo));
+    this.keep(upTo === chunk.length ? chunk : chunk.subarray(0, upTo));
     this.length += upTo;
     if (newline !== -1) return this.take("newline");
     return this.rule.recv ? this.take("recv") : MORE;
@@ -47,18 +50,25 @@ export class MessageReader {
     return this.length;
   }
 
+  private keep(piece: Buffer): void {
+    if (this.first === undefined) this.first = piece;
+    else (this.pieces ??= [this.first]).push(piece);
+  }
+
   private take(endedBy: EndedBy): ReadResult {
     // Most messages arrive in one piece: that piece is the message, with nothing to copy.
-    const message =
-      this.pieces.length === 1 ? (this.pieces[0] as Buffer) : Buffer.concat(this.pieces, this.length);
-    this.pieces = [];
-    this.length = 0;
+    const message = this.pieces ? Buffer.concat(this.pieces, this.length) : (this.first as Buffer);
+    this.clear();
     return { kind: "message", message, endedBy };
   }
 
   private tooLong(): ReadResult {
-    this.pieces = [];
-    this.length = 0;
+    this.clear();
     return { kind: "too-long", limit: this.maxBytes };
+  }
+
+  private clear(): void {
+    this.first = this.pieces = undefined;
+    this.length = 0;
   }
 }
