@@ -175,12 +175,13 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    const eof = eofEvent("client", at);
-    if (reply || !this.reading) this.call(eof);
+    // Built only where a view shows it: every session that is acked ends with the peer's EOF.
+    if ((reply || !this.reading) && this.trace.wants("eof")) this.call(eofEvent("client", at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) {
       // EOF before any message: nothing to answer, and the server's output says so.
-      this.call({ ...eof, refusal: "EOF before any message: closed without an answer" });
+      const refusal = "EOF before any message: closed without an answer";
+      this.call({ ...eofEvent("client", at), refusal });
       this.stop("peer-closed");
     }
   }

@@ -136,13 +136,8 @@ export function readCall(api: Api, chunk: Buffer, t?: number, detail?: string) {
  * (POLLRDHUP), and only end-of-file is an 'end'.
  */
 export function eofEvent(peer: "client" | "server", t?: number) {
-  return {
-    t,
-    call: "eof",
-    inferred: false,
-    via: "'end' event",
-    detail: `the ${peer} shut down its side`,
-  } as const;
+  const detail = peer === "client" ? "the client shut down its side" : "the server shut down its side";
+  return { t, call: "eof", inferred: false, via: "'end' event", detail } as const;
 }
 
 /** Whether an event is a socket call, not a Happening. */
