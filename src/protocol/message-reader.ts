@@ -52,7 +52,8 @@ export class MessageReader {
 
   private keep(piece: Buffer): void {
     if (this.first === undefined) this.first = piece;
-    else (this.pieces ??= [this.first]).push(piece);
+    else if (this.pieces === undefined) this.pieces = [this.first, piece];
+    else this.pieces.push(piece);
   }
 
   private take(endedBy: EndedBy): ReadResult {
