@@ -458,6 +458,11 @@ async function labClientRun(
   }
 }
 
+/** The lowest and highest of the paired ratios: "0.88–1.07". */
+function spread(ratios: readonly number[]): string {
+  return `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+}
+
 /** --rounds paired runs in alternating order: the medians, and the medians of the paired ratios. */
 async function labClientPair(name: string, clients: number) {
   const runs: Record<"playground" | "floor", LabClientResult[]> = { playground: [], floor: [] };
@@ -465,11 +470,15 @@ async function labClientPair(name: string, clients: number) {
     const order = round % 2 === 0 ? (["playground", "floor"] as const) : (["floor", "playground"] as const);
     for (const side of order) runs[side].push(await labClientRun(name, side, clients));
   }
-  const summary = (of: (r: LabClientResult) => number) => ({
-    playground: median(runs.playground.map(of)),
-    floor: median(runs.floor.map(of)),
-    ratio: median(runs.playground.map((r, i) => of(r) / of(runs.floor[i] as LabClientResult))),
-  });
+  const summary = (of: (r: LabClientResult) => number) => {
+    const ratios = runs.playground.map((r, i) => of(r) / of(runs.floor[i] as LabClientResult));
+    return {
+      playground: median(runs.playground.map(of)),
+      floor: median(runs.floor.map(of)),
+      ratio: median(ratios),
+      ratios,
+    };
+  };
   return {
     transport: name,
     clients,
@@ -697,8 +706,9 @@ try {
       "The lab's client (no terminator, no shutdown) against `playground server` (default `--message-end recv`) " +
         "and against a raw node:net server that acks on the first read (floor-server lab):",
       "",
-      "| transport | client | clients | sessions/s: pg / floor | ratio | target | session p50: pg / floor | ratio | target |",
-      "|---|---|---:|---|---:|---|---|---:|---|",
+      // The spread of the paired ratios says how far one run's median can be trusted on this machine.
+      "| transport | client | clients | sessions/s: pg / floor | ratio | paired ratios, min–max | target | session p50: pg / floor | ratio | target |",
+      "|---|---|---:|---|---:|---|---|---|---:|---|",
     );
     for (const name of labClients) {
       for (const clients of [1, 32]) {
@@ -707,7 +717,8 @@ try {
         data.labClient.push(r);
         out.push(
           `| ${name} | client.py (python3) | ${clients} | ${perSecond(r.rate.playground)} / ${perSecond(r.rate.floor)} | ` +
-            `${r.rate.ratio.toFixed(2)} | ${verdict(r.rate.ratio, "≥ 0.95")} | ${us(r.p50Us.playground)} / ${us(r.p50Us.floor)} | ` +
+            `${r.rate.ratio.toFixed(2)} | ${spread(r.rate.ratios)} | ${verdict(r.rate.ratio, "≥ 0.95")} | ` +
+            `${us(r.p50Us.playground)} / ${us(r.p50Us.floor)} | ` +
             `${r.p50Us.ratio.toFixed(2)} | ${verdict(r.p50Us.ratio, "≤ 1.2")} |`,
         );
       }
@@ -721,7 +732,7 @@ try {
       data.labClient.push({ transport: name, clients: 1, bench: one, p50Ratio });
       out.push(
         `| ${name} | bench --mode classic (node) | 1 | ${perSecond(one.playground)} / ${perSecond(one.other)} | ` +
-          `${one.ratio.toFixed(2)} | ${verdict(one.ratio, "≥ 0.95")} | ` +
+          `${one.ratio.toFixed(2)} | ${spread(one.ratios)} | ${verdict(one.ratio, "≥ 0.95")} | ` +
           `${us(median(one.runs.playground.map(p50)))} / ${us(median(one.runs.other.map(p50)))} | ` +
           `${p50Ratio.toFixed(2)} | ${verdict(p50Ratio, "≤ 1.2")} |`,
       );

@@ -71,8 +71,8 @@ function streamHandler(): (socket: net.Socket) => void {
     return (socket) => {
       socket.write(WELCOME);
       socket.once("data", () => socket.end(ACK));
-      // Only a peer that closes before sending anything needs our end() here: ending an ended socket
-      // builds an ERR_STREAM_ALREADY_FINISHED, stack and all, which is no part of the least a server does.
+      // Only a peer that closes before sending anything needs our end() here: ending a socket whose
+      // end has finished builds an ERR_STREAM_ALREADY_FINISHED, stack and all, for nothing.
       socket.on("end", () => socket.writableEnded || socket.end());
     };
   }

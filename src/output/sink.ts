@@ -145,7 +145,9 @@ function batchedStdout(): Out {
     used = 0;
     process.stdout.write(full);
   };
-  process.once("exit", flush); // stdout is synchronous for files, pipes and terminals on Linux
+  // Written at exit too. To a file or a terminal the write is synchronous and nothing is lost; to a
+  // pipe its reader has let fill, Node queues it, and only a process.exit() (a second Ctrl-C) drops it.
+  process.once("exit", flush);
   return Object.assign(
     (text: string) => {
       // UTF-8 takes at most 3 bytes for each UTF-16 unit: with that much room, the line fits whole.

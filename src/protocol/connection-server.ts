@@ -26,7 +26,7 @@ import { MessageReader, MORE, type ReadResult } from "./message-reader.js";
 import type { ProtocolOptions } from "./messages.js";
 
 /** One of a session's calls, before the session adds who made it and on which socket. */
-type SessionRecord = Omit<CallRecord, "side" | "session" | "local" | "remote">;
+type SessionRecord = Omit<CallRecord, "side" | "session" | "local" | "remote" | "requested">;
 
 /** How a session ended, for the close event and the server's count. */
 export type SessionOutcome = "acked" | "peer-closed" | "timeout" | "too-long" | "error";
@@ -175,7 +175,7 @@ class StreamSession implements ConnectionHandlers {
     const at = this.trace.now();
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
-    // Built only where a view shows it: every session that is acked ends with the peer's EOF.
+    // Built only where a view shows it: most sessions end with the peer's EOF.
     if ((reply || !this.reading) && this.trace.wants("eof")) this.call(eofEvent("client", at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) {

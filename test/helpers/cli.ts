@@ -40,6 +40,9 @@ export function runProgram(
 export function finished(child: ChildProcess, timeoutMs: number): Promise<Finished> {
   let stdout = "";
   let stderr = "";
+  // Decoded as one stream: a character split between two reads must not become two U+FFFDs.
+  child.stdout?.setEncoding("utf8");
+  child.stderr?.setEncoding("utf8");
   child.stdout?.on("data", (d) => {
     stdout += d;
   });

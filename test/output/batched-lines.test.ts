@@ -1,10 +1,13 @@
 // The lines sink writes a busy server's lines in batches, each line encoded straight into a buffer
-// (src/output/sink.ts). Run in a child process, so that its stdout is a real pipe and its last batch
-// is written at process exit as it would be: every line arrives, whole, in order, however long and
-// whatever its characters.
+// (src/output/sink.ts). Run in a child process, so that its stdout is a real file or pipe: every
+// line arrives, whole, in order, however long and whatever its characters.
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { runProgram } from "../helpers/cli.js";
+import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 const SINK = fileURLToPath(new URL("../../dist/output/sink.js", import.meta.url));
 const FACTS = fileURLToPath(new URL("../../dist/transports/facts.js", import.meta.url));
@@ -18,31 +21,53 @@ function remoteOf(i: number): string {
 
 const PEERS = 3000;
 
-// The child: one accept() event per peer through createSink(…, "lines", …), then process.exit() with
-// no finish(), as a second Ctrl-C stops a server: the last batch goes out at exit or not at all.
-const CHILD = `
+/** The child: one accept() event per peer through createSink(…, "lines", …), and no finish(). */
+function child(ending: string): string {
+  return `
 import { createSink } from ${JSON.stringify(SINK)};
 import { factsOf } from ${JSON.stringify(FACTS)};
 const remoteOf = ${remoteOf.toString()};
-const transport = factsOf("tcp4");
-const sink = await createSink(transport, "lines", "info");
+const sink = await createSink(factsOf("tcp4"), "lines", "info");
 for (let i = 0; i < ${PEERS}; i++) {
   sink.event({ t: i, transport: "tcp4", family: "inet", type: "stream", side: "server", session: i + 1,
     call: "accept", inferred: true, via: "'connection' event", local: "127.0.0.1:1", remote: remoteOf(i) });
 }
-process.exit(0);
+${ending}
 `;
+}
+
+const EXPECTED = Array.from(
+  { length: PEERS },
+  (_, i) => `Connection from ${remoteOf(i)} has been established.\n`,
+).join("");
+
+afterEach(removeTempDirs);
 
 describe("the lines sink's batches", () => {
-  it("write every line whole and in order: multi-byte characters, a line longer than a batch, the last batch at exit", async () => {
-    const run = await runProgram(process.execPath, ["--input-type=module", "-e", CHILD]);
+  it("to a pipe: every line whole and in order, multi-byte characters and a line longer than a batch", async () => {
+    // The process ends by itself: its last batch goes out on the sink's timer.
+    const run = await runProgram(process.execPath, ["--input-type=module", "-e", child("")]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    const expected = Array.from(
-      { length: PEERS },
-      (_, i) => `Connection from ${remoteOf(i)} has been established.\n`,
-    ).join("");
-    expect(run.stdout.length).toBe(expected.length);
-    expect(run.stdout === expected).toBe(true); // not toBe: a diff of 200 KB helps no one
+    expect(run.stdout.length).toBe(EXPECTED.length);
+    expect(run.stdout === EXPECTED).toBe(true); // not toBe: a diff of 200 KB helps no one
+  });
+
+  it("to a file, at process.exit() (a second Ctrl-C stops a server so): the last batch is written too", () => {
+    const path = join(tempDir(), "stdout");
+    const fd = openSync(path, "w");
+    try {
+      const run = spawnSync(process.execPath, ["--input-type=module", "-e", child("process.exit(0);")], {
+        stdio: ["ignore", fd, "pipe"],
+        timeout: 20_000,
+      });
+      expect(run.stderr.toString()).toBe("");
+      expect(run.status).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+    const written = readFileSync(path, "utf8");
+    expect(written.length).toBe(EXPECTED.length);
+    expect(written === EXPECTED).toBe(true);
   });
 });
