@@ -129,7 +129,7 @@ function unbatchedStdout(): Out {
  * two lines per session, and one write() per line, or even per turn of the event loop, was a good
  * part of what a session cost; 10 ms later is still at once to a reader. Each line is encoded
  * straight into the batch's buffer: joining strings first was more garbage for every session.
- * Whatever is pending is written before the process exits, however it exits.
+ * Whatever is pending is handed to stdout before the process exits, however it exits.
  */
 function batchedStdout(): Out {
   let batch = Buffer.allocUnsafe(FLUSH_BYTES);
