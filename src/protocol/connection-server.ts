@@ -19,7 +19,7 @@ import {
   type Trace,
 } from "../trace/events.js";
 import { type Api, madeBy } from "../transports/facts.js";
-import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
+import type { Connection, ConnectionHandlers, TransportName, WriteWaiter } from "../transports/transport.js";
 import { Deadline, Deadlines } from "./deadlines.js";
 import { formatMessageEnd } from "./message-end.js";
 import { MessageReader, MORE, type ReadResult } from "./message-reader.js";
@@ -38,9 +38,11 @@ class SessionDeadline extends Deadline {
   }
 }
 
-/** One reply on its way; its send timeout runs until the kernel has taken it. */
-class PendingSend extends SessionDeadline {
+/** One reply; where the kernel did not take it at once, its send timeout runs until it has. */
+class PendingSend extends SessionDeadline implements WriteWaiter {
   timedOut = false;
+  /** The kernel took it whole when it was written: nothing to wait for. */
+  left = false;
 
   constructor(
     session: StreamSession,
@@ -55,6 +57,11 @@ class PendingSend extends SessionDeadline {
 
   /** When our side was shut down right behind it (answer()); reported once the reply has left. */
   shutAt: number | undefined;
+
+  written(err?: OpError): void {
+    if (err) this.session.notWritten(this, err);
+    else this.session.written(this);
+  }
 }
 
 /** The clocks of every session on one server: one timer per kind of deadline, not per session. */
@@ -141,6 +148,7 @@ class StreamSession implements ConnectionHandlers {
     const { inferred, via } = madeBy(this.transport.api, "'connection' event", "socket.accept()");
     this.call({ t: accepted, call: "accept", inferred, via });
     this.reportSend(welcome);
+    if (welcome.left) this.written(welcome);
     // The peer's address is learned now, while the socket is open, so a failure can name it later.
     void this.connection.remote;
     this.connection.setHandlers(this);
@@ -296,28 +304,37 @@ class StreamSession implements ConnectionHandlers {
     return reply;
   }
 
-  /** What answer() did, on the trace: the end of the message (on a stream), then the reply's send(). */
+  /**
+   * What answer() did, on the trace: the end of the message (on a stream), then the reply's send();
+   * and, where the kernel took the reply at once, the session goes on to its end.
+   */
   private reportAnswer(result: ReadResult, reply: PendingSend): void {
     if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
       const rule = formatMessageEnd(this.options.messageEnd); // only where a view shows it
       this.call({ t: reply.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
     this.reportSend(reply);
+    if (reply.left) this.written(reply);
   }
 
   /**
-   * Write `data` now, under the send timeout, and end the session with `then` once the kernel has
-   * taken it; reportSend() puts it on the trace. Callbacks, not promises: two replies a session, and
-   * each promise more was a measurable part of a short session's cost.
+   * Write `data` now. Where the kernel takes it whole at once (nearly always: a short reply to a peer
+   * that reads) the caller reports it and goes on (`left`). Otherwise it waits under the send timeout,
+   * and the session ends with `then` once it has gone. No promise and, mostly, no callback: two
+   * replies a session, and each was a measurable part of a short session's cost.
    */
   private send(data: Buffer, then?: SessionOutcome): PendingSend {
     const pending = new PendingSend(this, data, this.trace.now(), then);
+    if (this.connection.writeNow(data, pending)) {
+      pending.left = true;
+      return pending;
+    }
     this.clocks.send.start(pending);
-    this.connection.writeThen(data, (err) => (err ? this.notWritten(pending, err) : this.written(pending)));
     return pending;
   }
 
-  private written(pending: PendingSend): void {
+  /** A reply has gone: the kernel has all of it. */
+  written(pending: PendingSend): void {
     this.clocks.send.stop(pending);
     if (pending.timedOut) return;
     // The FIN left behind the reply only now that the reply has: a reply that never left has none.
@@ -328,7 +345,7 @@ class StreamSession implements ConnectionHandlers {
     if (pending.then) this.stop(pending.then);
   }
 
-  private notWritten(pending: PendingSend, failure: OpError): void {
+  notWritten(pending: PendingSend, failure: OpError): void {
     this.clocks.send.stop(pending);
     if (!pending.timedOut) this.sendFailed(failure);
   }

@@ -5,7 +5,12 @@ import net from "node:net";
 import { DeadlineError, OpError, toOpError } from "../errors.js";
 import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
-import type { Connection, ConnectionHandlers, Listener, TransportName } from "./transport.js";
+import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWaiter } from "./transport.js";
+
+/** How often a write the kernel did not take at once is looked at again (whenWritten()). */
+const WRITE_POLL_MS = 10;
+/** What libuv tells a write's callback when the socket was closed before the write went. */
+const CANCELED = Object.assign(new Error("the socket was closed before this write went"), { code: "ECANCELED" });
 
 export function listenNet(
   name: TransportName,
@@ -157,12 +162,43 @@ class NetConnection implements Connection {
   }
 
   write(data: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.writeThen(data, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.socket.write(data, (err) => (err ? reject(this.sendError(err)) : resolve())),
+    );
   }
 
-  writeThen(data: Buffer, done: (err?: OpError) => void): void {
-    // Node calls back on a later tick, even for a write the kernel took at once.
-    this.socket.write(data, (err) => done(err ? this.sendError(err) : undefined));
+  writeNow(data: Buffer, waiter: WriteWaiter): boolean {
+    const { socket } = this;
+    if (socket.writableLength > 0) {
+      // Bytes before it still wait: Node calls write callbacks in order, each once its bytes have gone.
+      socket.write(data, (err) => waiter.written(err ? this.sendError(err) : undefined));
+      return false;
+    }
+    // No callback: a write with one costs Node an object and a tick even when the kernel took the
+    // bytes there and then; one without costs nothing.
+    socket.write(data);
+    if (socket.writableLength === 0 && !socket.errored) return true;
+    this.whenWritten(waiter);
+    return false;
+  }
+
+  /**
+   * The rare write the kernel did not take whole (its send buffer full) or refused. Node says when
+   * such a write has gone only to a callback this one does not have, and asking with an empty write
+   * would make a write() call of its own: so the socket is looked at again every few milliseconds
+   * until it has gone. The send timeout that guards it is measured in seconds.
+   */
+  private whenWritten(waiter: WriteWaiter): void {
+    const { socket } = this;
+    const look = () => {
+      const failed = socket.errored;
+      if (failed) waiter.written(this.sendError(failed));
+      else if (socket.writableLength === 0) waiter.written();
+      else if (socket.destroyed) waiter.written(this.sendError(CANCELED));
+      else setTimeout(look, WRITE_POLL_MS).unref();
+    };
+    // First on the next tick: a write refused at once is said before the socket's close.
+    process.nextTick(look);
   }
 
   private sendError(err: Error): OpError {

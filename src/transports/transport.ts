@@ -20,6 +20,11 @@ export interface ConnectionHandlers {
   close(err?: OpError): void;
 }
 
+/** Told once a write the kernel did not take at once has gone, or with the error. */
+export interface WriteWaiter {
+  written(err?: OpError): void;
+}
+
 /** One connected socket: an accepted one on the server, or the client's. */
 export interface Connection {
   readonly local: string;
@@ -28,11 +33,13 @@ export interface Connection {
   /** Resolves once the bytes are handed to the kernel. */
   write(data: Buffer): Promise<void>;
   /**
-   * write() for a caller that keeps no promise: `done` is called later (never before this returns)
-   * with nothing once the kernel has the bytes, or with the error. A busy server writes twice a
-   * session, and a promise for each was a measurable part of a short session's cost.
+   * write() for a caller that keeps no promise: true when the kernel took all of `data` at once, as
+   * it does with a short reply to a peer that reads, and then nothing more is said. Otherwise the
+   * bytes wait their turn, or the write failed, and `waiter` hears later (never before this returns).
+   * A busy server writes twice a session, and a promise or a callback for each was a measurable part
+   * of a short session's cost.
    */
-  writeThen(data: Buffer, done: (err?: OpError) => void): void;
+  writeNow(data: Buffer, waiter: WriteWaiter): boolean;
   /** shutdown(SHUT_WR) once everything written is flushed; the socket closes when both sides are done. */
   end(): void;
   /** Close now, dropping anything unsent. */

@@ -396,6 +396,51 @@ describe("tcp4: a peer that never reads", () => {
     expect(elapsed).toBeLessThan(3_000);
     expect(running.activeSessions).toBe(0);
   });
+
+  // The same 16 MiB welcome to a peer that reads it, late, then sends its message: the kernel
+  // takes the welcome in pieces, and the session must learn that it has all gone (and go on) without
+  // a write callback of its own for it (net-node.ts, writeNow()).
+  it("a reply the kernel takes in pieces: once it has all gone, the session goes on to its ack", async () => {
+    requireTool(PYTHON);
+    const seen: SocketEvent[] = [];
+    const trace = createTracer(tcp4, (e) => seen.push(e));
+    const size = 16 * 1024 * 1024;
+    // A send timeout the session outlives: it must stop once the welcome has gone, or it ends the session.
+    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(size, "w"), sendTimeout: 0.8 };
+    const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
+    cleanups.push(() => running.close());
+    const { host, port } = parseInet(running.address);
+    const SLOW_READER = `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect((sys.argv[1], int(sys.argv[2])))
+time.sleep(0.3)  # the buffers between us fill, and the rest of the welcome waits in the server
+got = 0
+while got < ${size}:
+    got += len(s.recv(1 << 20))
+time.sleep(1.0)  # past the send timeout, which the welcome's leaving has stopped
+s.sendall(b"hi")
+reply = b""
+while True:
+    piece = s.recv(1024)
+    if not piece:
+        break
+    reply += piece
+print(got, reply.decode(), flush=True)
+`;
+    const peer = track(new Peer(PYTHON, ["-c", SLOW_READER, host, String(port)]));
+    const [, got, reply] = (await peer.waitFor(/(\d+) (.*)\n/, 20_000)) as string[];
+    expect(Number(got)).toBe(size);
+    expect(reply).toBe(ACK);
+    await until(
+      () => seen.some((e) => e.call === "close" && e.session),
+      5_000,
+      () => JSON.stringify(seen.filter((e) => e.call !== "recv")),
+    );
+    expect(seen.find((e) => e.call === "close" && e.session)?.detail).toBe("acked");
+    expect(seen.filter((e) => e.errno)).toEqual([]);
+    expect(seen.filter((e) => e.call === "send").map((e) => e.bytes)).toEqual([size, ACK.length]);
+  });
 });
 
 /** CPU seconds a process has used so far (utime + stime from /proc/PID/stat). */

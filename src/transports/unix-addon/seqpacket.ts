@@ -2,7 +2,7 @@
 // Connection interface. Records in, records out; errors are the kernel's (ECONNRESET when the peer
 // closed with our data unread, EPIPE, EMSGSIZE), and close() is safe from inside any handler.
 import { OpError } from "../../errors.js";
-import type { Connection, ConnectionHandlers } from "../transport.js";
+import type { Connection, ConnectionHandlers, WriteWaiter } from "../transport.js";
 import { addonError, type ErrorContext, newSocket, statusError } from "./errors.js";
 import { kernelName } from "./names.js";
 import { loadNative, type UnixSocket } from "./native.js";
@@ -155,8 +155,12 @@ class SeqpacketConnection implements Connection {
     this.#closeIfDone();
   }
 
-  writeThen(data: Buffer, done: (err?: OpError) => void): void {
-    this.write(data).then(() => done(), done);
+  writeNow(data: Buffer, waiter: WriteWaiter): boolean {
+    this.write(data).then(
+      () => waiter.written(),
+      (err: OpError) => waiter.written(err),
+    );
+    return false;
   }
 
   write(data: Buffer): Promise<void> {
