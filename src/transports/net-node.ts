@@ -10,7 +10,9 @@ import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWait
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
 /** What libuv tells a write's callback when the socket was closed before the write went. */
-const CANCELED = Object.assign(new Error("the socket was closed before this write went"), { code: "ECANCELED" });
+const CANCELED = Object.assign(new Error("the socket was closed before this write went"), {
+  code: "ECANCELED",
+});
 
 export function listenNet(
   name: TransportName,
