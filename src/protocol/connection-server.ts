@@ -115,9 +115,10 @@ class StreamSession implements ConnectionHandlers {
   private discarded = 0;
   private readonly idle = new SessionDeadline(this);
   private readonly deadline = new SessionDeadline(this);
-  // Most sessions never pause mid-message or linger: these two are made when first needed.
+  // Most sessions never pause mid-message: this one is made when first needed.
   private pause: SessionDeadline | undefined;
-  private linger: SessionDeadline | undefined;
+  /** The linger clock runs (stop()) on the idle deadline, which has stopped with the reading. */
+  private lingering = false;
 
   constructor(
     readonly connection: Connection,
@@ -196,7 +197,7 @@ class StreamSession implements ConnectionHandlers {
 
   close(err?: OpError): void {
     this.closed = true;
-    if (this.linger) this.clocks.linger.stop(this.linger);
+    if (this.lingering) this.clocks.linger.stop(this.idle);
     if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
@@ -236,8 +237,8 @@ class StreamSession implements ConnectionHandlers {
     if (result === "acked" || result === "too-long") {
       // A graceful close: our FIN went right behind the reply (answer()); the linger clock waits for
       // the peer's.
-      this.linger ??= new SessionDeadline(this);
-      this.clocks.linger.start(this.linger);
+      this.lingering = true;
+      this.clocks.linger.start(this.idle);
     } else {
       this.connection.destroy();
     }

@@ -4,9 +4,6 @@
 import { AFTER_MESSAGE, type EventName, type SocketEvent } from "../trace/events.js";
 import type { TransportInfo } from "../transports/transport.js";
 
-/** Most events print no line; a server calls lines() several times per session. */
-const NONE: readonly string[] = Object.freeze([]);
-
 /** The only calls that ever make a line (besides failures, which the sink reports). */
 export const CLASSIC_CALLS: ReadonlySet<EventName> = new Set([
   "listen",
@@ -25,44 +22,51 @@ export class ClassicLines {
     this.sock = `${transport.name}: ${transport.cFamily}, ${transport.cType}`;
   }
 
-  /** The lab's lines for one event (often none). */
-  lines(e: SocketEvent): readonly string[] {
-    const { transport, sock } = this;
-    if (e.errno || e.refusal) return NONE; // the sink says these, at warn too
-    if (e.side === "server") {
-      if (e.call === "listen") return [`Server is listening on ${e.local} (${sock})`];
-      if (e.call === "bind" && !transport.connectionOriented) {
-        return [
-          `Server is bound to ${e.local} (${sock}; no listen() for datagrams: it receives from anyone)`,
-        ];
-      }
-      if (e.call === "accept")
-        return [`Connection from ${e.remote || "an unnamed unix socket"} has been established.`];
-      // What came after the message is no part of it: one line at the session's close, not one a read.
-      if (e.detail === AFTER_MESSAGE) return NONE;
-      if ((e.call === "recv" || e.call === "recvfrom") && e.bytes) return this.received(e);
-      if (e.call === "close" && e.discarded)
-        return [`Discarded ${e.discarded} B the client sent after its message (session ${e.session}).`];
-      return NONE;
-    }
-    if ((e.call === "recv" || e.call === "recvfrom") && e.bytes)
-      return [`Received from server: ${e.preview}`];
-    return NONE;
-  }
-
-  private received(e: SocketEvent): string[] {
-    if (e.session === undefined) {
-      return ["A datagram came from an unbound unix socket: there is no address to answer (unix(7))."];
-    }
-    const lines: string[] = [];
-    if (e.call === "recvfrom" && !this.opened.has(e.session)) {
-      this.opened.add(e.session);
-      lines.push(
+  /**
+   * The lab's lines for one event (often none), each handed to `say`: a server calls this several
+   * times a session, and an array for each call was garbage for every one.
+   */
+  lines(e: SocketEvent, say: (line: string) => void): void {
+    if (e.errno || e.refusal) return; // the sink says these, at warn too
+    if (this.opens(e)) {
+      say(
         `Datagram from ${e.remote} opened a session (no accept() for datagrams: the first datagram is the hello).`,
       );
     }
-    lines.push(`Received from client (session ${e.session}): ${e.preview}`);
-    return lines;
+    const line = this.line(e);
+    if (line !== undefined) say(line);
+  }
+
+  /** Whether `e` is the first datagram of a session. */
+  private opens(e: SocketEvent): boolean {
+    if (e.side !== "server" || e.call !== "recvfrom" || !e.bytes || e.session === undefined) return false;
+    if (e.detail === AFTER_MESSAGE || this.opened.has(e.session)) return false;
+    this.opened.add(e.session);
+    return true;
+  }
+
+  /** The one line an event makes besides, if any. */
+  private line(e: SocketEvent): string | undefined {
+    const { transport, sock } = this;
+    const read = (e.call === "recv" || e.call === "recvfrom") && e.bytes;
+    if (e.side !== "server") return read ? `Received from server: ${e.preview}` : undefined;
+    if (e.call === "listen") return `Server is listening on ${e.local} (${sock})`;
+    if (e.call === "bind" && !transport.connectionOriented) {
+      return `Server is bound to ${e.local} (${sock}; no listen() for datagrams: it receives from anyone)`;
+    }
+    if (e.call === "accept")
+      return `Connection from ${e.remote || "an unnamed unix socket"} has been established.`;
+    // What came after the message is no part of it: one line at the session's close, not one a read.
+    if (e.detail === AFTER_MESSAGE) return undefined;
+    if (read) {
+      return e.session === undefined
+        ? "A datagram came from an unbound unix socket: there is no address to answer (unix(7))."
+        : `Received from client (session ${e.session}): ${e.preview}`;
+    }
+    if (e.call === "close" && e.discarded) {
+      return `Discarded ${e.discarded} B the client sent after its message (session ${e.session}).`;
+    }
+    return undefined;
   }
 }
 
