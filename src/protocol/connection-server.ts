@@ -38,25 +38,17 @@ class SessionDeadline extends Deadline {
   }
 }
 
-/** One reply; where the kernel did not take it at once, its send timeout runs until it has. */
+/** A reply the kernel did not take whole at once: its send timeout runs until it has all gone. */
 class PendingSend extends SessionDeadline implements WriteWaiter {
   timedOut = false;
-  /** The kernel took it whole when it was written: nothing to wait for. */
-  left = false;
 
   constructor(
     session: StreamSession,
-    readonly data: Buffer,
-    /** When it was written, for its send() on the trace. */
-    readonly writtenAt: number,
-    /** How the session ends once the kernel has taken it; undefined: it goes on (the welcome). */
+    /** How the session ends once it has gone; undefined: it goes on (the welcome). */
     readonly then: SessionOutcome | undefined,
   ) {
     super(session);
   }
-
-  /** When our side was shut down right behind it (answer()); reported once the reply has left. */
-  shutAt: number | undefined;
 
   written(err?: OpError): void {
     if (err) this.session.notWritten(this, err);
@@ -119,6 +111,11 @@ class StreamSession implements ConnectionHandlers {
   private pause: SessionDeadline | undefined;
   /** The linger clock runs (stop()) on the idle deadline, which has stopped with the reading. */
   private lingering = false;
+  // The one answer (answer()): when it was written, whether the kernel took it whole there and then,
+  // and when our side was shut down behind it.
+  private answeredAt = 0;
+  private answerLeft = false;
+  private shutAt: number | undefined;
 
   constructor(
     readonly connection: Connection,
@@ -144,12 +141,13 @@ class StreamSession implements ConnectionHandlers {
     // The clocks first: a connection may hand over events that came early as soon as it has handlers.
     this.clocks.message.start(this.deadline);
     this.clocks.idle.start(this.idle);
-    const welcome = this.send(this.options.welcome);
+    const { welcome } = this.options;
+    const sentAt = this.trace.now();
+    this.send(welcome);
     // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
     const { inferred, via } = madeBy(this.transport.api, "'connection' event", "socket.accept()");
     this.call({ t: accepted, call: "accept", inferred, via });
-    this.reportSend(welcome);
-    if (welcome.left) this.written(welcome);
+    this.reportSend(welcome, sentAt);
     // The peer's address is learned now, while the socket is open, so a failure can name it later.
     void this.connection.remote;
     this.connection.setHandlers(this);
@@ -293,57 +291,62 @@ class StreamSession implements ConnectionHandlers {
    * right behind it, as the lab's server closes after its send(). end() sends the FIN once the reply
    * has left, so a client that reads the ack and closes usually finds it there already.
    */
-  private answer(result: ReadResult): PendingSend | undefined {
+  private answer(result: ReadResult): Buffer | undefined {
     if (!this.reading || result.kind === "more") return undefined;
     this.stopReading();
     const reply =
       result.kind === "message"
-        ? this.send(this.options.ack, "acked")
-        : this.send(Buffer.from(`error: message longer than ${result.limit} bytes\n`), "too-long");
-    reply.shutAt = this.trace.now();
+        ? this.options.ack
+        : Buffer.from(`error: message longer than ${result.limit} bytes\n`);
+    this.answeredAt = this.trace.now();
+    this.answerLeft = this.send(reply, result.kind === "message" ? "acked" : "too-long");
+    this.shutAt = this.trace.now();
     this.connection.end();
     return reply;
   }
 
   /**
    * What answer() did, on the trace: the end of the message (on a stream), then the reply's send();
-   * and, where the kernel took the reply at once, the session goes on to its end.
+   * and, where the kernel took the reply whole at once, the session goes on to its end.
    */
-  private reportAnswer(result: ReadResult, reply: PendingSend): void {
+  private reportAnswer(result: ReadResult, reply: Buffer): void {
+    const t = this.answeredAt;
     if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
       const rule = formatMessageEnd(this.options.messageEnd); // only where a view shows it
-      this.call({ t: reply.writtenAt, call: "message-end", inferred: false, detail: result.endedBy, rule });
+      this.call({ t, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
-    this.reportSend(reply);
-    if (reply.left) this.written(reply);
+    this.reportSend(reply, t, result.kind === "too-long");
+    if (this.answerLeft) this.answered(result.kind === "message" ? "acked" : "too-long");
   }
 
   /**
-   * Write `data` now. Where the kernel takes it whole at once (nearly always: a short reply to a peer
-   * that reads) the caller reports it and goes on (`left`). Otherwise it waits under the send timeout,
-   * and the session ends with `then` once it has gone. No promise and, mostly, no callback: two
-   * replies a session, and each was a measurable part of a short session's cost.
+   * Write `data` now: true when the kernel took it whole there and then (nearly always: a short reply
+   * to a peer that reads). Otherwise it waits under the send timeout, and the session ends with `then`
+   * once it has gone. No promise, no callback, and mostly no object: two replies a session, and each
+   * was a measurable part of a short session's cost.
    */
-  private send(data: Buffer, then?: SessionOutcome): PendingSend {
-    const pending = new PendingSend(this, data, this.trace.now(), then);
-    if (this.connection.writeNow(data, pending)) {
-      pending.left = true;
-      return pending;
-    }
+  private send(data: Buffer, then?: SessionOutcome): boolean {
+    if (this.connection.writeNow(data)) return true;
+    const pending = new PendingSend(this, then);
     this.clocks.send.start(pending);
-    return pending;
+    this.connection.whenWritten(pending);
+    return false;
   }
 
-  /** A reply has gone: the kernel has all of it. */
+  /** A reply that waited has gone: the kernel has all of it. */
   written(pending: PendingSend): void {
     this.clocks.send.stop(pending);
-    if (pending.timedOut) return;
+    if (!pending.timedOut && pending.then) this.answered(pending.then);
+  }
+
+  /** The answer has gone, and the session ends with `outcome`. */
+  private answered(outcome: SessionOutcome): void {
     // The FIN left behind the reply only now that the reply has: a reply that never left has none.
-    if (pending.shutAt !== undefined && this.trace.wants("shutdown")) {
-      const t = pending.shutAt;
+    if (this.shutAt !== undefined && this.trace.wants("shutdown")) {
+      const t = this.shutAt;
       this.call({ t, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
     }
-    if (pending.then) this.stop(pending.then);
+    this.stop(outcome);
   }
 
   notWritten(pending: PendingSend, failure: OpError): void {
@@ -351,9 +354,9 @@ class StreamSession implements ConnectionHandlers {
     if (!pending.timedOut) this.sendFailed(failure);
   }
 
-  private reportSend({ data, writtenAt, then }: PendingSend): void {
+  private reportSend(data: Buffer, writtenAt: number, refused = false): void {
     // The error line for a message too long is a refusal: shown even where sends are not.
-    const refusal = then === "too-long" ? refusedWith(data) : undefined;
+    const refusal = refused ? refusedWith(data) : undefined;
     if (!refusal && !this.trace.wants("send")) return;
     const bytes = data.length;
     this.call({

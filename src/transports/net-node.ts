@@ -169,28 +169,21 @@ class NetConnection implements Connection {
     );
   }
 
-  writeNow(data: Buffer, waiter: WriteWaiter): boolean {
-    const { socket } = this;
-    if (socket.writableLength > 0) {
-      // Bytes before it still wait: Node calls write callbacks in order, each once its bytes have gone.
-      socket.write(data, (err) => waiter.written(err ? this.sendError(err) : undefined));
-      return false;
-    }
+  writeNow(data: Buffer): boolean {
     // No callback: a write with one costs Node an object and a tick even when the kernel took the
     // bytes there and then; one without costs nothing.
+    const { socket } = this;
     socket.write(data);
-    if (socket.writableLength === 0 && !socket.errored) return true;
-    this.whenWritten(waiter);
-    return false;
+    return socket.writableLength === 0 && !socket.errored;
   }
 
   /**
    * The rare write the kernel did not take whole (its send buffer full) or refused. Node says when
-   * such a write has gone only to a callback this one does not have, and asking with an empty write
+   * such a write has gone only to a callback writeNow() did not give, and asking with an empty write
    * would make a write() call of its own: so the socket is looked at again every few milliseconds
-   * until it has gone. The send timeout that guards it is measured in seconds.
+   * until nothing waits. The send timeout that guards it is measured in seconds.
    */
-  private whenWritten(waiter: WriteWaiter): void {
+  whenWritten(waiter: WriteWaiter): void {
     const { socket } = this;
     const look = () => {
       const failed = socket.errored;

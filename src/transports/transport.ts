@@ -20,7 +20,7 @@ export interface ConnectionHandlers {
   close(err?: OpError): void;
 }
 
-/** Told once a write the kernel did not take at once has gone, or with the error. */
+/** Told once the writes the kernel did not take at once have gone, or with the error. */
 export interface WriteWaiter {
   written(err?: OpError): void;
 }
@@ -34,12 +34,13 @@ export interface Connection {
   write(data: Buffer): Promise<void>;
   /**
    * write() for a caller that keeps no promise: true when the kernel took all of `data` at once, as
-   * it does with a short reply to a peer that reads, and then nothing more is said. Otherwise the
-   * bytes wait their turn, or the write failed, and `waiter` hears later (never before this returns).
-   * A busy server writes twice a session, and a promise or a callback for each was a measurable part
-   * of a short session's cost.
+   * it does with a short reply to a peer that reads. Otherwise the bytes wait their turn, or the
+   * write failed, and whenWritten() says when. A busy server writes twice a session, and a promise or
+   * a callback for each was a measurable part of a short session's cost.
    */
-  writeNow(data: Buffer, waiter: WriteWaiter): boolean;
+  writeNow(data: Buffer): boolean;
+  /** After a writeNow() that returned false: `waiter` hears later (never before this returns). */
+  whenWritten(waiter: WriteWaiter): void;
   /** shutdown(SHUT_WR) once everything written is flushed; the socket closes when both sides are done. */
   end(): void;
   /** Close now, dropping anything unsent. */

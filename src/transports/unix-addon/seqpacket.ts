@@ -88,6 +88,8 @@ class SeqpacketConnection implements Connection {
   #early: ((h: ConnectionHandlers) => void)[] = [];
   /** Writes the kernel has not taken yet (EAGAIN: the send buffer is full), in order. */
   #writes: Write[] = [];
+  /** The latest writeNow(), for whenWritten(). */
+  #lastWrite: Promise<void> | undefined;
   #peerEnded = false;
   #shut = false; // end() or destroy() called: no more writes
   #shutDown = false; // shutdown(SHUT_WR) made
@@ -155,12 +157,21 @@ class SeqpacketConnection implements Connection {
     this.#closeIfDone();
   }
 
-  writeNow(data: Buffer, waiter: WriteWaiter): boolean {
-    this.write(data).then(
+  writeNow(data: Buffer): boolean {
+    const refused = this.#closed || this.#shut; // write() refuses it at once
+    const written = this.write(data);
+    written.catch(() => {}); // whenWritten() and the connection's close report a failure
+    this.#lastWrite = written;
+    // write() sends at once when nothing waits before it: taken whole if nothing waits now either.
+    return !refused && this.#writes.length === 0 && !this.#closed;
+  }
+
+  whenWritten(waiter: WriteWaiter): void {
+    // Writes leave in order: once the last has, all have.
+    (this.#lastWrite ?? Promise.resolve()).then(
       () => waiter.written(),
       (err: OpError) => waiter.written(err),
     );
-    return false;
   }
 
   write(data: Buffer): Promise<void> {
