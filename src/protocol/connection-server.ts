@@ -349,9 +349,10 @@ class StreamSession implements ConnectionHandlers {
     this.stop(outcome);
   }
 
+  /** A reply that waited did not go: failed, or dropped with its socket (then the close said it all). */
   notWritten(pending: PendingSend, failure: OpError): void {
     this.clocks.send.stop(pending);
-    if (!pending.timedOut) this.sendFailed(failure);
+    if (!pending.timedOut && !this.closed) this.sendFailed(failure);
   }
 
   private reportSend(data: Buffer, writtenAt: number, refused = false): void {

@@ -132,6 +132,9 @@ export function netConnection(
 class NetConnection implements Connection {
   private handlers: ConnectionHandlers | undefined;
   private failure: Error | undefined;
+  private closed = false;
+  /** Told when the writes the kernel did not take at once have gone (whenWritten()). */
+  private waiting: WriteWaiter[] | undefined;
 
   constructor(
     private readonly socket: net.Socket,
@@ -144,12 +147,21 @@ class NetConnection implements Connection {
     socket.on("error", (err) => {
       this.failure = err;
     });
-    socket.on("close", () => {
-      const { failure } = this;
-      this.handlers?.close(
-        failure ? toOpError(failure, opOf(failure), name, this.remote || local) : undefined,
-      );
-    });
+    socket.on("close", () => this.closedNow());
+  }
+
+  private closedNow(): void {
+    this.closed = true;
+    const { failure, waiting } = this;
+    this.waiting = undefined;
+    // Writes still waiting never went whole. Where a write(2) failed, that is said before the close,
+    // as the kernel said it first. Otherwise (a reset seen by a read, our own destroy) they are
+    // dropped with the socket, after the close.
+    const writeFailed = failure !== undefined && opOf(failure) === "send";
+    if (waiting && writeFailed) for (const waiter of waiting) waiter.written(this.sendError(failure));
+    const remote = this.remote || this.local;
+    this.handlers?.close(failure ? toOpError(failure, opOf(failure), this.name, remote) : undefined);
+    if (waiting && !writeFailed) for (const waiter of waiting) waiter.written(this.sendError(CANCELED));
   }
 
   get remote(): string {
@@ -174,26 +186,40 @@ class NetConnection implements Connection {
     // bytes there and then; one without costs nothing.
     const { socket } = this;
     socket.write(data);
-    return socket.writableLength === 0 && !socket.errored;
+    return socket.writableLength === 0 && !socket.errored && !socket.destroyed;
   }
 
   /**
    * The rare write the kernel did not take whole (its send buffer full) or refused. Node says when
    * such a write has gone only to a callback writeNow() did not give, and asking with an empty write
    * would make a write() call of its own: so the socket is looked at again every few milliseconds
-   * until nothing waits. The send timeout that guards it is measured in seconds.
+   * until nothing waits. The send timeout that guards it is measured in seconds. A socket that
+   * closes first settles the waiters itself (closedNow()).
    */
   whenWritten(waiter: WriteWaiter): void {
-    const { socket } = this;
-    const look = () => {
-      const failed = socket.errored;
-      if (failed) waiter.written(this.sendError(failed));
-      else if (socket.writableLength === 0) waiter.written();
-      else if (socket.destroyed) waiter.written(this.sendError(CANCELED));
-      else setTimeout(look, WRITE_POLL_MS).unref();
-    };
-    // First on the next tick: a write refused at once is said before the socket's close.
-    process.nextTick(look);
+    if (this.closed) {
+      process.nextTick(() => waiter.written(this.sendError(CANCELED)));
+      return;
+    }
+    if (this.waiting) {
+      this.waiting.push(waiter);
+      return;
+    }
+    this.waiting = [waiter];
+    process.nextTick(() => this.look());
+  }
+
+  private look(): void {
+    const { socket, waiting } = this;
+    // Destroyed: Node may have let its waiting writes go without sending them, so only the close
+    // says what became of them.
+    if (!waiting || socket.destroyed) return;
+    if (socket.writableLength > 0) {
+      setTimeout(() => this.look(), WRITE_POLL_MS).unref();
+      return;
+    }
+    this.waiting = undefined;
+    for (const waiter of waiting) waiter.written();
   }
 
   private sendError(err: Error): OpError {

@@ -406,7 +406,7 @@ describe("tcp4: a peer that never reads", () => {
     const trace = createTracer(tcp4, (e) => seen.push(e));
     const size = 16 * 1024 * 1024;
     // A send timeout the session outlives: it must stop once the welcome has gone, or it ends the session.
-    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(size, "w"), sendTimeout: 0.8 };
+    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(size, "w"), sendTimeout: 2 };
     const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
     cleanups.push(() => running.close());
     const { host, port } = parseInet(running.address);
@@ -417,8 +417,11 @@ s.connect((sys.argv[1], int(sys.argv[2])))
 time.sleep(0.3)  # the buffers between us fill, and the rest of the welcome waits in the server
 got = 0
 while got < ${size}:
-    got += len(s.recv(1 << 20))
-time.sleep(1.0)  # past the send timeout, which the welcome's leaving has stopped
+    piece = s.recv(1 << 20)
+    if not piece:
+        break
+    got += len(piece)
+time.sleep(2.3)  # past the send timeout, which the welcome's leaving has stopped
 s.sendall(b"hi")
 reply = b""
 while True:
@@ -440,6 +443,38 @@ print(got, reply.decode(), flush=True)
     expect(seen.find((e) => e.call === "close" && e.session)?.detail).toBe("acked");
     expect(seen.filter((e) => e.errno)).toEqual([]);
     expect(seen.filter((e) => e.call === "send").map((e) => e.bytes)).toEqual([size, ACK.length]);
+  });
+
+  // The peer goes away (a reset: it leaves the welcome unread) while most of the welcome still waits
+  // in the server. The session's close is the last word: no shutdown, and no send reported after it.
+  it("a peer that resets while a reply waits: the close is the last word on the session", async () => {
+    requireTool(PYTHON);
+    const seen: SocketEvent[] = [];
+    const trace = createTracer(tcp4, (e) => seen.push(e));
+    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(16 * 1024 * 1024, "w"), sendTimeout: 10 };
+    const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
+    cleanups.push(() => running.close());
+    const { host, port } = parseInet(running.address);
+    const GOES_AWAY = `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.connect((sys.argv[1], int(sys.argv[2])))
+time.sleep(0.3)
+s.close()  # with the welcome unread: the kernel sends a reset
+print("closed", flush=True)
+`;
+    const peer = track(new Peer(PYTHON, ["-c", GOES_AWAY, host, String(port)]));
+    await peer.waitFor("closed");
+    await until(
+      () => seen.some((e) => e.call === "close" && e.session),
+      5_000,
+      () => JSON.stringify(seen),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100)); // room for anything reported late
+    const session = seen.filter((e) => e.session !== undefined);
+    expect(session.at(-1)?.call, JSON.stringify(session)).toBe("close");
+    expect(session.filter((e) => e.call === "shutdown")).toEqual([]);
+    expect(session.at(-1)?.detail).not.toContain("acked");
   });
 });
 
