@@ -12,7 +12,7 @@ import net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_PROTOCOL } from "../../src/protocol/messages.js";
+import { DEFAULT_PROTOCOL, type ProtocolOptions } from "../../src/protocol/messages.js";
 import { startServer } from "../../src/protocol/server.js";
 import type { SocketEvent } from "../../src/trace/events.js";
 import { createTracer } from "../../src/trace/tracer.js";
@@ -347,6 +347,34 @@ print(s.getsockname()[1], flush=True)
 time.sleep(30)
 `;
 
+/**
+ * The server's session code in this process, with a 16 MiB welcome (no flag sets one): more than the
+ * server's send buffer can grow to (tcp_wmem max, 4 MiB by default) plus the peer's window, so the
+ * kernel cannot take it at once. Its events land in `seen`.
+ */
+async function serveHugeWelcome(limits: Partial<ProtocolOptions>) {
+  const seen: SocketEvent[] = [];
+  const welcome = Buffer.alloc(HUGE, "w");
+  const running = await startServer(
+    tcp4,
+    "127.0.0.1:0",
+    { ...DEFAULT_PROTOCOL, welcome, ...limits },
+    createTracer(tcp4, (e) => seen.push(e)),
+  );
+  cleanups.push(() => running.close());
+  return { seen, running, ...parseInet(running.address) };
+}
+const HUGE = 16 * 1024 * 1024;
+
+/** Until the server has said its session closed. */
+function sessionClosed(seen: SocketEvent[]): Promise<void> {
+  return until(
+    () => seen.some((e) => e.call === "close" && e.session),
+    5_000,
+    () => JSON.stringify(seen.filter((e) => e.call !== "recv")),
+  );
+}
+
 describe("tcp4: a peer that never reads", () => {
   // The protocol's own replies are 22 + 17 bytes: the kernel takes them into the server's send buffer
   // (16 KiB at least, tcp_wmem) whatever the peer's window, so write() never waits and the send
@@ -362,31 +390,15 @@ describe("tcp4: a peer that never reads", () => {
     expect(failed).toEqual([]);
   });
 
-  // A reply larger than every buffer between the two processes does make write() wait. No flag sets
-  // the welcome, so this runs the server's session code in this process with a 16 MiB welcome: more
-  // than the server's send buffer can grow to (tcp_wmem max, 4 MiB by default) plus the peer's window.
+  // A reply larger than every buffer between the two processes does make write() wait.
   it("a reply that cannot be delivered is given up after the send timeout, and the session ends", async () => {
     requireTool(PYTHON);
-    const seen: SocketEvent[] = [];
-    const trace = createTracer(tcp4, (e) => seen.push(e));
-    const options = {
-      ...DEFAULT_PROTOCOL,
-      welcome: Buffer.alloc(16 * 1024 * 1024, "w"),
-      sendTimeout: 0.3,
-      idleTimeout: 10,
-      messageTimeout: 10,
-    };
-    const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
-    cleanups.push(() => running.close());
-    const { host, port } = parseInet(running.address);
+    const limits = { sendTimeout: 0.3, idleTimeout: 10, messageTimeout: 10 };
+    const { seen, running, host, port } = await serveHugeWelcome(limits);
     const started = performance.now();
     const peer = new Peer(PYTHON, ["-c", NEVER_READS, host, String(port)]);
     await peer.waitFor(/\d+\n/);
-    await until(
-      () => seen.some((e) => e.call === "close" && e.session),
-      5_000,
-      () => JSON.stringify(seen),
-    );
+    await sessionClosed(seen);
     const elapsed = performance.now() - started;
 
     const close = seen.find((e) => e.call === "close" && e.session);
@@ -402,21 +414,15 @@ describe("tcp4: a peer that never reads", () => {
   // a write callback of its own for it (net-node.ts, writeNow()).
   it("a reply the kernel takes in pieces: once it has all gone, the session goes on to its ack", async () => {
     requireTool(PYTHON);
-    const seen: SocketEvent[] = [];
-    const trace = createTracer(tcp4, (e) => seen.push(e));
-    const size = 16 * 1024 * 1024;
     // A send timeout the session outlives: it must stop once the welcome has gone, or it ends the session.
-    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(size, "w"), sendTimeout: 2 };
-    const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
-    cleanups.push(() => running.close());
-    const { host, port } = parseInet(running.address);
+    const { seen, host, port } = await serveHugeWelcome({ sendTimeout: 2 });
     const SLOW_READER = `
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.connect((sys.argv[1], int(sys.argv[2])))
 time.sleep(0.3)  # the buffers between us fill, and the rest of the welcome waits in the server
 got = 0
-while got < ${size}:
+while got < ${HUGE}:
     piece = s.recv(1 << 20)
     if not piece:
         break
@@ -433,28 +439,19 @@ print(got, reply.decode(), flush=True)
 `;
     const peer = track(new Peer(PYTHON, ["-c", SLOW_READER, host, String(port)]));
     const [, got, reply] = (await peer.waitFor(/(\d+) (.*)\n/, 20_000)) as string[];
-    expect(Number(got)).toBe(size);
+    expect(Number(got)).toBe(HUGE);
     expect(reply).toBe(ACK);
-    await until(
-      () => seen.some((e) => e.call === "close" && e.session),
-      5_000,
-      () => JSON.stringify(seen.filter((e) => e.call !== "recv")),
-    );
+    await sessionClosed(seen);
     expect(seen.find((e) => e.call === "close" && e.session)?.detail).toBe("acked");
     expect(seen.filter((e) => e.errno)).toEqual([]);
-    expect(seen.filter((e) => e.call === "send").map((e) => e.bytes)).toEqual([size, ACK.length]);
+    expect(seen.filter((e) => e.call === "send").map((e) => e.bytes)).toEqual([HUGE, ACK.length]);
   });
 
   // The peer goes away (a reset: it leaves the welcome unread) while most of the welcome still waits
   // in the server. The session's close is the last word: no shutdown, and no send reported after it.
   it("a peer that resets while a reply waits: the close is the last word on the session", async () => {
     requireTool(PYTHON);
-    const seen: SocketEvent[] = [];
-    const trace = createTracer(tcp4, (e) => seen.push(e));
-    const options = { ...DEFAULT_PROTOCOL, welcome: Buffer.alloc(16 * 1024 * 1024, "w"), sendTimeout: 10 };
-    const running = await startServer(tcp4, "127.0.0.1:0", options, trace);
-    cleanups.push(() => running.close());
-    const { host, port } = parseInet(running.address);
+    const { seen, host, port } = await serveHugeWelcome({ sendTimeout: 10 });
     const GOES_AWAY = `
 import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -465,11 +462,7 @@ print("closed", flush=True)
 `;
     const peer = track(new Peer(PYTHON, ["-c", GOES_AWAY, host, String(port)]));
     await peer.waitFor("closed");
-    await until(
-      () => seen.some((e) => e.call === "close" && e.session),
-      5_000,
-      () => JSON.stringify(seen),
-    );
+    await sessionClosed(seen);
     await new Promise((resolve) => setTimeout(resolve, 100)); // room for anything reported late
     const session = seen.filter((e) => e.session !== undefined);
     expect(session.at(-1)?.call, JSON.stringify(session)).toBe("close");
