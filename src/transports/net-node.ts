@@ -9,7 +9,7 @@ import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWait
 
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
-/** What libuv tells a write's callback when the socket was closed before the write went. */
+/** What a waiting write is dropped with when its socket closes first (libuv's word for a cancelled write). */
 const CANCELED = Object.assign(new Error("the socket was closed before this write went"), {
   code: "ECANCELED",
 });

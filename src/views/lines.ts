@@ -45,7 +45,7 @@ export class ClassicLines {
     return true;
   }
 
-  /** The one line an event makes besides, if any. */
+  /** The line an event makes, if any (besides the one that opens a datagram session: opens()). */
   private line(e: SocketEvent): string | undefined {
     const { transport, sock } = this;
     const read = (e.call === "recv" || e.call === "recvfrom") && e.bytes;
