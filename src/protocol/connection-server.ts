@@ -31,6 +31,11 @@ type SessionRecord = Omit<CallRecord, "side" | "session" | "local" | "remote" | 
 /** How a session ended, for the close event and the server's count. */
 export type SessionOutcome = "acked" | "peer-closed" | "timeout" | "too-long" | "error";
 
+/** How a session ends once its answer to `result` (a message, or one too long) has gone. */
+function outcomeOf(result: ReadResult): SessionOutcome {
+  return result.kind === "message" ? "acked" : "too-long";
+}
+
 /** One of a session's deadlines. */
 class SessionDeadline extends Deadline {
   constructor(readonly session: StreamSession) {
@@ -299,7 +304,7 @@ class StreamSession implements ConnectionHandlers {
         ? this.options.ack
         : Buffer.from(`error: message longer than ${result.limit} bytes\n`);
     this.answeredAt = this.trace.now();
-    this.answerLeft = this.send(reply, result.kind === "message" ? "acked" : "too-long");
+    this.answerLeft = this.send(reply, outcomeOf(result));
     this.shutAt = this.trace.now();
     this.connection.end();
     return reply;
@@ -316,7 +321,7 @@ class StreamSession implements ConnectionHandlers {
       this.call({ t, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
     this.reportSend(reply, t, result.kind === "too-long");
-    if (this.answerLeft) this.answered(result.kind === "message" ? "acked" : "too-long");
+    if (this.answerLeft) this.answered(outcomeOf(result));
   }
 
   /**
