@@ -101,9 +101,35 @@ export function dialNet(
   });
 }
 
+/** What getpeername(2) answered for the last socket asked (peerOf()): one object, filled each time. */
+const PEER = { address: "", family: "", port: 0 };
+
+/** A TCP socket's handle (Node's TCPWrap), as far as peerOf() uses it. */
+interface PeerHandle {
+  getpeername?(out: typeof PEER): number;
+}
+
 function remoteOf(socket: net.Socket): string {
-  if (socket.remoteAddress === undefined) return ""; // unix: a connecting client is unnamed
-  return formatHostPort(socket.remoteAddress, socket.remotePort ?? 0);
+  const peer = peerOf(socket);
+  if (peer === undefined) return ""; // unix: a connecting client is unnamed
+  return formatHostPort(peer.address, peer.port);
+}
+
+/**
+ * The peer's address, from one getpeername(2) made through the socket's handle. socket.remoteAddress
+ * makes the same call, but keeps the answer on the socket in a property Node adds only then: every
+ * accepted socket changed shape halfway through its life, and Node's stream code, which reads the
+ * socket on every event, ran slower for it for the rest of the session (callgrind, the lab's client:
+ * about 12,000 instructions a session, some 7 % of what the server spends on one). A unix socket's
+ * handle has no getpeername (a client is unnamed), and any other that lacks it gets Node's getters.
+ */
+function peerOf(socket: net.Socket): { address: string; port: number } | undefined {
+  const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;
+  if (typeof handle?.getpeername !== "function") {
+    const { remoteAddress: address, remotePort: port } = socket;
+    return address === undefined ? undefined : { address, port: port ?? 0 };
+  }
+  return handle.getpeername(PEER) === 0 ? PEER : undefined;
 }
 
 function localOf(socket: net.Socket): string {

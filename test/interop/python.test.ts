@@ -10,6 +10,7 @@ import {
   CLASSIC_CLIENT_OUTPUT,
   hostPort,
   literal,
+  Peer,
   PYTHON,
   PythonServer,
   pythonClient,
@@ -98,6 +99,45 @@ describe.each(TRANSPORTS)("$name with the classic Python programs", (t) => {
     if (t.family === "unix") expect(existsSync(address)).toBe(false);
   });
 });
+
+// The server names each peer by what getpeername(2) says (through the socket's handle: net-node.ts
+// peerOf()). The client's own getsockname(2) is the other end of the same question.
+const NAMED_CLIENT = `
+import socket, sys
+family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(family, socket.SOCK_STREAM)
+s.settimeout(5.0)
+s.connect((sys.argv[1], int(sys.argv[2])))
+host, port = s.getsockname()[:2]
+print(f"[{host}]:{port}" if family == socket.AF_INET6 else f"{host}:{port}", flush=True)
+s.recv(1024)
+s.sendall(b"${MESSAGE}")
+s.recv(1024)
+s.close()
+`;
+
+describe.each(TRANSPORTS.filter((t) => t.family !== "unix" && t.type === "stream"))(
+  "$name: who connected",
+  (t) => {
+    it("the server's line names the client by the address and port its socket has (getsockname on the client)", async () => {
+      requireTool(PYTHON);
+      const server = track(new ServerProcess(["--transport", t.name, "--port", "0"]));
+      const { host, port } = hostPort(await server.address());
+      const names: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const peer = new Peer(PYTHON, ["-c", NAMED_CLIENT, host, port]);
+        peer.end();
+        const run = await peer.exit(10_000);
+        expect(run.code, run.stderr).toBe(0);
+        names.push(run.stdout.trim());
+      }
+      for (const [i, name] of names.entries()) {
+        const line = `Connection from ${name} has been established.\nReceived from client (session ${i + 1})`;
+        await server.waitFor(new RegExp(literal(line)));
+      }
+    });
+  },
+);
 
 describe("unix-stream abstract names: Node pads them to 108 bytes, Python does not", () => {
   it("a Python client with the exact-length name \\0name is refused by playground server --path @name", async () => {
