@@ -1,4 +1,4 @@
-// The lines sink writes a busy server's lines in batches, each line encoded straight into a buffer
+// The lines sink writes a busy server's lines in batches, joined into one string as they come
 // (src/output/sink.ts). Run in a child process, so that its stdout is a real file or pipe: every
 // line arrives, whole, in order, however long and whatever its characters.
 import { spawnSync } from "node:child_process";
