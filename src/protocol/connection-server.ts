@@ -61,8 +61,25 @@ class PendingSend extends SessionDeadline implements WriteWaiter {
   }
 }
 
-/** The clocks of every session on one server: one timer per kind of deadline, not per session. */
-export class SessionClocks {
+/** Which of a session's successful calls the trace shows (Trace.wants). */
+interface Shown {
+  accept: boolean;
+  recv: boolean;
+  send: boolean;
+  messageEnd: boolean;
+  shutdown: boolean;
+  eof: boolean;
+  close: boolean;
+}
+
+/**
+ * What every session on one server shares: its clocks, one timer per kind of deadline and not one
+ * per session; and which of its calls the trace shows, asked once here and not several times a
+ * session. A session takes the time of a call only where the call is shown: a clock read costs the
+ * server more than most of what a short session does between two of them.
+ */
+export class SessionsShared {
+  readonly shown: Shown;
   readonly idle: Deadlines<SessionDeadline>;
   readonly message: Deadlines<SessionDeadline>;
   /** Only where the message-end rule has a pause. */
@@ -70,7 +87,16 @@ export class SessionClocks {
   readonly send: Deadlines<PendingSend>;
   readonly linger: Deadlines<SessionDeadline>;
 
-  constructor(options: ProtocolOptions) {
+  constructor(options: ProtocolOptions, trace: Trace) {
+    this.shown = {
+      accept: trace.wants("accept"),
+      recv: trace.wants("recv"),
+      send: trace.wants("send"),
+      messageEnd: trace.wants("message-end"),
+      shutdown: trace.wants("shutdown"),
+      eof: trace.wants("eof"),
+      close: trace.wants("close"),
+    };
     this.idle = new Deadlines(options.idleTimeout * 1000, ({ session }) =>
       session.gaveUp(`no byte for ${options.idleTimeout} s`),
     );
@@ -93,11 +119,11 @@ export function serveConnection(
   transport: { name: TransportName; preservesBoundaries: boolean; api: Api },
   options: ProtocolOptions,
   trace: Trace,
-  clocks: SessionClocks, // the server's, shared by all its sessions
+  shared: SessionsShared, // the server's, shared by all its sessions
   ended: (outcome: SessionOutcome) => void,
 ): void {
   // A callback, not a promise: see send().
-  new StreamSession(connection, session, transport, options, trace, clocks, ended).start();
+  new StreamSession(connection, session, transport, options, trace, shared, ended).start();
 }
 
 /** One session; the connection calls its data(), end() and close() (ConnectionHandlers). */
@@ -120,7 +146,7 @@ class StreamSession implements ConnectionHandlers {
   // and when our side was shut down behind it.
   private answeredAt = 0;
   private answerLeft = false;
-  private shutAt: number | undefined;
+  private shutAt = 0;
 
   constructor(
     readonly connection: Connection,
@@ -128,7 +154,7 @@ class StreamSession implements ConnectionHandlers {
     private readonly transport: { name: TransportName; preservesBoundaries: boolean; api: Api },
     private readonly options: ProtocolOptions,
     private readonly trace: Trace,
-    private readonly clocks: SessionClocks,
+    private readonly shared: SessionsShared,
     private readonly ended: (outcome: SessionOutcome) => void,
   ) {
     this.reader = new MessageReader(
@@ -142,16 +168,19 @@ class StreamSession implements ConnectionHandlers {
   // soon as it is due, and the calls around it are reported afterwards, each at the time it was made.
 
   start(): void {
-    const accepted = this.trace.now();
+    const { shown } = this.shared;
+    const accepted = shown.accept ? this.trace.now() : 0;
     // The clocks first: a connection may hand over events that came early as soon as it has handlers.
-    this.clocks.message.start(this.deadline);
-    this.clocks.idle.start(this.idle);
+    this.shared.message.start(this.deadline);
+    this.shared.idle.start(this.idle);
     const { welcome } = this.options;
-    const sentAt = this.trace.now();
+    const sentAt = shown.send ? this.trace.now() : 0;
     this.send(welcome);
-    // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
-    const { inferred, via } = madeBy(this.transport.api, "'connection' event", "socket.accept()");
-    this.call({ t: accepted, call: "accept", inferred, via });
+    if (shown.accept) {
+      // accept() ran in the kernel before Node's 'connection' event told us about the new socket.
+      const { inferred, via } = madeBy(this.transport.api, "'connection' event", "socket.accept()");
+      this.call({ t: accepted, call: "accept", inferred, via });
+    }
     this.reportSend(welcome, sentAt);
     // The peer's address is learned now, while the socket is open, so a failure can name it later.
     void this.connection.remote;
@@ -159,36 +188,39 @@ class StreamSession implements ConnectionHandlers {
   }
 
   data(chunk: Buffer): void {
-    const at = this.trace.now();
+    const { recv } = this.shared.shown;
+    const at = recv ? this.trace.now() : 0;
     if (!this.reading) {
       // One message per session: the rest is read and dropped, and the close says how much.
       this.discarded += chunk.length;
       // A flood lands here: its record (and preview) is built only where a view shows recv().
-      if (this.trace.wants("recv")) this.call(readCall(this.transport.api, chunk, at, AFTER_MESSAGE));
+      if (recv) this.call(readCall(this.transport.api, chunk, at, AFTER_MESSAGE));
       return;
     }
     const result = this.reader.push(chunk);
     const reply = this.answer(result);
-    this.call(readCall(this.transport.api, chunk, at));
+    if (recv) this.call(readCall(this.transport.api, chunk, at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) this.heard();
   }
 
   /** A piece of the message came: the idle clock, and the rule's pause if it has one, start over. */
   private heard(): void {
-    this.clocks.idle.start(this.idle);
-    if (this.clocks.pause) {
+    this.shared.idle.start(this.idle);
+    if (this.shared.pause) {
       this.pause ??= new SessionDeadline(this);
-      this.clocks.pause.start(this.pause);
+      this.shared.pause.start(this.pause);
     }
   }
 
   end(): void {
-    const at = this.trace.now();
+    const { eof } = this.shared.shown;
+    // Still reading, an EOF ends the message or refuses the session, and that is always said.
+    const at = eof || this.reading ? this.trace.now() : 0;
     const result = this.reading ? this.reader.finish("eof") : MORE;
     const reply = this.answer(result);
     // Built only where a view shows it: most sessions end with the peer's EOF.
-    if ((reply || !this.reading) && this.trace.wants("eof")) this.call(eofEvent("client", at));
+    if ((reply || !this.reading) && eof) this.call(eofEvent("client", at));
     if (reply) this.reportAnswer(result, reply);
     else if (this.reading) {
       // EOF before any message: nothing to answer, and the server's output says so.
@@ -200,22 +232,24 @@ class StreamSession implements ConnectionHandlers {
 
   close(err?: OpError): void {
     this.closed = true;
-    if (this.lingering) this.clocks.linger.stop(this.idle);
+    if (this.lingering) this.shared.linger.stop(this.idle);
     if (err) this.call({ call: "recv", inferred: true, errno: err.code, message: err.message });
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
-    const { reason, discarded } = this;
-    const detail = reason ? `${final}: ${reason}` : final;
-    const { refusal } = this;
-    const { inferred, via } = madeBy(this.transport.api, "'close' event", "socket.close()");
-    this.call({
-      call: "close",
-      inferred,
-      via,
-      detail,
-      refusal,
-      discarded: discarded > 0 ? discarded : undefined,
-    });
+    const { reason, discarded, refusal } = this;
+    // What the server refused, and what it discarded, is said however quiet the view.
+    if (this.shared.shown.close || refusal || discarded > 0) {
+      const detail = reason ? `${final}: ${reason}` : final;
+      const { inferred, via } = madeBy(this.transport.api, "'close' event", "socket.close()");
+      this.call({
+        call: "close",
+        inferred,
+        via,
+        detail,
+        refusal,
+        discarded: discarded > 0 ? discarded : undefined,
+      });
+    }
     this.ended(final);
   }
 
@@ -241,7 +275,7 @@ class StreamSession implements ConnectionHandlers {
       // A graceful close: our FIN went right behind the reply (answer()); the linger clock waits for
       // the peer's.
       this.lingering = true;
-      this.clocks.linger.start(this.idle);
+      this.shared.linger.start(this.idle);
     } else {
       this.connection.destroy();
     }
@@ -255,14 +289,14 @@ class StreamSession implements ConnectionHandlers {
   }
 
   /**
-   * Put one of this session's calls on the trace. The record is built field by field: spreading the
+   * Put one of this session's calls on the trace: the caller has asked whether the trace shows it
+   * (shared.shown), or it is a failure or a refusal, which are shown however quiet the view. The
+   * record is built field by field: spreading the
    * session's fields and records of a dozen shapes into one object made V8 build a new hidden class
    * for most of them, and that (with the cache misses and garbage it made) was about a tenth of what
    * a short session cost the server (perf, 32 lab clients).
    */
   private call(record: SessionRecord): void {
-    // Failures, refusals, and the close that says what was discarded are shown however quiet.
-    if (!record.errno && !record.refusal && !record.discarded && !this.trace.wants(record.call)) return;
     const { session, connection } = this;
     this.trace({
       t: record.t,
@@ -286,9 +320,9 @@ class StreamSession implements ConnectionHandlers {
 
   private stopReading(): void {
     this.reading = false;
-    this.clocks.idle.stop(this.idle);
-    this.clocks.message.stop(this.deadline);
-    if (this.pause) this.clocks.pause?.stop(this.pause);
+    this.shared.idle.stop(this.idle);
+    this.shared.message.stop(this.deadline);
+    if (this.pause) this.shared.pause?.stop(this.pause);
   }
 
   /**
@@ -303,9 +337,12 @@ class StreamSession implements ConnectionHandlers {
       result.kind === "message"
         ? this.options.ack
         : Buffer.from(`error: message longer than ${result.limit} bytes\n`);
-    this.answeredAt = this.trace.now();
+    const { shown } = this.shared;
+    // Its send() is said where sends are shown, or where it is a refusal; a message-end before it.
+    const said = shown.send || shown.messageEnd || result.kind === "too-long";
+    this.answeredAt = said ? this.trace.now() : 0;
     this.answerLeft = this.send(reply, outcomeOf(result));
-    this.shutAt = this.trace.now();
+    this.shutAt = shown.shutdown ? this.trace.now() : 0;
     this.connection.end();
     return reply;
   }
@@ -316,7 +353,7 @@ class StreamSession implements ConnectionHandlers {
    */
   private reportAnswer(result: ReadResult, reply: Buffer): void {
     const t = this.answeredAt;
-    if (result.kind === "message" && result.endedBy !== "record" && this.trace.wants("message-end")) {
+    if (result.kind === "message" && result.endedBy !== "record" && this.shared.shown.messageEnd) {
       const rule = formatMessageEnd(this.options.messageEnd); // only where a view shows it
       this.call({ t, call: "message-end", inferred: false, detail: result.endedBy, rule });
     }
@@ -333,21 +370,22 @@ class StreamSession implements ConnectionHandlers {
   private send(data: Buffer, then?: SessionOutcome): boolean {
     if (this.connection.writeNow(data)) return true;
     const pending = new PendingSend(this, then);
-    this.clocks.send.start(pending);
+    this.shared.send.start(pending);
     this.connection.whenWritten(pending);
     return false;
   }
 
   /** A reply that waited has gone: the kernel has all of it. */
   written(pending: PendingSend): void {
-    this.clocks.send.stop(pending);
+    this.shared.send.stop(pending);
     if (!pending.timedOut && pending.then) this.answered(pending.then);
   }
 
   /** The answer has gone, and the session ends with `outcome`. */
   private answered(outcome: SessionOutcome): void {
     // The FIN left behind the reply only now that the reply has: a reply that never left has none.
-    if (this.shutAt !== undefined && this.trace.wants("shutdown")) {
+    // (Every answer() shut our side down before it got here.)
+    if (this.shared.shown.shutdown) {
       const t = this.shutAt;
       this.call({ t, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
     }
@@ -356,14 +394,14 @@ class StreamSession implements ConnectionHandlers {
 
   /** A reply that waited did not go: failed, or dropped with its socket (then the close said it all). */
   notWritten(pending: PendingSend, failure: OpError): void {
-    this.clocks.send.stop(pending);
+    this.shared.send.stop(pending);
     if (!pending.timedOut && !this.closed) this.sendFailed(failure);
   }
 
   private reportSend(data: Buffer, writtenAt: number, refused = false): void {
     // The error line for a message too long is a refusal: shown even where sends are not.
     const refusal = refused ? refusedWith(data) : undefined;
-    if (!refusal && !this.trace.wants("send")) return;
+    if (!refusal && !this.shared.shown.send) return;
     const bytes = data.length;
     this.call({
       t: writtenAt,

@@ -3,7 +3,7 @@
 import { preview, type Trace } from "../trace/events.js";
 import { type Api, madeBy } from "../transports/facts.js";
 import type { Connection, ListenOptions, Transport } from "../transports/transport.js";
-import { SessionClocks, serveConnection } from "./connection-server.js";
+import { SessionsShared, serveConnection } from "./connection-server.js";
 import { serveDatagrams } from "./datagram-server.js";
 import { FD_ROOM } from "./fd-limit.js";
 import { BUSY, type ProtocolOptions } from "./messages.js";
@@ -46,7 +46,7 @@ export async function startServer(
   }
 
   const open = new Set<Connection>();
-  const clocks = new SessionClocks(options);
+  const shared = new SessionsShared(options, trace);
   let turningAway = 0;
   const onConnection = (connection: Connection) => {
     if (open.size >= options.maxConnections) {
@@ -58,7 +58,7 @@ export async function startServer(
       return turnAway(connection, trace, () => turningAway--, transport.api);
     }
     open.add(connection);
-    serveConnection(connection, nextSession(), transport, options, trace, clocks, () => {
+    serveConnection(connection, nextSession(), transport, options, trace, shared, () => {
       open.delete(connection);
     });
   };
