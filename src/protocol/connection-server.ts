@@ -171,8 +171,9 @@ class StreamSession implements ConnectionHandlers {
     const { shown } = this.shared;
     const accepted = shown.accept ? this.trace.now() : 0;
     // The clocks first: a connection may hand over events that came early as soon as it has handlers.
-    this.shared.message.start(this.deadline);
-    this.shared.idle.start(this.idle);
+    const now = Deadlines.now();
+    this.shared.message.start(this.deadline, now);
+    this.shared.idle.start(this.idle, now);
     const { welcome } = this.options;
     const sentAt = shown.send ? this.trace.now() : 0;
     this.send(welcome);

@@ -17,6 +17,10 @@ export function createTracer(
   const origin = originAt(start);
   const { name, family, type } = transport;
   const now = () => Math.round((performance.now() - start) * 1000);
+  // A server's records name the same local address every time, and a session's the same peer in
+  // each of its records: the last of each is escaped once, not once a record.
+  const local = lastEscaped();
+  const remote = lastEscaped();
   // Every event is built with the same fields in the same order: one object shape for all of them
   // keeps V8's property access fast in every view, where spreading records of a dozen shapes did not.
   const stamp = (record: CallRecord): SocketEvent => ({
@@ -30,8 +34,8 @@ export function createTracer(
     inferred: record.inferred,
     via: record.via,
     // Addresses, and what is said about them, may come from a peer (a unix socket's path): escaped.
-    local: record.local && printable(record.local),
-    remote: record.remote && printable(record.remote),
+    local: record.local && local(record.local),
+    remote: record.remote && remote(record.remote),
     bytes: record.bytes,
     preview: record.preview,
     detail: record.detail && printable(record.detail),
@@ -43,4 +47,17 @@ export function createTracer(
     requested: record.requested,
   });
   return Object.assign((record: CallRecord) => sink(stamp(record)), { now, wants, origin });
+}
+
+/** printable(), remembering the last text it escaped and what that became. */
+function lastEscaped(): (text: string) => string {
+  let last = "";
+  let escaped = "";
+  return (text) => {
+    if (text !== last) {
+      last = text;
+      escaped = printable(text);
+    }
+    return escaped;
+  };
 }
