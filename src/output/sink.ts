@@ -25,6 +25,8 @@ export interface Sink {
   say(text: string): void;
   /** The trace began at `origin` (--json records it, so that other sources' times can join). */
   began(origin: TraceOrigin): void;
+  /** Whether what it shows carries times: the lab's lines do not, and their trace reads no clock. */
+  readonly timed: boolean;
   /** What crossed the wire (--capture), once the session is over: drawn with the calls. */
   wire(wire: Wire): void;
   /** Print what waits for the end of the run, and flush. */
@@ -37,6 +39,7 @@ export function traceInto(sink: Sink, transport: TransportInfo): Trace {
     transport,
     (e) => sink.event(e),
     (call) => sink.wants(call),
+    sink.timed,
   );
   sink.began(trace.origin);
   return trace;
@@ -84,6 +87,7 @@ export async function createSink(
         out.flush(); // a note is rare, and must come before any failure the CLI prints after it
       },
       began() {}, // the lab's lines carry no times
+      timed: false,
       wire() {}, // --capture refuses --format lines (validate.ts): the lines carry no times to place packets
       finish: async () => out.flush(),
     };
@@ -100,6 +104,7 @@ export async function createSink(
     wants: () => info, // the ladder and the diagram draw every call
     say: (text) => said.push(text),
     began() {}, // the ladder and the diagram draw times since the trace began
+    timed: true,
     wire: (captured) => {
       wire = captured;
     },
@@ -167,6 +172,7 @@ async function jsonSink(transport: TransportInfo, level: LogLevel): Promise<Sink
     event: (e) => (e.errno || e.refusal ? logger.warn(e, callLine(e)) : logger.info(e, callLine(e))),
     wants: () => logger.isLevelEnabled("info"),
     say: (text) => logger.info({ note: text, transport: transport.name }, text),
+    timed: true,
     began: (origin) => {
       const wall = wallTime(origin);
       logger.info(

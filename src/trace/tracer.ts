@@ -10,13 +10,15 @@ export function createTracer(
   transport: TransportInfo,
   sink: (event: SocketEvent) => void,
   wants: (call: EventName) => boolean = () => true,
+  /** Whether the sink shows when calls were made: where not, every time is 0 (Trace.now()). */
+  timed = true,
 ): Trace {
   // performance.now() is a monotonic clock with sub-microsecond resolution, and far cheaper per call
   // than process.hrtime.bigint(): a busy server stamps several calls per session.
   const start = performance.now();
   const origin = originAt(start);
   const { name, family, type } = transport;
-  const now = () => Math.round((performance.now() - start) * 1000);
+  const now = timed ? () => Math.round((performance.now() - start) * 1000) : () => 0;
   // A server's records name the same local address every time, and a session's the same peer in
   // each of its records: the last of each is escaped once, not once a record.
   const local = lastEscaped();
