@@ -46,7 +46,7 @@ export function traceInto(sink: Sink, transport: TransportInfo): Trace {
 }
 
 const SETUP_CALLS = new Set(["socket", "bind", "listen"]);
-/** Lines wait at most this long to be written together, and no more than this many characters of them. */
+/** Lines wait at most this long to be written together; a batch goes as soon as it has this many characters. */
 const FLUSH_MS = 50;
 const FLUSH_CHARS = 64 * 1024;
 

@@ -238,7 +238,8 @@ class StreamSession implements ConnectionHandlers {
     if (!this.outcome) this.stop(err ? "error" : "peer-closed");
     const final = this.outcome ?? "peer-closed";
     const { reason, discarded, refusal } = this;
-    // What the server refused, and what it discarded, is said however quiet the view.
+    // A refusal, and the bytes discarded after the message, are traced even where closes are not
+    // shown: the lab's lines say both.
     if (this.shared.shown.close || refusal || discarded > 0) {
       const detail = reason ? `${final}: ${reason}` : final;
       const { inferred, via } = madeBy(this.transport.api, "'close' event", "socket.close()");
@@ -291,7 +292,8 @@ class StreamSession implements ConnectionHandlers {
 
   /**
    * Put one of this session's calls on the trace: the caller has asked whether the trace shows it
-   * (shared.shown), or it is a failure or a refusal, which are shown however quiet the view. The
+   * (shared.shown), or it is a failure, a refusal, or the close that says what was discarded,
+   * which are traced however quiet the view (the sink decides what it prints of them). The
    * record is built field by field: spreading the
    * session's fields and records of a dozen shapes into one object made V8 build a new hidden class
    * for most of them, and that (with the cache misses and garbage it made) was about a tenth of what

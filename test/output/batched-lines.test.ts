@@ -14,7 +14,7 @@ const FACTS = fileURLToPath(new URL("../../dist/transports/facts.js", import.met
 
 /** The remote address of the i-th peer: mostly short, some with 2-, 3- and 4-byte UTF-8, one huge. */
 function remoteOf(i: number): string {
-  if (i === 1234) return "é".repeat(40_000); // 80,000 bytes: longer than a whole batch
+  if (i === 1234) return "é".repeat(70_000); // longer than a whole batch (64 Ki characters)
   if (i % 7 === 0) return `peer-${i}-ü€😀`;
   return `127.0.0.1:${10_000 + i}`;
 }

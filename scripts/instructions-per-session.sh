@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# User-space instructions a server spends on one session of the lab's client, counted by valgrind's
+# callgrind: the same count, within a percent or two, however busy the machine is, where a timed
+# benchmark on a shared 2-core machine spreads by a tenth and more (BENCHMARKS.md). It is what
+# found the costs described in BENCHMARKS.md "Counted instruction by instruction". Kernel time is
+# not counted: bench-floor.ts measures the whole.
+#
+#   npm run build && scripts/instructions-per-session.sh [pg|pg-quiet|floor ...] [--sessions N]
+#
+#   pg        playground server --transport tcp4, as a user runs it (the lab's lines on stdout)
+#   pg-quiet  the same with --log-level warn: no lines, no records
+#   floor     floor-server lab: node:net straight, the ack on the first read
+#
+# Each server is started under callgrind with counting off, warmed by 10,000 sessions of the lab's
+# client (one python3 process, one session at a time, on 127.0.0.1) until V8 has optimized what it
+# will, then counted over N more (default 12,000). It needs valgrind (apt-get install valgrind).
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+sessions=12000
+kinds=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --sessions) sessions="$2"; shift 2 ;;
+    pg | pg-quiet | floor) kinds+=("$1"); shift ;;
+    *) echo "instructions-per-session.sh: unknown argument '$1'; give pg, pg-quiet, floor, --sessions N" >&2; exit 2 ;;
+  esac
+done
+[ ${#kinds[@]} -gt 0 ] || kinds=(floor pg pg-quiet)
+for tool in valgrind callgrind_control python3; do
+  command -v "$tool" > /dev/null || { echo "instructions-per-session.sh: needs $tool (apt-get install valgrind python3)" >&2; exit 2; }
+done
+[ -f "$here/dist/cli.js" ] || { echo "instructions-per-session.sh: dist/ is not built; run npm run build first" >&2; exit 2; }
+
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2> /dev/null && wait "$server" 2> /dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The lab's client.py, N times over.
+sessions_of() {
+  python3 - "$1" "$2" << 'PY'
+import socket, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.recv(1024)
+    s.sendall(b"Hello, Server! This is the client.")
+    s.recv(1024)
+    s.close()
+PY
+}
+
+for kind in "${kinds[@]}"; do
+  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  case "$kind" in
+    pg) args=(dist/cli.js server --transport tcp4 --port "$port") ;;
+    pg-quiet) args=(dist/cli.js server --transport tcp4 --port "$port" --log-level warn) ;;
+    floor) args=(dist/bench/floor-server.js lab tcp4 "127.0.0.1:$port") ;;
+  esac
+  (cd "$here" && exec valgrind --tool=callgrind --instr-atstart=no --smc-check=all-non-file \
+    --callgrind-out-file="$work/$kind.%p" node "${args[@]}" < /dev/zero > /dev/null 2> "$work/$kind.err") &
+  server=$!
+  for _ in $(seq 600); do
+    python3 -c "import socket; socket.create_connection(('127.0.0.1', $port)).close()" 2> /dev/null && break
+    sleep 0.2
+  done
+  sessions_of "$port" 10000
+  callgrind_control --instr=on "$server" > /dev/null 2>&1
+  sessions_of "$port" "$sessions"
+  callgrind_control --instr=off "$server" > /dev/null 2>&1
+  callgrind_control --dump "$server" > /dev/null 2>&1
+  kill "$server" 2> /dev/null || true
+  wait "$server" 2> /dev/null || true
+  server=""
+  total="$(cat "$work/$kind".* | awk '/^totals:/ { sum += $2 } END { print sum + 0 }')"
+  echo "$kind: $((total / sessions)) instructions a session ($sessions sessions)"
+done
