@@ -95,8 +95,8 @@ export type CallRecord = Omit<SocketEvent, "t" | "transport" | "family" | "type"
 export interface Trace {
   (record: CallRecord): void;
   /**
-   * Microseconds since the trace began; 0 where nothing shown carries times (the lab's lines), as
-   * the trace then reads no clock: a clock read costs a busy server more than most of a session.
+   * Microseconds since the trace began; 0 where nothing shown carries times (the lab's lines): the
+   * trace then reads no clock, which a busy server would otherwise read several times a session.
    */
   now(): number;
   /** When it began, on the machine's clocks: where other sources' timestamps join it. */
