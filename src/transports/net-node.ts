@@ -186,7 +186,11 @@ class NetConnection implements Connection {
     const writeFailed = failure !== undefined && opOf(failure) === "send";
     if (waiting && writeFailed) for (const waiter of waiting) waiter.written(this.sendError(failure));
     const remote = this.remote || this.local;
-    this.handlers?.close(failure ? toOpError(failure, opOf(failure), this.name, remote) : undefined);
+    const { handlers } = this;
+    // Let go of the session at once. Node's handle keeps the closed socket, and all it reaches, alive
+    // through the next young-generation GC, which then copies all of it to the old generation.
+    this.handlers = undefined;
+    handlers?.close(failure ? toOpError(failure, opOf(failure), this.name, remote) : undefined);
     if (waiting && !writeFailed) for (const waiter of waiting) waiter.written(this.sendError(CANCELED));
   }
 
@@ -197,8 +201,9 @@ class NetConnection implements Connection {
 
   setHandlers(h: ConnectionHandlers): void {
     this.handlers = h;
-    this.socket.on("data", (chunk: Buffer) => h.data(chunk));
-    this.socket.on("end", () => h.end());
+    // Through the field, which closedNow() clears, and not `h` itself, which they would keep.
+    this.socket.on("data", (chunk: Buffer) => this.handlers?.data(chunk));
+    this.socket.on("end", () => this.handlers?.end());
   }
 
   write(data: Buffer): Promise<void> {
