@@ -15,8 +15,8 @@
 #
 # Each server is started under callgrind with counting off, warmed by 10,000 sessions of the lab's
 # client (one python3 process, one session at a time, on 127.0.0.1 or a socket file in a fresh temp
-# dir) until V8 has optimized what it will, then counted over N more (default 12,000; 30,000 repeats
-# within a few tenths of a percent). It needs valgrind (apt-get install valgrind).
+# dir) until V8 has optimized what it will, then counted over N more (default 12,000; with 30,000 a count
+# repeats within about a percent). It needs valgrind (apt-get install valgrind).
 #
 # pg's count is high by 2,000-3,000 instructions a session: the lines are written every 50 ms, which
 # under callgrind's slowdown is every few dozen sessions, and at full speed every few hundred.
