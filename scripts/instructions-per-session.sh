@@ -14,9 +14,9 @@
 #   floor     floor-server lab: node:net straight, the ack on the first read
 #
 # Each server is started under callgrind with counting off, warmed by 10,000 sessions of the lab's
-# client (one python3 process, one session at a time, on 127.0.0.1 or a socket file in a fresh temp
-# dir) until V8 has optimized what it will, then counted over N more (default 12,000; with 30,000 a count
-# repeats within about a percent). It needs valgrind (apt-get install valgrind).
+# client (one python3 process, one session at a time, on 127.0.0.1 or a socket file in the run's
+# temp dir) until V8 has optimized what it will, then counted over N more (default 12,000; with
+# 30,000 a count repeats within about a percent). It needs valgrind (apt-get install valgrind).
 #
 # pg's count is high by 2,000-3,000 instructions a session: the lines are written every 50 ms, which
 # under callgrind's slowdown is every few dozen sessions, and at full speed every few hundred.
@@ -74,7 +74,8 @@ PY
 
 for kind in "${kinds[@]}"; do
   if [ "$transport" = unix-stream ]; then
-    where="$work/$kind.sock"
+    mkdir -p "$work/sockets"
+    where="$work/sockets/$kind"
     at=(--path "$where")
     floor_at="$where"
   else
@@ -111,6 +112,6 @@ PY
   kill "$server" 2> /dev/null || true
   wait "$server" 2> /dev/null || true
   server=""
-  total="$(cat "$work/$kind".* | awk '/^totals:/ { sum += $2 } END { printf "%.0f\n", sum }')"
+  total="$(cat "$work/$kind".[0-9]* | awk '/^totals:/ { sum += $2 } END { printf "%.0f\n", sum }')"
   echo "$kind ($transport): $((total / sessions)) instructions a session ($sessions sessions)"
 done

@@ -29,6 +29,7 @@ export interface WriteWaiter {
 export interface Connection {
   readonly local: string;
   readonly remote: string;
+  /** Called once, by whoever serves or drives the connection. */
   setHandlers(handlers: ConnectionHandlers): void;
   /** Resolves once the bytes are handed to the kernel. */
   write(data: Buffer): Promise<void>;

@@ -23,35 +23,36 @@ describe.each(["tcp4", "unix-stream"] as const)("%s", (name) => {
     const address = name === "tcp4" ? "127.0.0.1:0" : join(tempDir(), "s.sock");
     let kept: Connection | undefined;
     let handlers: WeakRef<ConnectionHandlers> | undefined;
-    const closed = new Promise<void>((resolve) => {
-      void transport
-        .listen(
-          address,
-          (connection) => {
-            kept = connection; // the connection, and through it its socket, stay reachable
-            const session: ConnectionHandlers = {
-              data: () => connection.end(),
-              end: () => {},
-              close: () => resolve(),
-            };
-            handlers = new WeakRef(session);
-            connection.setHandlers(session);
-          },
-          noTrace,
-        )
-        .then((listener) => {
-          const [host, port] = listener.address.split(/:(?=\d+$)/);
-          const peer = name === "tcp4" ? net.connect(Number(port), host) : net.connect(listener.address);
-          peer.on("connect", () => peer.end("hello"));
-          peer.on("close", () => void listener.close());
-          peer.resume();
-        });
+    let closed: () => void = () => {};
+    const sessionClosed = new Promise<void>((resolve) => {
+      closed = resolve;
     });
-    await closed;
-    // A WeakRef's target lives to the end of the turn that made or read it: collect in a later one.
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-    expect(kept).toBeDefined();
-    expect(handlers?.deref()).toBeUndefined();
+    const listener = await transport.listen(
+      address,
+      (connection) => {
+        kept = connection; // the connection, and through it its socket, stay reachable
+        const session: ConnectionHandlers = { data: () => connection.end(), end: () => {}, close: closed };
+        handlers = new WeakRef(session);
+        connection.setHandlers(session);
+      },
+      noTrace,
+    );
+    const [host, port] = listener.address.split(/:(?=\d+$)/);
+    const peer = name === "tcp4" ? net.connect(Number(port), host) : net.connect(listener.address);
+    try {
+      peer.on("error", () => {}); // a failure shows as the session never closing
+      peer.on("connect", () => peer.end("hello"));
+      peer.resume();
+      await sessionClosed;
+      // A WeakRef's target lives to the end of the turn that read it: collect in a later one.
+      await new Promise((resolve) => setImmediate(resolve));
+      gc();
+      expect(kept).toBeDefined();
+      expect(handlers).toBeDefined();
+      expect(handlers?.deref()).toBeUndefined();
+    } finally {
+      peer.destroy();
+      await listener.close();
+    }
   });
 });
