@@ -92,16 +92,7 @@ for kind in "${kinds[@]}"; do
     --callgrind-out-file="$work/$kind.%p" node "${args[@]}" < /dev/zero > /dev/null 2> "$work/$kind.err") &
   server=$!
   for _ in $(seq 600); do
-    python3 - "$where" 2> /dev/null << 'PY' && break
-import socket, sys
-where = sys.argv[1]
-if where.startswith("/"):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(where)
-else:
-    s = socket.create_connection(("127.0.0.1", int(where)))
-s.close()
-PY
+    sessions_of "$where" 1 2> /dev/null && break # one more of the warm-up's, once it is up
     sleep 0.2
   done
   sessions_of "$where" 10000

@@ -8,6 +8,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { afterEach, describe, expect, it } from "vitest";
 import { noTrace } from "../../src/trace/events.js";
+import { parseInet } from "../../src/transports/address.js";
 import { loadTransport } from "../../src/transports/index.js";
 import type { Connection, ConnectionHandlers, ConnectionTransport } from "../../src/transports/transport.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
@@ -37,8 +38,7 @@ describe.each(["tcp4", "unix-stream"] as const)("%s", (name) => {
       },
       noTrace,
     );
-    const [host, port] = listener.address.split(/:(?=\d+$)/);
-    const peer = name === "tcp4" ? net.connect(Number(port), host) : net.connect(listener.address);
+    const peer = name === "tcp4" ? net.connect(parseInet(listener.address)) : net.connect(listener.address);
     try {
       peer.on("error", () => {}); // a failure shows as the session never closing
       peer.on("connect", () => peer.end("hello"));
