@@ -1,8 +1,9 @@
 // The playground's own AF_UNIX sockets for the two types Node's core lacks (SOCK_DGRAM, SOCK_SEQPACKET;
 // SOCK_STREAM works too). Deliberately thin: one class, UnixSocket, that owns one non-blocking,
 // close-on-exec fd and makes the socket calls on it, plus one uv_poll_t that says when the fd is
-// readable or writable. Every decision (when to read, what to queue, what an error means) is made in
-// TypeScript, in src/transports/unix-addon/.
+// readable or writable. (And one function that is not AF_UNIX: inetPeerName(), a node:net TCP
+// socket's peer for less than Node's own way costs; see there.) Every decision (when to read, what
+// to queue, what an error means) is made in TypeScript, in src/transports/unix-addon/.
 //
 // Rules this file keeps, because an addon that aborts the process takes the whole lab with it:
 // - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts;
@@ -33,6 +34,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -893,6 +896,70 @@ static void freeShared(napi_env env, void *data, void *hint) {
   free(shared);
 }
 
+// ---- the peer of a node:net TCP socket --------------------------------------------------------
+
+static char *decimal(char *p, unsigned n) {
+  char digits[10];
+  int count = 0;
+  do {
+    digits[count++] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n > 0);
+  while (count > 0) *p++ = digits[--count];
+  return p;
+}
+
+/**
+ * inetPeerName(fd): the peer of a connected AF_INET or AF_INET6 socket, from one getpeername(2), as
+ * "host:port" or "[host]:port", the host written as Node writes socket.remoteAddress (libuv's
+ * inet_ntop, and a link-local IPv6 address with its %interface); null where the call fails (ENOTCONN:
+ * the peer has gone; EBADF) or the socket is not AF_INET or AF_INET6, as Node's answer is then empty. The one call here that is not AF_UNIX: a TCP server names every
+ * peer it accepts, and Node's handle.getpeername() fills an object through three V8 property stores
+ * and formats an IPv4 address with snprintf(), about 4,700 instructions, some 3 % of what the server
+ * spends on a whole session of the lab's client (callgrind, BENCHMARKS.md). This is about 700.
+ */
+static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, result;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  int32_t fd;
+  if (argc < 1 || !int32Arg(env, argv[0], &fd)) return NULL;
+  struct sockaddr_storage peer;
+  socklen_t len = sizeof peer;
+  char text[INET6_ADDRSTRLEN + UV_IF_NAMESIZE + 16];
+  char *p = text;
+  if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+    CALL(env, napi_get_null(env, &result));
+    return result;
+  }
+  if (peer.ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const struct sockaddr_in *)&peer;
+    const unsigned char *octet = (const unsigned char *)&in->sin_addr;
+    for (int i = 0; i < 4; i++) {
+      p = decimal(p, octet[i]);
+      *p++ = i < 3 ? '.' : ':';
+    }
+    p = decimal(p, ntohs(in->sin_port));
+  } else if (peer.ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&peer;
+    *p++ = '[';
+    uv_inet_ntop(AF_INET6, &in6->sin6_addr, p, INET6_ADDRSTRLEN); // cannot fail: the room is there
+    p += strlen(p);
+    if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) && in6->sin6_scope_id > 0) {
+      *p++ = '%';
+      size_t room = UV_IF_NAMESIZE;
+      // The interface's name; its number where it has none any more (Node would throw there).
+      if (uv_if_indextoiid(in6->sin6_scope_id, p, &room) == 0) p += strlen(p);
+      else p = decimal(p, in6->sin6_scope_id);
+    }
+    *p++ = ']';
+    *p++ = ':';
+    p = decimal(p, ntohs(in6->sin6_port));
+  }
+  CALL(env, napi_create_string_latin1(env, text, (size_t)(p - text), &result));
+  return result;
+}
+
 static void setConstant(napi_env env, napi_value target, const char *name, int value) {
   napi_set_named_property(env, target, name, int32Value(env, value));
 }
@@ -954,6 +1021,9 @@ static napi_value init(napi_env env, napi_value exports) {
   setConstant(env, constants, "MSG_EOR", MSG_EOR);
   setConstant(env, constants, "UNIX_PATH_MAX", (int)sizeof(((struct sockaddr_un *)0)->sun_path));
   CALL(env, napi_set_named_property(env, exports, "constants", constants));
+  napi_value peerName;
+  CALL(env, napi_create_function(env, "inetPeerName", NAPI_AUTO_LENGTH, jsInetPeerName, NULL, &peerName));
+  CALL(env, napi_set_named_property(env, exports, "inetPeerName", peerName));
   return exports;
 }
 

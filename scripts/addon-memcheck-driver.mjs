@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -15,7 +16,7 @@ if (!addonFile) {
   process.stderr.write("usage: node --expose-gc addon-memcheck-driver.mjs ADDON.node\n");
   process.exit(2);
 }
-const { UnixSocket, constants: C } = createRequire(import.meta.url)(addonFile);
+const { UnixSocket, constants: C, inetPeerName } = createRequire(import.meta.url)(addonFile);
 const dir = mkdtempSync(join(tmpdir(), "addon-memcheck-"));
 // Removed however the driver ends: a failed check throws.
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -184,6 +185,27 @@ async function round() {
   poke.send(Buffer.from("x"), tat);
   poke.close();
   assert.equal((await caught).message, "thrown in the callback");
+
+  // inetPeerName(): a TCP socket's peer over loopback, IPv4 and IPv6; null for a unix socket
+  for (const host of ["127.0.0.1", "::1"]) {
+    const server = net.createServer();
+    await new Promise((resolve) => server.listen(0, host, resolve));
+    const client = net.connect(server.address().port, host);
+    const [socket] = await Promise.all([
+      new Promise((resolve) => server.once("connection", resolve)),
+      new Promise((resolve) => client.once("connect", resolve)),
+    ]);
+    const named = host.includes(":") ? `[${host}]:${client.localPort}` : `${host}:${client.localPort}`;
+    assert.equal(inetPeerName(socket._handle.fd), named);
+    client.destroy();
+    socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  const [unixOne, unixOther] = pair(C.SOCK_STREAM);
+  assert.equal(inetPeerName(unixOne.fd), null);
+  unixOne.close();
+  unixOther.close();
+  assert.throws(() => inetPeerName(1.5), TypeError);
 
   // misuse
   assert.throws(() => new UnixSocket(C.SOCK_DGRAM).bind("not a buffer"), TypeError);

@@ -6,6 +6,7 @@ import { DeadlineError, OpError, toOpError } from "../errors.js";
 import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWaiter } from "./transport.js";
+import { inetPeerName } from "./unix-addon/peer-name.js";
 
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
@@ -101,35 +102,34 @@ export function dialNet(
   });
 }
 
-/** What getpeername(2) answered for the last socket asked (peerOf()): one object, filled each time. */
+/** What getpeername(2) answered for the last socket asked (remoteOf()): one object, filled each time. */
 const PEER = { address: "", family: "", port: 0 };
 
-/** A TCP socket's handle (Node's TCPWrap), as far as peerOf() uses it. */
+/** A TCP socket's handle (Node's TCPWrap), as far as remoteOf() uses it. */
 interface PeerHandle {
+  readonly fd: number;
   getpeername?(out: typeof PEER): number;
 }
 
-function remoteOf(socket: net.Socket): string {
-  const peer = peerOf(socket);
-  if (peer === undefined) return ""; // unix: a connecting client is unnamed
-  return formatHostPort(peer.address, peer.port);
-}
-
 /**
- * The peer's address, from one getpeername(2) made through the socket's handle. socket.remoteAddress
- * makes the same call, but keeps the answer on the socket in a property Node adds only then: every
- * accepted socket changed shape halfway through its life, and Node's stream code, which reads the
- * socket on every event, ran slower for it for the rest of the session (callgrind, the lab's client:
- * about 12,000 instructions a session, some 7 % of what the server spends on one). A unix socket's
- * handle has no getpeername (a client is unnamed), and any other that lacks it gets Node's getters.
+ * The peer's address, "" where there is none to name (a unix client is unnamed; a peer that has
+ * gone), from one getpeername(2) on the socket's handle. socket.remoteAddress makes the same call,
+ * but keeps the answer on the socket in a property Node adds only then: every accepted socket
+ * changed shape halfway through its life, and Node's stream code, which reads the socket on every
+ * event, ran slower for it for the rest of the session (callgrind, the lab's client: about 12,000
+ * instructions a session, some 7 % of what the server spends on one). On TCP the addon makes the
+ * call, for a sixth of what the handle's own costs (unix-addon/peer-name.ts). A unix socket's handle
+ * has no getpeername, and any other that lacks it gets Node's getters.
  */
-function peerOf(socket: net.Socket): { address: string; port: number } | undefined {
+function remoteOf(socket: net.Socket): string {
   const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;
   if (typeof handle?.getpeername !== "function") {
     const { remoteAddress: address, remotePort: port } = socket;
-    return address === undefined ? undefined : { address, port: port ?? 0 };
+    return address === undefined ? "" : formatHostPort(address, port ?? 0);
   }
-  return handle.getpeername(PEER) === 0 ? PEER : undefined;
+  const named = inetPeerName(handle.fd);
+  if (named !== undefined) return named;
+  return handle.getpeername(PEER) === 0 ? formatHostPort(PEER.address, PEER.port) : "";
 }
 
 function localOf(socket: net.Socket): string {

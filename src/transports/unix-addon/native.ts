@@ -113,6 +113,12 @@ export interface Constants {
 export interface Native {
   readonly UnixSocket: new (type: number) => UnixSocket;
   readonly constants: Constants;
+  /**
+   * A connected AF_INET or AF_INET6 socket's peer, from one getpeername(2) on `fd`: "host:port" or
+   * "[host]:port", the host as Node writes socket.remoteAddress; null where the call fails (the peer
+   * has gone) or the socket is neither. The addon's one call that is not AF_UNIX (peer-name.ts).
+   */
+  inetPeerName(fd: number): string | null;
 }
 
 let native: Native | undefined;

@@ -1,0 +1,63 @@
+// The addon's one call that is not AF_UNIX: inetPeerName(fd), a node:net TCP socket's peer
+// (unix-addon/peer-name.ts), against the real kernel. The name must be what the client's own socket
+// says it is (its getsockname(2)), and what Node's socket.remoteAddress and remotePort say.
+import net from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadNative } from "../../src/transports/unix-addon/native.js";
+import { inetPeerName } from "../../src/transports/unix-addon/peer-name.js";
+import { C, closeAll, connectedPair, socket, thrown } from "../helpers/native.js";
+
+const opened: (net.Server | net.Socket)[] = [];
+afterEach(() => {
+  for (const it of opened.splice(0)) it instanceof net.Server ? it.close() : it.destroy();
+  closeAll();
+});
+
+/** An accepted socket, and the client socket at the other end, over loopback. */
+async function acceptedFrom(listenHost: string, connectHost: string, options: net.ServerOpts = {}) {
+  const server = net.createServer(options);
+  opened.push(server);
+  const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
+  await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const client = net.connect(port, connectHost);
+  opened.push(client);
+  await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
+  const socket = await accepted;
+  opened.push(socket);
+  return { socket, client };
+}
+
+const fdOf = (socket: net.Socket) => (socket as unknown as { _handle: { fd: number } })._handle.fd;
+const bracketed = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+describe("inetPeerName()", () => {
+  it.each([
+    ["127.0.0.1", "127.0.0.1", "127.0.0.1"],
+    ["::1", "::1", "::1"],
+    // A dual-stack listener names an IPv4 peer as an IPv4-mapped IPv6 address, as Node does.
+    ["::", "127.0.0.1", "::ffff:127.0.0.1"],
+  ])("on a listener at %s, a client from %s is named %s, at its own port", async (at, from, host) => {
+    const { socket, client } = await acceptedFrom(at, from);
+    const named = inetPeerName(fdOf(socket));
+    expect(named).toBe(`${bracketed(host)}:${client.localPort}`);
+    expect(named).toBe(`${bracketed(socket.remoteAddress ?? "")}:${socket.remotePort}`);
+  });
+
+  it("is null once the peer has reset the connection (getpeername: ENOTCONN), as Node's answer is then empty", async () => {
+    // Paused from the start, the accepted socket reads nothing: Node never sees the reset, and keeps
+    // the descriptor open for the kernel to be asked about.
+    const { socket, client } = await acceptedFrom("127.0.0.1", "127.0.0.1", { pauseOnConnect: true });
+    const named = inetPeerName(fdOf(socket));
+    expect(named).toBe(`127.0.0.1:${client.localPort}`);
+    await new Promise((resolve) => client.resetAndDestroy().once("close", resolve)); // SO_LINGER 0: an RST
+    expect(loadNative().inetPeerName(fdOf(socket))).toBeNull();
+  });
+
+  it("is null for a socket that is neither AF_INET nor AF_INET6, and refuses a descriptor that is not an integer", () => {
+    const [one] = connectedPair(C.SOCK_STREAM);
+    expect(loadNative().inetPeerName(one.fd)).toBeNull();
+    expect(loadNative().inetPeerName(socket(C.SOCK_DGRAM).fd)).toBeNull();
+    expect(thrown(() => loadNative().inetPeerName(1.5))).toBeInstanceOf(TypeError);
+  });
+});
