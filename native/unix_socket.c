@@ -6,7 +6,8 @@
 // to queue, what an error means) is made in TypeScript, in src/transports/unix-addon/.
 //
 // Rules this file keeps, because an addon that aborts the process takes the whole lab with it:
-// - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts;
+// - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts
+//   (inetPeerName() alone answers null instead, as the Node call it stands in for answers nothing);
 // - close() is idempotent: the fd becomes -1 and any later call throws EBADF without touching a
 //   number the kernel may have handed to someone else;
 // - close() may be called from inside the socket's own callback: the poll stops at once, the handle is
@@ -923,7 +924,7 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
   napi_value argv[1], self, result;
   if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
   int32_t fd;
-  if (argc < 1 || !int32Arg(env, argv[0], &fd)) return NULL;
+  if (!int32Arg(env, argv[0], &fd)) return NULL; // a missing argument is undefined: a TypeError
   struct sockaddr_storage peer;
   socklen_t len = sizeof peer;
   char text[INET6_ADDRSTRLEN + UV_IF_NAMESIZE + 16];

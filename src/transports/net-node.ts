@@ -6,7 +6,7 @@ import { DeadlineError, OpError, toOpError } from "../errors.js";
 import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWaiter } from "./transport.js";
-import { inetPeerName } from "./unix-addon/peer-name.js";
+import { inetPeerName, preparePeerNames } from "./unix-addon/peer-name.js";
 
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
@@ -46,6 +46,8 @@ export function listenNet(
       // What bind() was given, where the socket ended up elsewhere: port 0, or a private name.
       const requested = placedAt ?? ("port" in options && options.port === 0 ? address : undefined);
       traceListen(trace, via, bound, via, { requested, detail: placedAt && placedDetail(placedAt) });
+      // A TCP server names every peer through the addon (remoteOf()): loaded now, not in a session.
+      if (typeof server.address() === "object") preparePeerNames();
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;
@@ -102,7 +104,10 @@ export function dialNet(
   });
 }
 
-/** What getpeername(2) answered for the last socket asked (remoteOf()): one object, filled each time. */
+/**
+ * What getpeername(2) answered for the last socket asked, where the addon is not there (remoteOf()):
+ * one object, filled each time.
+ */
 const PEER = { address: "", family: "", port: 0 };
 
 /** A TCP socket's handle (Node's TCPWrap), as far as remoteOf() uses it. */

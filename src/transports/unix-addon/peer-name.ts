@@ -10,24 +10,33 @@
 import { existsSync } from "node:fs";
 import { ADDON_FILE, loadNative, type Native } from "./native.js";
 
-let native: Native | null | undefined; // null: not built, or it would not load (asked once)
+let native: Native | null | undefined; // null: not there, or without the call (looked for once)
 
 /**
  * The peer of the connected TCP socket whose fd this is: "host:port", "[host]:port", or "" where the
  * kernel names none (it has gone); undefined where the addon is not there, for the caller's own way.
+ * Node's way throws where a link-local peer's interface has gone since; this names it by its number.
  */
 export function inetPeerName(fd: number): string | undefined {
-  native ??= loaded();
-  if (native === null) return undefined;
-  return native.inetPeerName(fd) ?? "";
+  const addon = preparePeerNames();
+  if (addon === null) return undefined;
+  return addon.inetPeerName(fd) ?? "";
 }
 
-/** The addon, or null: a TCP server serves without it (unix-dgram and unix-seqpacket say it is missing). */
-function loaded(): Native | null {
-  if (!existsSync(ADDON_FILE)) return null;
-  try {
-    return loadNative();
-  } catch {
-    return null;
+/**
+ * Load the addon now, if it is there, rather than inside a server's first session: a TCP server
+ * calls this when it starts listening. A TCP server serves without the addon, or with one built
+ * before inetPeerName() was (a `git pull` without `npm ci`); unix-dgram and unix-seqpacket say
+ * it is missing.
+ */
+export function preparePeerNames(): Native | null {
+  if (native !== undefined) return native;
+  native = null;
+  if (existsSync(ADDON_FILE)) {
+    try {
+      const addon = loadNative();
+      if (typeof addon.inetPeerName === "function") native = addon;
+    } catch {} // it would not load: Node's way, and the unix transports say why when used
   }
+  return native;
 }
