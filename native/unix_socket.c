@@ -914,10 +914,12 @@ static char *decimal(char *p, unsigned n) {
  * inetPeerName(fd): the peer of a connected AF_INET or AF_INET6 socket, from one getpeername(2), as
  * "host:port" or "[host]:port", the host written as Node writes socket.remoteAddress (libuv's
  * inet_ntop, and a link-local IPv6 address with its %interface); null where the call fails (ENOTCONN:
- * the peer has gone; EBADF) or the socket is not AF_INET or AF_INET6, as Node's answer is then empty. The one call here that is not AF_UNIX: a TCP server names every
- * peer it accepts, and Node's handle.getpeername() fills an object through three V8 property stores
- * and formats an IPv4 address with snprintf(), about 4,700 instructions, some 3 % of what the server
- * spends on a whole session of the lab's client (callgrind, BENCHMARKS.md). This is about 700.
+ * the peer has gone; EBADF) or the socket is not AF_INET or AF_INET6, as Node's answer is then empty.
+ *
+ * The one call here that is not AF_UNIX: a TCP server names every peer it accepts, and Node's
+ * handle.getpeername() fills an object through three V8 property stores and formats an IPv4 address
+ * with snprintf(), about 4,700 instructions, some 3 % of what the server spends on a whole session
+ * of the lab's client (callgrind, BENCHMARKS.md). This costs about 600.
  */
 static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -929,7 +931,8 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
   socklen_t len = sizeof peer;
   char text[INET6_ADDRSTRLEN + UV_IF_NAMESIZE + 16];
   char *p = text;
-  if (getpeername(fd, (struct sockaddr *)&peer, &len) < 0 || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
+  int failed = getpeername(fd, (struct sockaddr *)&peer, &len) < 0;
+  if (failed || (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)) {
     CALL(env, napi_get_null(env, &result));
     return result;
   }

@@ -123,8 +123,8 @@ interface PeerHandle {
  * changed shape halfway through its life, and Node's stream code, which reads the socket on every
  * event, ran slower for it for the rest of the session (callgrind, the lab's client: about 12,000
  * instructions a session, some 7 % of what the server spends on one). On TCP the addon makes the
- * call, for a sixth of what the handle's own costs (unix-addon/peer-name.ts). A unix socket's handle
- * has no getpeername, and any other that lacks it gets Node's getters.
+ * call, for an eighth of what the handle's own costs (unix-addon/peer-name.ts). A unix socket's
+ * handle has no getpeername, and any other that lacks it gets Node's getters.
  */
 function remoteOf(socket: net.Socket): string {
   const handle = (socket as unknown as { _handle?: PeerHandle | null })._handle;

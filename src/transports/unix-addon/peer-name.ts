@@ -5,7 +5,7 @@
 // getpeername(). Node's way fills an object through three V8 property stores and formats the address
 // with snprintf(): about 4,700 instructions, some 3 % of what `playground server` spends on a whole
 // session of the lab's client, and a cost the floor it is measured against never pays (callgrind,
-// BENCHMARKS.md). The addon makes the same one call and returns the string: about 700. The kernel
+// BENCHMARKS.md). The addon makes the same one call and returns the string: about 600. The kernel
 // is asked the same thing either way; where the addon is not built, Node's way is used.
 import { existsSync } from "node:fs";
 import { ADDON_FILE, loadNative, type Native } from "./native.js";
