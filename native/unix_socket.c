@@ -899,7 +899,8 @@ static void freeShared(napi_env env, void *data, void *hint) {
 
 // ---- the peer of a node:net TCP socket --------------------------------------------------------
 
-static char *decimal(char *p, unsigned n) {
+/** Writes n in decimal at p; returns the end. */
+static char *writeDecimal(char *p, unsigned n) {
   char digits[10];
   int count = 0;
   do {
@@ -940,11 +941,11 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
     const struct sockaddr_in *in = (const struct sockaddr_in *)&peer;
     const unsigned char *octet = (const unsigned char *)&in->sin_addr;
     for (int i = 0; i < 4; i++) {
-      p = decimal(p, octet[i]);
+      p = writeDecimal(p, octet[i]);
       *p++ = i < 3 ? '.' : ':';
     }
-    p = decimal(p, ntohs(in->sin_port));
-  } else if (peer.ss_family == AF_INET6) {
+    p = writeDecimal(p, ntohs(in->sin_port));
+  } else { // AF_INET6
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&peer;
     *p++ = '[';
     uv_inet_ntop(AF_INET6, &in6->sin6_addr, p, INET6_ADDRSTRLEN); // cannot fail: the room is there
@@ -954,11 +955,11 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
       size_t room = UV_IF_NAMESIZE;
       // The interface's name; its number where it has none any more (Node would throw there).
       if (uv_if_indextoiid(in6->sin6_scope_id, p, &room) == 0) p += strlen(p);
-      else p = decimal(p, in6->sin6_scope_id);
+      else p = writeDecimal(p, in6->sin6_scope_id);
     }
     *p++ = ']';
     *p++ = ':';
-    p = decimal(p, ntohs(in6->sin6_port));
+    p = writeDecimal(p, ntohs(in6->sin6_port));
   }
   CALL(env, napi_create_string_latin1(env, text, (size_t)(p - text), &result));
   return result;

@@ -6,7 +6,8 @@ import { DeadlineError, OpError, toOpError } from "../errors.js";
 import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWaiter } from "./transport.js";
-import { inetPeerName, preparePeerNames } from "./unix-addon/peer-name.js";
+// Straight from its file, not the folder's index: a TCP server need not load the dgram and seqpacket code.
+import { peerNameOf, preparePeerNames } from "./unix-addon/peer-name.js";
 
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
@@ -47,7 +48,7 @@ export function listenNet(
       const requested = placedAt ?? ("port" in options && options.port === 0 ? address : undefined);
       traceListen(trace, via, bound, via, { requested, detail: placedAt && placedDetail(placedAt) });
       // A TCP server names every peer through the addon (remoteOf()): loaded now, not in a session.
-      if (typeof server.address() === "object") preparePeerNames();
+      if (name !== "unix-stream") preparePeerNames();
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;
@@ -132,7 +133,7 @@ function remoteOf(socket: net.Socket): string {
     const { remoteAddress: address, remotePort: port } = socket;
     return address === undefined ? "" : formatHostPort(address, port ?? 0);
   }
-  const named = inetPeerName(handle.fd);
+  const named = peerNameOf(handle.fd);
   if (named !== undefined) return named;
   return handle.getpeername(PEER) === 0 ? formatHostPort(PEER.address, PEER.port) : "";
 }

@@ -101,7 +101,8 @@ describe.each(TRANSPORTS)("$name with the classic Python programs", (t) => {
 });
 
 // The server names each peer by what getpeername(2) says (net-node.ts remoteOf(), through the addon's
-// inetPeerName()). The client's own getsockname(2) is the other end of the same question.
+// inetPeerName() where the addon is built). The client's own getsockname(2) is the other end of the
+// same question.
 const NAMED_CLIENT = `
 import socket, sys
 family = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET

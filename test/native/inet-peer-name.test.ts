@@ -5,7 +5,7 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadNative } from "../../src/transports/unix-addon/native.js";
-import { inetPeerName } from "../../src/transports/unix-addon/peer-name.js";
+import { peerNameOf } from "../../src/transports/unix-addon/peer-name.js";
 import { C, closeAll, connectedPair, socket, thrown } from "../helpers/native.js";
 
 const opened: (net.Server | net.Socket)[] = [];
@@ -47,7 +47,7 @@ describe("inetPeerName()", () => {
     ["::", "127.0.0.1", "::ffff:127.0.0.1"],
   ])("on a listener at %s, a client from %s is named %s, at its own port", async (at, from, host) => {
     const { socket, client } = await acceptedFrom(at, from);
-    const named = inetPeerName(fdOf(socket));
+    const named = peerNameOf(fdOf(socket));
     expect(named).toBe(`${bracketed(host)}:${client.localPort}`);
     expect(named).toBe(`${bracketed(socket.remoteAddress ?? "")}:${socket.remotePort}`);
   });
@@ -56,7 +56,7 @@ describe("inetPeerName()", () => {
     // Paused from the start, the accepted socket reads nothing: Node never sees the reset, and keeps
     // the descriptor open for the kernel to be asked about.
     const { socket, client } = await acceptedFrom("127.0.0.1", "127.0.0.1", { pauseOnConnect: true });
-    const named = inetPeerName(fdOf(socket));
+    const named = peerNameOf(fdOf(socket));
     expect(named).toBe(`127.0.0.1:${client.localPort}`);
     await new Promise((resolve) => client.resetAndDestroy().once("close", resolve)); // SO_LINGER 0: an RST
     // On loopback the RST is usually handled within the client's close(); a busy machine may take longer.

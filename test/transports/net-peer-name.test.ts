@@ -1,5 +1,5 @@
 // How a TCP server's connection learns its peer (net-node.ts remoteOf()): through the addon's
-// inetPeerName() where the addon is there, through Node's handle.getpeername() where it is not, and
+// inetPeerName() where the addon is there (peer-name.ts peerNameOf()), through Node's handle.getpeername() where it is not, and
 // the same name either way: the address and port the client's own socket has.
 import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -8,6 +8,7 @@ import { parseInet } from "../../src/transports/address.js";
 import { loadTransport } from "../../src/transports/index.js";
 import type { Connection, ConnectionTransport, Listener } from "../../src/transports/transport.js";
 import type * as PeerName from "../../src/transports/unix-addon/peer-name.js";
+import { preparePeerNames } from "../../src/transports/unix-addon/peer-name.js";
 
 /** Whether the addon is there (else its call answers undefined, as without a built addon), and how often it was asked. */
 const addon = vi.hoisted(() => ({ there: true, asked: 0 }));
@@ -15,9 +16,9 @@ vi.mock("../../src/transports/unix-addon/peer-name.js", async (original) => {
   const real = await original<typeof PeerName>();
   return {
     ...real,
-    inetPeerName: (fd: number) => {
+    peerNameOf: (fd: number) => {
       addon.asked++;
-      return addon.there ? real.inetPeerName(fd) : undefined;
+      return addon.there ? real.peerNameOf(fd) : undefined;
     },
   };
 });
@@ -54,6 +55,9 @@ async function accepted(name: "tcp4" | "tcp6") {
 describe.each(["tcp4", "tcp6"] as const)("%s", (name) => {
   it("names the peer through the addon, by the client's own address and port", async () => {
     addon.there = true;
+    // The addon is built, with the call: else the real peerNameOf() answers undefined, and Node's way
+    // would pass this test unseen.
+    expect(preparePeerNames()).not.toBeNull();
     const { connection, named } = await accepted(name);
     expect(connection.remote).toBe(named);
     expect(addon.asked).toBe(1);

@@ -12,7 +12,8 @@
 //   seqpacket.ts   SOCK_SEQPACKET as a listener and Connections
 //   child.ts       the addon alone in a child Node, for the experiments that run it under strace
 //   peer-name.ts   a node:net TCP socket's peer: the addon's one call that is not AF_UNIX, because
-//                  it costs a busy TCP server less than Node's own way
+//                  it costs a busy TCP server less than Node's own way (net-node.ts imports it
+//                  straight from its file)
 //
 // What replaced node-unix-socket (issue 18), and what its sharp edges were: connect() errors said
 // "No such file or directory" whatever the kernel said, seqpacket errors surfaced as libuv's EBADF,
@@ -32,6 +33,5 @@ export {
   type UnixSocket,
   type WatchCallback,
 } from "./native.js";
-export { inetPeerName } from "./peer-name.js";
 export { connectSeqpacket, listenSeqpacket } from "./seqpacket.js";
 export { Watch } from "./watch.js";

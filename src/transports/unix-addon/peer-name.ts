@@ -10,14 +10,15 @@
 import { existsSync } from "node:fs";
 import { ADDON_FILE, loadNative, type Native } from "./native.js";
 
-let native: Native | null | undefined; // null: not there, or without the call (looked for once)
+let peerAddon: Native | null | undefined; // null: not there, or without the call (looked for once)
 
 /**
  * The peer of the connected TCP socket whose fd this is: "host:port", "[host]:port", or "" where the
- * kernel names none (it has gone); undefined where the addon is not there, for the caller's own way.
+ * kernel names none (it has gone, or the socket is not AF_INET or AF_INET6); undefined where the
+ * addon is not there, for the caller's own way.
  * Node's way throws where a link-local peer's interface has gone since; this names it by its number.
  */
-export function inetPeerName(fd: number): string | undefined {
+export function peerNameOf(fd: number): string | undefined {
   const addon = preparePeerNames();
   if (addon === null) return undefined;
   return addon.inetPeerName(fd) ?? "";
@@ -30,13 +31,13 @@ export function inetPeerName(fd: number): string | undefined {
  * it is missing.
  */
 export function preparePeerNames(): Native | null {
-  if (native !== undefined) return native;
-  native = null;
+  if (peerAddon !== undefined) return peerAddon;
+  peerAddon = null;
   if (existsSync(ADDON_FILE)) {
     try {
       const addon = loadNative();
-      if (typeof addon.inetPeerName === "function") native = addon;
+      if (typeof addon.inetPeerName === "function") peerAddon = addon;
     } catch {} // it would not load: Node's way, and the unix transports say why when used
   }
-  return native;
+  return peerAddon;
 }
