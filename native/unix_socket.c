@@ -1,13 +1,14 @@
 // The playground's own AF_UNIX sockets for the two types Node's core lacks (SOCK_DGRAM, SOCK_SEQPACKET;
 // SOCK_STREAM works too). Deliberately thin: one class, UnixSocket, that owns one non-blocking,
 // close-on-exec fd and makes the socket calls on it, plus one uv_poll_t that says when the fd is
-// readable or writable. (And one function that is not AF_UNIX: inetPeerName(), a node:net TCP
-// socket's peer for less than Node's own way costs; see there.) Every decision (when to read, what
+// readable or writable. (And two functions on node:net sockets, each for less than Node's own way
+// costs: inetPeerName(), a TCP socket's peer, and shutdownWrite(); see there.) Every decision (when to read, what
 // to queue, what an error means) is made in TypeScript, in src/transports/unix-addon/.
 //
 // Rules this file keeps, because an addon that aborts the process takes the whole lab with it:
 // - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts
-//   (inetPeerName() alone answers null instead, as the Node call it stands in for answers nothing);
+//   (inetPeerName() answers null instead, as the Node call it stands in for answers nothing, and
+//   shutdownWrite() the error's code, for its caller to fall back on Node's way);
 // - close() is idempotent: the fd becomes -1 and any later call throws EBADF without touching a
 //   number the kernel may have handed to someone else;
 // - close() may be called from inside the socket's own callback: the poll stops at once, the handle is
@@ -965,6 +966,31 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/**
+ * shutdownWrite(fd): shutdown(fd, SHUT_WR) on a connected node:net stream socket (TCP, or AF_UNIX
+ * through net.Socket): null, or the failed call's code ("ENOTCONN": the peer has gone; "EBADF").
+ *
+ * The second call here that is not on a UnixSocket. A server shuts its side right behind its reply,
+ * and Node's socket.end() makes this same call one turn of the event loop later: it builds a
+ * request object, asks epoll for POLLOUT, and calls back through its stream code when the call is
+ * made, about 9,000 instructions a session of the lab's client (callgrind, BENCHMARKS.md). The caller
+ * makes it only where the kernel already has every byte written, so the FIN goes where Node's would.
+ */
+static napi_value jsShutdownWrite(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, result;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  int32_t fd;
+  if (!int32Arg(env, argv[0], &fd)) return NULL; // a missing argument is undefined: a TypeError
+  if (shutdown(fd, SHUT_WR) == 0) {
+    CALL(env, napi_get_null(env, &result));
+    return result;
+  }
+  int err = errno;
+  CALL(env, napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
 static void setConstant(napi_env env, napi_value target, const char *name, int value) {
   napi_set_named_property(env, target, name, int32Value(env, value));
 }
@@ -1029,6 +1055,10 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value peerName;
   CALL(env, napi_create_function(env, "inetPeerName", NAPI_AUTO_LENGTH, jsInetPeerName, NULL, &peerName));
   CALL(env, napi_set_named_property(env, exports, "inetPeerName", peerName));
+  napi_value shutdownWrite;
+  CALL(env, napi_create_function(env, "shutdownWrite", NAPI_AUTO_LENGTH, jsShutdownWrite, NULL,
+                                 &shutdownWrite));
+  CALL(env, napi_set_named_property(env, exports, "shutdownWrite", shutdownWrite));
   return exports;
 }
 

@@ -16,7 +16,7 @@ if (!addonFile) {
   process.stderr.write("usage: node --expose-gc addon-memcheck-driver.mjs ADDON.node\n");
   process.exit(2);
 }
-const { UnixSocket, constants: C, inetPeerName } = createRequire(import.meta.url)(addonFile);
+const { UnixSocket, constants: C, inetPeerName, shutdownWrite } = createRequire(import.meta.url)(addonFile);
 const dir = mkdtempSync(join(tmpdir(), "addon-memcheck-"));
 // Removed however the driver ends: a failed check throws.
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
@@ -186,7 +186,8 @@ async function round() {
   poke.close();
   assert.equal((await caught).message, "thrown in the callback");
 
-  // inetPeerName(): a TCP socket's peer over loopback, IPv4 and IPv6; null for a unix socket
+  // inetPeerName(): a TCP socket's peer over loopback, IPv4 and IPv6; null for a unix socket.
+  // shutdownWrite(): our FIN on the same socket, which the client then reads as EOF.
   for (const host of ["127.0.0.1", "::1"]) {
     const server = net.createServer();
     await new Promise((resolve) => server.listen(0, host, resolve));
@@ -197,15 +198,22 @@ async function round() {
     ]);
     const named = host.includes(":") ? `[${host}]:${client.localPort}` : `${host}:${client.localPort}`;
     assert.equal(inetPeerName(socket._handle.fd), named);
+    const eof = new Promise((resolve) => client.once("end", resolve));
+    client.resume();
+    assert.equal(shutdownWrite(socket._handle.fd), null);
+    await eof;
     client.destroy();
     socket.destroy();
     await new Promise((resolve) => server.close(resolve));
   }
   const [unixOne, unixOther] = pair(C.SOCK_STREAM);
   assert.equal(inetPeerName(unixOne.fd), null);
+  assert.equal(shutdownWrite(unixOne.fd), null);
   unixOne.close();
+  assert.equal(shutdownWrite(unixOne.fd), "EBADF"); // -1 now
   unixOther.close();
   assert.throws(() => inetPeerName(1.5), TypeError);
+  assert.throws(() => shutdownWrite(1.5), TypeError);
 
   // misuse
   assert.throws(() => new UnixSocket(C.SOCK_DGRAM).bind("not a buffer"), TypeError);

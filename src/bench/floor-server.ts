@@ -23,7 +23,7 @@ import dgram from "node:dgram";
 import { fstatSync, rmSync } from "node:fs";
 import net from "node:net";
 import { formatInet, parseInet } from "../transports/address.js";
-import type { Connection, TransportName } from "../transports/transport.js";
+import type { Connection, ConnectionHandlers, TransportName } from "../transports/transport.js";
 import {
   addonKernelPath,
   type ErrorContext,
@@ -210,7 +210,11 @@ function serveSeqpacket(): () => void {
   const server = listenSeqpacket(kernelPath, context(), (socket) => {
     open.add(socket);
     const write = (data: Buffer) => socket.write(data).catch(() => {});
-    const handlers = { data: (_: Buffer) => {}, end: () => socket.end(), close: () => open.delete(socket) };
+    const handlers: ConnectionHandlers = {
+      data: () => {},
+      end: () => void socket.end(),
+      close: () => void open.delete(socket),
+    };
     if (service === "echo") {
       handlers.data = (data) => void write(data);
     } else if (service === "sink") {

@@ -65,8 +65,9 @@ export async function runConnectionClient(
     // On a stream, shutdown(SHUT_WR) tells the server the message is complete (there are no
     // boundaries); a seqpacket record is complete by itself, so its socket is shut after the ack.
     const shutdown = () => {
-      call({ call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
-      connection.end();
+      const t = trace.now();
+      const via = connection.end();
+      call({ t, call: "shutdown", inferred: false, via, detail: "SHUT_WR" });
     };
     if (!transport.preservesBoundaries) shutdown();
     const ack = await replies.next("ack");

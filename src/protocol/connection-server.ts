@@ -147,6 +147,7 @@ class StreamSession implements ConnectionHandlers {
   private answeredAt = 0;
   private answerLeft = false;
   private shutAt = 0;
+  private shutVia = ""; // what made the shutdown: Connection.end() says
 
   constructor(
     readonly connection: Connection,
@@ -345,7 +346,7 @@ class StreamSession implements ConnectionHandlers {
     this.answeredAt = said ? this.trace.now() : 0;
     this.answerLeft = this.send(reply, outcomeOf(result));
     this.shutAt = shown.shutdown ? this.trace.now() : 0;
-    this.connection.end();
+    this.shutVia = this.connection.end();
     return reply;
   }
 
@@ -389,7 +390,7 @@ class StreamSession implements ConnectionHandlers {
     // (Every answer() shut our side down before it got here.)
     if (this.shared.shown.shutdown) {
       const t = this.shutAt;
-      this.call({ t, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+      this.call({ t, call: "shutdown", inferred: false, via: this.shutVia, detail: "SHUT_WR" });
     }
     this.stop(outcome);
   }

@@ -7,7 +7,7 @@ import { failureRecord, IN_PROGRESS, type Trace } from "../trace/events.js";
 import { placedDetail, setupCallOf, traceClose, traceListen, traceSetupFailure } from "./setup-trace.js";
 import type { Connection, ConnectionHandlers, Listener, TransportName, WriteWaiter } from "./transport.js";
 // Straight from its file, not the folder's index: a TCP server need not load the dgram and seqpacket code.
-import { peerNameOf, preparePeerNames } from "./unix-addon/peer-name.js";
+import { peerNameOf, prepareNetCalls, shutdownWriteOf } from "./unix-addon/net-calls.js";
 
 /** How often a write the kernel did not take at once is looked at again (whenWritten()). */
 const WRITE_POLL_MS = 10;
@@ -47,8 +47,9 @@ export function listenNet(
       // What bind() was given, where the socket ended up elsewhere: port 0, or a private name.
       const requested = placedAt ?? ("port" in options && options.port === 0 ? address : undefined);
       traceListen(trace, via, bound, via, { requested, detail: placedAt && placedDetail(placedAt) });
-      // A TCP server names every peer through the addon (remoteOf()): loaded now, not in a session.
-      if (name !== "unix-stream") preparePeerNames();
+      // A server names its TCP peers and shuts its side through the addon (remoteOf(), end()):
+      // loaded now, not in a session.
+      prepareNetCalls();
       server.on("connection", (socket) => onConnection(netConnection(socket, name, bound)));
       // Closing twice closes once: a second server.close() would only fail.
       let closing: Promise<void> | undefined;
@@ -124,7 +125,7 @@ interface PeerHandle {
  * changed shape halfway through its life, and Node's stream code, which reads the socket on every
  * event, ran slower for it for the rest of the session (callgrind, the lab's client: about 12,000
  * instructions a session, some 7 % of what the server spends on one). On TCP the addon makes the
- * call, for an eighth of what the handle's own costs (unix-addon/peer-name.ts). A unix socket's
+ * call, for an eighth of what the handle's own costs (unix-addon/net-calls.ts). A unix socket's
  * handle has no getpeername, and any other that lacks it gets Node's getters.
  */
 function remoteOf(socket: net.Socket): string {
@@ -167,6 +168,10 @@ class NetConnection implements Connection {
   private closed = false;
   /** Told when the writes the kernel did not take at once have gone (whenWritten()). */
   private waiting: WriteWaiter[] | undefined;
+  /** Whether setHandlers() has put the 'end' listener on, which closes a socket shut by end(). */
+  private hearsEnd = false;
+  /** Whether end() shut our side through the addon: Node does not know, so the close is ours. */
+  private shut = false;
 
   constructor(
     private readonly socket: net.Socket,
@@ -211,7 +216,12 @@ class NetConnection implements Connection {
     this.handlers = h;
     // Through the field, which closedNow() clears, and not `h` itself, which they would keep.
     this.socket.on("data", (chunk: Buffer) => this.handlers?.data(chunk));
-    this.socket.on("end", () => this.handlers?.end());
+    this.socket.on("end", () => {
+      this.handlers?.end();
+      // Both sides are done: Node closes a socket it shut itself, and this one it did not.
+      if (this.shut) this.socket.destroy();
+    });
+    this.hearsEnd = true;
   }
 
   write(data: Buffer): Promise<void> {
@@ -269,13 +279,39 @@ class NetConnection implements Connection {
     return new OpError("send", this.name, this.remote, "EPIPE", hint, { cause: err });
   }
 
-  end(): void {
-    this.socket.end();
+  /**
+   * Our FIN, behind everything written. Where the kernel already has every byte (nearly always: a
+   * short reply to a peer that reads), the addon makes the shutdown(2) now. Node's socket.end()
+   * makes the same call one turn of the event loop later, after a request object, an epoll_ctl() for
+   * POLLOUT and a callback through its stream code: about 9,000 instructions of the 150,000 a
+   * session of the lab's client cost the server (callgrind, BENCHMARKS.md). Where bytes still wait,
+   * where the addon is not there, or where the call fails (the peer has gone), Node's way.
+   */
+  end(): string {
+    const { socket } = this;
+    if (this.shut) return SHUT_BY_ADDON;
+    const fd = this.hearsEnd && socket.writableLength === 0 && !socket.destroyed ? fdOf(socket) : -1;
+    if (fd >= 0 && shutdownWriteOf(fd) === null) {
+      this.shut = true;
+      // The peer had shut its side already: no 'end' is to come, and both sides are done now.
+      if (socket.readableEnded) socket.destroy();
+      return SHUT_BY_ADDON;
+    }
+    socket.end();
+    return "socket.end()";
   }
 
   destroy(): void {
     this.socket.destroy();
   }
+}
+
+/** How end() names the call it made through the addon, for the trace. */
+const SHUT_BY_ADDON = "shutdownWrite() (addon)";
+
+/** The socket's descriptor, or -1 where it has none (closed, or not yet open). */
+function fdOf(socket: net.Socket): number {
+  return (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd ?? -1;
 }
 
 function opOf(err: Error): "send" | "recv" {

@@ -42,8 +42,11 @@ export interface Connection {
   writeNow(data: Buffer): boolean;
   /** After a writeNow() that returned false: `waiter` hears later (never before this returns). */
   whenWritten(waiter: WriteWaiter): void;
-  /** shutdown(SHUT_WR) once everything written is flushed; the socket closes when both sides are done. */
-  end(): void;
+  /**
+   * shutdown(SHUT_WR) once everything written is flushed; the socket closes when both sides are
+   * done. Returns what made the call (the trace's `via`): "socket.end()", say.
+   */
+  end(): string;
   /** Close now, dropping anything unsent. */
   destroy(): void;
 }

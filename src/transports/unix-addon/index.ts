@@ -11,9 +11,9 @@
 //   dgram.ts       SOCK_DGRAM as a DatagramSocket: read until EAGAIN, sends that meet EAGAIN wait
 //   seqpacket.ts   SOCK_SEQPACKET as a listener and Connections
 //   child.ts       the addon alone in a child Node, for the experiments that run it under strace
-//   peer-name.ts   a node:net TCP socket's peer: the addon's one call that is not AF_UNIX, because
-//                  it costs a busy TCP server less than Node's own way (net-node.ts imports it
-//                  straight from its file)
+//   net-calls.ts   two calls on node:net sockets, not AF_UNIX ones of its own: a TCP peer's name,
+//                  and shutdown(SHUT_WR), each for less than Node's own way costs a busy server
+//                  (net-node.ts imports it straight from its file)
 //
 // What replaced node-unix-socket (issue 18), and what its sharp edges were: connect() errors said
 // "No such file or directory" whatever the kernel said, seqpacket errors surfaced as libuv's EBADF,

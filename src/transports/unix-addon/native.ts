@@ -116,9 +116,14 @@ export interface Native {
   /**
    * A connected AF_INET or AF_INET6 socket's peer, from one getpeername(2) on `fd`: "host:port" or
    * "[host]:port", the host as Node writes socket.remoteAddress; null where the call fails (the peer
-   * has gone) or the socket is neither. The addon's one call that is not AF_UNIX (peer-name.ts).
+   * has gone) or the socket is neither. One of the addon's two calls on node:net sockets (net-calls.ts).
    */
   inetPeerName(fd: number): string | null;
+  /**
+   * shutdown(fd, SHUT_WR) on a connected node:net stream socket: null where it was made, else the
+   * failed call's code ("ENOTCONN", "EBADF"). The other call on node:net sockets (net-calls.ts).
+   */
+  shutdownWrite(fd: number): string | null;
 }
 
 let native: Native | undefined;

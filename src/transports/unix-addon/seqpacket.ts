@@ -210,10 +210,12 @@ class SeqpacketConnection implements Connection {
   }
 
   /** shutdown(SHUT_WR) once every write before it has left, as the Connection interface promises. */
-  end(): void {
-    if (this.#shut) return;
-    this.#shut = true;
-    if (this.#writes.length === 0) this.#shutdown();
+  end(): string {
+    if (!this.#shut) {
+      this.#shut = true;
+      if (this.#writes.length === 0) this.#shutdown();
+    }
+    return "socket.shutdown()";
   }
 
   #shutdown(): void {

@@ -1,12 +1,15 @@
-// The addon's one call that is not AF_UNIX: inetPeerName(fd), a node:net TCP socket's peer
-// (unix-addon/peer-name.ts), against the real kernel. The name must be what the client's own socket
-// says it is (its getsockname(2)), and what Node's socket.remoteAddress and remotePort say.
+// The addon's two calls on node:net sockets (unix-addon/net-calls.ts), against the real kernel:
+// - inetPeerName(fd), a TCP socket's peer: the name must be what the client's own socket says it is
+//   (its getsockname(2)), and what Node's socket.remoteAddress and remotePort say;
+// - shutdownWrite(fd), shutdown(SHUT_WR): the peer reads what was written, then EOF, and can still
+//   send; a failure is its code, not a throw.
+import { closeSync, openSync } from "node:fs";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadNative } from "../../src/transports/unix-addon/native.js";
-import { peerNameOf } from "../../src/transports/unix-addon/peer-name.js";
-import { C, closeAll, connectedPair, socket, thrown } from "../helpers/native.js";
+import { peerNameOf } from "../../src/transports/unix-addon/net-calls.js";
+import { C, closeAll, connectedPair, recvWhenReady, socket, thrown } from "../helpers/native.js";
 
 const opened: (net.Server | net.Socket)[] = [];
 afterEach(async () => {
@@ -28,7 +31,7 @@ async function acceptedFrom(listenHost: string, connectHost: string, options: ne
   const accepted = new Promise<net.Socket>((resolve) => server.once("connection", resolve));
   await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
   const { port } = server.address() as net.AddressInfo;
-  const client = net.connect(port, connectHost);
+  const client = net.connect({ port, host: connectHost, allowHalfOpen: true }); // may send after our FIN
   opened.push(client);
   await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
   const socket = await accepted;
@@ -71,5 +74,45 @@ describe("inetPeerName()", () => {
     expect(loadNative().inetPeerName(one.fd)).toBeNull();
     expect(loadNative().inetPeerName(socket(C.SOCK_DGRAM).fd)).toBeNull();
     expect(thrown(() => loadNative().inetPeerName(1.5))).toBeInstanceOf(TypeError);
+  });
+});
+
+describe("shutdownWrite()", () => {
+  it.each(["127.0.0.1", "::1"])(
+    "on TCP at %s: the peer reads what was written, then EOF, and can still send",
+    async (host) => {
+      const { socket, client } = await acceptedFrom(host, host, { allowHalfOpen: true });
+      let read = "";
+      client.on("data", (chunk: Buffer) => {
+        read += chunk.toString();
+      });
+      const eof = new Promise((resolve) => client.once("end", resolve));
+      await new Promise((resolve) => socket.write("Message received!", resolve));
+      expect(loadNative().shutdownWrite(fdOf(socket))).toBeNull();
+      await eof;
+      expect(read).toBe("Message received!");
+      const back = new Promise((resolve) =>
+        socket.once("data", (chunk: Buffer) => resolve(chunk.toString())),
+      );
+      client.write("after our FIN");
+      expect(await back).toBe("after our FIN");
+    },
+  );
+
+  it("on an AF_UNIX stream socket: the peer's recv() returns 0", async () => {
+    const [one, other] = connectedPair(C.SOCK_STREAM);
+    expect(loadNative().shutdownWrite(one.fd)).toBeNull();
+    expect((await recvWhenReady(other)).data.length).toBe(0);
+  });
+
+  it("answers the failed call's code instead of throwing, and refuses a descriptor that is not an integer", () => {
+    const file = openSync("/dev/null", "r");
+    try {
+      expect(loadNative().shutdownWrite(file)).toBe("ENOTSOCK");
+    } finally {
+      closeSync(file);
+    }
+    expect(loadNative().shutdownWrite(2 ** 30)).toBe("EBADF"); // above any descriptor a process has open
+    expect(thrown(() => loadNative().shutdownWrite(1.5))).toBeInstanceOf(TypeError);
   });
 });
