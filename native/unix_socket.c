@@ -918,7 +918,7 @@ static char *writeDecimal(char *p, unsigned n) {
  * inet_ntop, and a link-local IPv6 address with its %interface); null where the call fails (ENOTCONN:
  * the peer has gone; EBADF) or the socket is not AF_INET or AF_INET6, as Node's answer is then empty.
  *
- * The one call here that is not AF_UNIX: a TCP server names every peer it accepts, and Node's
+ * One of the two calls here on node:net sockets: a TCP server names every peer it accepts, and Node's
  * handle.getpeername() fills an object through three V8 property stores and formats an IPv4 address
  * with snprintf(), about 4,700 instructions, some 3 % of what the server spends on a whole session
  * of the lab's client (callgrind, BENCHMARKS.md). This costs about 600.
@@ -970,11 +970,12 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
  * shutdownWrite(fd): shutdown(fd, SHUT_WR) on a connected node:net stream socket (TCP, or AF_UNIX
  * through net.Socket): null, or the failed call's code ("ENOTCONN": the peer has gone; "EBADF").
  *
- * The second call here that is not on a UnixSocket. A server shuts its side right behind its reply,
- * and Node's socket.end() makes this same call one turn of the event loop later: it builds a
- * request object, asks epoll for POLLOUT, and calls back through its stream code when the call is
- * made, about 9,000 instructions a session of the lab's client (callgrind, BENCHMARKS.md). The caller
- * makes it only where the kernel already has every byte written, so the FIN goes where Node's would.
+ * The other call here on node:net sockets. A server shuts its side right behind its reply (and a
+ * client behind its message), and Node's socket.end() makes this same call one turn of the event
+ * loop later: it builds a request object, asks epoll for POLLOUT, and calls back through its stream
+ * code when the call is made, about 10,000 instructions a session of the lab's client (callgrind,
+ * BENCHMARKS.md). The caller makes it only where the kernel already has every byte written, so the
+ * FIN goes where Node's would.
  */
 static napi_value jsShutdownWrite(napi_env env, napi_callback_info info) {
   size_t argc = 1;

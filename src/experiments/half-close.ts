@@ -47,8 +47,7 @@ export const halfClose: Experiment = {
             via: "socket.write()",
             data: REPLY,
           });
-          server.end();
-          traceShutdown(context, "server");
+          traceShutdown(context, "server", server.end());
         });
       },
     });
@@ -59,8 +58,7 @@ export const halfClose: Experiment = {
       via: "socket.write()",
       data: REQUEST,
     });
-    client.end();
-    traceShutdown(context, "client");
+    traceShutdown(context, "client", client.end());
     await clientSaw.ended(1000);
 
     const read = (seen: string[]) => seen.join(", ") || "nothing";

@@ -79,8 +79,7 @@ async function session(name: TransportName, context: ExperimentContext, rule: Me
   }
   // The client ends its side once the server has: the session is over, and no linger waits on it.
   await saw.ended(2000);
-  client.end();
-  traceShutdown(context, "client");
+  traceShutdown(context, "client", client.end());
   await saw.closed(2000);
   await server.close(0);
   const ofServer = records.filter((r) => r.side === "server");

@@ -45,13 +45,11 @@ export const timeWait: Experiment = {
     const server = await accepted();
     watch(server, {
       end: () => {
-        server.end();
-        traceShutdown(context, "server");
+        traceShutdown(context, "server", server.end());
       },
     });
     const overflowsBefore = timeWaitOverflows();
-    client.end();
-    traceShutdown(context, "client");
+    traceShutdown(context, "client", client.end());
     await clientSaw.closed(1000);
 
     const clientPort = portOf(client.local);

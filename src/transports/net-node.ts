@@ -70,6 +70,7 @@ export function dialNet(
   trace: Trace,
 ): Promise<Connection> {
   const via = "net.connect()";
+  prepareNetCalls(); // end() shuts through the addon: loaded now, not between a send and its answer
   return new Promise((resolve, reject) => {
     trace({ side: "client", call: "socket", inferred: true, via });
     const t = trace.now(); // connect() is made now and reported when Node says it finished
@@ -283,22 +284,34 @@ class NetConnection implements Connection {
    * Our FIN, behind everything written. Where the kernel already has every byte (nearly always: a
    * short reply to a peer that reads), the addon makes the shutdown(2) now. Node's socket.end()
    * makes the same call one turn of the event loop later, after a request object, an epoll_ctl() for
-   * POLLOUT and a callback through its stream code: about 9,000 instructions of the 150,000 a
+   * POLLOUT and a callback through its stream code: about 10,000 instructions of the 150,000 a
    * session of the lab's client cost the server (callgrind, BENCHMARKS.md). Where bytes still wait,
    * where the addon is not there, or where the call fails (the peer has gone), Node's way.
    */
   end(): string {
     const { socket } = this;
     if (this.shut) return SHUT_BY_ADDON;
-    const fd = this.hearsEnd && socket.writableLength === 0 && !socket.destroyed ? fdOf(socket) : -1;
-    if (fd >= 0 && shutdownWriteOf(fd) === null) {
+    // Nothing waits, in Node or in whenWritten(); Node's way was not taken already; and the 'end'
+    // listener is there to close the socket once the peer is done.
+    const now =
+      this.hearsEnd &&
+      !this.waiting &&
+      socket.writableLength === 0 &&
+      !socket.writableEnded &&
+      !socket.destroyed;
+    const fd = now ? fdOf(socket) : -1;
+    const failed = fd >= 0 ? shutdownWriteOf(fd) : undefined;
+    if (failed === null) {
+      // Node does not know: a later write reaches the kernel, which says EPIPE (not Node's
+      // ERR_STREAM_WRITE_AFTER_END), and the close is ours.
       this.shut = true;
       // The peer had shut its side already: no 'end' is to come, and both sides are done now.
       if (socket.readableEnded) socket.destroy();
       return SHUT_BY_ADDON;
     }
     socket.end();
-    return "socket.end()";
+    // A failed call (the peer has gone: ENOTCONN) is said, as Node's own call will fail the same way.
+    return failed ? `socket.end(), after the addon's shutdown() failed: ${failed}` : "socket.end()";
   }
 
   destroy(): void {

@@ -22,7 +22,7 @@ import { prepareNetCalls } from "../../src/transports/unix-addon/net-calls.js";
 import { removeTempDirs, tempDir } from "../helpers/temp.js";
 
 /** Whether the addon is there (else its calls answer undefined, as without a built addon), and how often each was asked. */
-const addon = vi.hoisted(() => ({ there: true, asked: 0, shut: 0 }));
+const addon = vi.hoisted(() => ({ there: true, asked: 0, shut: 0, fails: undefined as string | undefined }));
 vi.mock("../../src/transports/unix-addon/net-calls.js", async (original) => {
   const real = await original<typeof NetCalls>();
   return {
@@ -33,7 +33,8 @@ vi.mock("../../src/transports/unix-addon/net-calls.js", async (original) => {
     },
     shutdownWriteOf: (fd: number) => {
       addon.shut++;
-      return addon.there ? real.shutdownWriteOf(fd) : undefined;
+      if (!addon.there) return undefined;
+      return addon.fails ?? real.shutdownWriteOf(fd); // a failure as the call would answer it
     },
   };
 });
@@ -47,6 +48,7 @@ afterEach(async () => {
   }
   addon.asked = 0;
   addon.shut = 0;
+  addon.fails = undefined;
 });
 afterAll(removeTempDirs);
 
@@ -67,8 +69,11 @@ async function accepted(name: "tcp4" | "tcp6" | "unix-stream") {
   const where = name === "unix-stream" ? { path: address } : { port: parseInet(address).port, host };
   const client = net.connect({ ...where, allowHalfOpen: true });
   opened.client = client;
+  const clientConnected = new Promise<void>((resolve, reject) =>
+    client.once("connect", resolve).once("error", reject),
+  );
   opened.connection = await connected;
-  await new Promise<void>((resolve, reject) => client.once("connect", resolve).once("error", reject));
+  await clientConnected;
   const named = name === "tcp4" ? `${host}:${client.localPort}` : `[${host}]:${client.localPort}`;
   return { connection: opened.connection, named, client };
 }
@@ -158,15 +163,42 @@ describe.each(["tcp4", "tcp6", "unix-stream"] as const)("%s: end()", (name) => {
     expect(events).toEqual(["end", "close"]);
   });
 
-  it("leaves it to Node's socket.end() while written bytes still wait for the kernel", async () => {
+  it("leaves it to Node's socket.end() while written bytes still wait for the kernel, and a second end() too", async () => {
     addon.there = true;
     const { connection, client } = await accepted(name);
     client.pause(); // reads nothing: the kernel's buffers fill, and the rest waits in Node
     const { close } = heard(connection);
-    expect(connection.writeNow(Buffer.alloc(64 * 1024 * 1024))).toBe(false);
+    const chunk = Buffer.alloc(1024 * 1024);
+    let written = 0;
+    while (connection.writeNow(chunk)) written++;
+    expect(written).toBeLessThan(1024); // the kernel took less than a GiB
+    expect(connection.end()).toBe("socket.end()");
     expect(connection.end()).toBe("socket.end()");
     expect(addon.shut).toBe(0);
     client.destroy();
     await close;
+  });
+
+  it("leaves it to Node's socket.end() before handlers are set, with nothing to close a shut socket", async () => {
+    addon.there = true;
+    const { connection, client } = await accepted(name);
+    const read = readToEof(client);
+    expect(connection.end()).toBe("socket.end()");
+    expect(addon.shut).toBe(0);
+    expect(await read).toBe("");
+  });
+
+  it("says so where the addon's call failed, and shuts and closes Node's way", async () => {
+    addon.there = true;
+    addon.fails = "ENOTCONN";
+    const { connection, client } = await accepted(name);
+    const { events, close } = heard(connection);
+    const read = readToEof(client);
+    expect(connection.end()).toBe("socket.end(), after the addon's shutdown() failed: ENOTCONN");
+    expect(addon.shut).toBe(1);
+    expect(await read).toBe("");
+    client.end();
+    await close;
+    expect(events).toEqual(["end", "close"]);
   });
 });

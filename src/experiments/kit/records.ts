@@ -18,7 +18,7 @@ export function traceSend(
   context.trace({ side, call, inferred: false, via, bytes: data.length, preview: preview(data), ...failed });
 }
 
-/** shutdown(SHUT_WR), which Node makes inside socket.end() once everything written is flushed. */
-export function traceShutdown(context: ExperimentContext, side: Side): void {
-  context.trace({ side, call: "shutdown", inferred: false, via: "socket.end()", detail: "SHUT_WR" });
+/** shutdown(SHUT_WR), made by `via`: what the connection's end() said made it. */
+export function traceShutdown(context: ExperimentContext, side: Side, via: string): void {
+  context.trace({ side, call: "shutdown", inferred: false, via, detail: "SHUT_WR" });
 }

@@ -9,9 +9,10 @@
 //   formats the address with snprintf(): about 4,700 instructions, some 3 % of what `playground
 //   server` spends on a whole session of the lab's client, and a cost the floor it is measured
 //   against never pays (callgrind, BENCHMARKS.md). The addon returns the string: about 600.
-// - shutdownWrite(fd): a server shuts its side right behind its reply. Node's socket.end() makes
-//   the shutdown(2) one turn of the event loop later, through a request object, a POLLOUT wait and
-//   a callback through its stream code (net-node.ts end() says what that cost).
+// - shutdownWrite(fd): a server shuts its side right behind its reply, and a client behind its
+//   message. Node's socket.end() makes the shutdown(2) one turn of the event loop later, through a
+//   request object, a POLLOUT wait and a callback through its stream code (net-node.ts end() says
+//   what that cost).
 import { existsSync } from "node:fs";
 import { ADDON_FILE, loadNative, type Native } from "./native.js";
 
@@ -42,8 +43,8 @@ export function shutdownWriteOf(fd: number): string | null | undefined {
 }
 
 /**
- * Load the addon now, if it is there, rather than inside a server's first session: a server calls
- * this when it starts listening. A TCP or unix-stream server serves without the addon;
+ * Load the addon now, if it is there, rather than inside a first session: a server calls this when
+ * it starts listening, a client when it dials. TCP and unix-stream work without the addon;
  * unix-dgram and unix-seqpacket say it is missing.
  */
 export function prepareNetCalls(): typeof netAddon {
