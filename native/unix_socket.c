@@ -913,6 +913,17 @@ static char *writeDecimal(char *p, unsigned n) {
 }
 
 /**
+ * The one argument of a call on a node:net socket's descriptor: an integer, or 0 returned with a
+ * TypeError thrown (a missing argument is undefined, so a TypeError too).
+ */
+static int fdArg(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1], self;
+  if (getArgs(env, info, &argc, argv, &self) == NULL) return 0;
+  return int32Arg(env, argv[0], fd);
+}
+
+/**
  * inetPeerName(fd): the peer of a connected AF_INET or AF_INET6 socket, from one getpeername(2), as
  * "host:port" or "[host]:port", the host written as Node writes socket.remoteAddress (libuv's
  * inet_ntop, and a link-local IPv6 address with its %interface); null where the call fails (ENOTCONN:
@@ -924,11 +935,9 @@ static char *writeDecimal(char *p, unsigned n) {
  * of the lab's client (callgrind, BENCHMARKS.md). This costs about 600.
  */
 static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], self, result;
-  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  napi_value result;
   int32_t fd;
-  if (!int32Arg(env, argv[0], &fd)) return NULL; // a missing argument is undefined: a TypeError
+  if (!fdArg(env, info, &fd)) return NULL;
   struct sockaddr_storage peer;
   socklen_t len = sizeof peer;
   char text[INET6_ADDRSTRLEN + UV_IF_NAMESIZE + 16];
@@ -973,16 +982,14 @@ static napi_value jsInetPeerName(napi_env env, napi_callback_info info) {
  * The other call here on node:net sockets. A server shuts its side right behind its reply (and a
  * client behind its message), and Node's socket.end() makes this same call one turn of the event
  * loop later: it builds a request object, asks epoll for POLLOUT, and calls back through its stream
- * code when the call is made, about 10,000 instructions a session of the lab's client (callgrind,
+ * code when the call is made, about 9,000 instructions a session of the lab's client (callgrind,
  * BENCHMARKS.md). The caller makes it only where the kernel already has every byte written, so the
  * FIN goes where Node's would.
  */
 static napi_value jsShutdownWrite(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1], self, result;
-  if (getArgs(env, info, &argc, argv, &self) == NULL) return NULL;
+  napi_value result;
   int32_t fd;
-  if (!int32Arg(env, argv[0], &fd)) return NULL; // a missing argument is undefined: a TypeError
+  if (!fdArg(env, info, &fd)) return NULL;
   if (shutdown(fd, SHUT_WR) == 0) {
     CALL(env, napi_get_null(env, &result));
     return result;

@@ -284,7 +284,7 @@ class NetConnection implements Connection {
    * Our FIN, behind everything written. Where the kernel already has every byte (nearly always: a
    * short reply to a peer that reads), the addon makes the shutdown(2) now. Node's socket.end()
    * makes the same call one turn of the event loop later, after a request object, an epoll_ctl() for
-   * POLLOUT and a callback through its stream code: about 10,000 instructions of the 150,000 a
+   * POLLOUT and a callback through its stream code: about 9,000 instructions of the 150,000 a
    * session of the lab's client cost the server (callgrind, BENCHMARKS.md). Where bytes still wait,
    * where the addon is not there, or where the call fails (the peer has gone), Node's way.
    */
