@@ -2,8 +2,8 @@
 // SOCK_STREAM works too). Deliberately thin: one class, UnixSocket, that owns one non-blocking,
 // close-on-exec fd and makes the socket calls on it, plus one uv_poll_t that says when the fd is
 // readable or writable. (And two functions on node:net sockets, each for less than Node's own way
-// costs: inetPeerName(), a TCP socket's peer, and shutdownWrite(); see there.) Every decision (when to read, what
-// to queue, what an error means) is made in TypeScript, in src/transports/unix-addon/.
+// costs: inetPeerName(), a TCP socket's peer, and shutdownWrite(); see there.) Every decision (when
+// to read, what to queue, what an error means) is made in TypeScript, in src/transports/unix-addon/.
 //
 // Rules this file keeps, because an addon that aborts the process takes the whole lab with it:
 // - a failing call throws a Node-style Error (code, errno, syscall, "<syscall> <CODE>"), never aborts
