@@ -169,8 +169,6 @@ class NetConnection implements Connection {
   private closed = false;
   /** Told when the writes the kernel did not take at once have gone (whenWritten()). */
   private waiting: WriteWaiter[] | undefined;
-  /** Whether setHandlers() has put the 'end' listener on, which closes a socket shut by end(). */
-  private hearsEnd = false;
   /** Whether end() shut our side through the addon: Node does not know, so the close is ours. */
   private shut = false;
 
@@ -222,7 +220,6 @@ class NetConnection implements Connection {
       // Both sides are done: Node closes a socket it shut itself, and this one it did not.
       if (this.shut) this.socket.destroy();
     });
-    this.hearsEnd = true;
   }
 
   write(data: Buffer): Promise<void> {
@@ -291,10 +288,11 @@ class NetConnection implements Connection {
   end(): string {
     const { socket } = this;
     if (this.shut) return SHUT_BY_ADDON;
-    // Nothing waits, in Node or in whenWritten(); Node's way was not taken already; and the 'end'
-    // listener is there to close the socket once the peer is done.
+    // Nothing waits, in Node or in whenWritten(); Node's way was not taken already; and handlers are
+    // set, so the 'end' listener (setHandlers()) is there to close the socket once the peer is done.
+    // (closedNow() lets them go only once the socket is destroyed, which the last check sees.)
     const now =
-      this.hearsEnd &&
+      this.handlers !== undefined &&
       !this.waiting &&
       socket.writableLength === 0 &&
       !socket.writableEnded &&
